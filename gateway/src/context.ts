@@ -1,0 +1,7 @@
+import type { Logger } from "@concord/service-kit";
+
+/** Per-request context of the gateway. */
+export interface GatewayContext {
+  requestId: string;
+  logger: Logger;
+}

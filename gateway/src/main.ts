@@ -1,0 +1,21 @@
+import { createLogger, env } from "@concord/service-kit";
+import { start } from "./index";
+
+/** Process entry: `tsx gateway/src/main.ts`. */
+const e = env();
+const server = await start({
+  supergraphPath: e.supergraphPath,
+  port: e.PORT,
+  host: e.HOST,
+  subgraphUrls: e.subgraphUrls,
+  logger: createLogger("gateway"),
+  landingPage: e.NODE_ENV !== "production",
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

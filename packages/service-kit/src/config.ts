@@ -1,0 +1,105 @@
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/**
+ * The only reader of `process.env` in Concord. Every service, script and test helper
+ * asks this module for its settings; nothing else touches the environment.
+ */
+
+/** The repository root (the folder holding the workspace package.json). */
+export const repoRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "turbo.json"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+})();
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .pipe(z.string().url().optional())
+  .optional();
+
+const envSchema = z.object({
+  /** @default "development" */
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  /** pino level. @default "info" */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** One PostgreSQL server for every subgraph's database; unset means the embedded server. */
+  DATABASE_URL: optionalUrl,
+  /** PostgreSQL server the integration tests create their databases on; unset means embedded. */
+  TEST_DATABASE_URL: optionalUrl,
+  /** Where the embedded PostgreSQL keeps its data and the dev issuer its keys. @default "<repo>/.data" */
+  DATA_DIR: z.string().optional(),
+  /** Port of the embedded PostgreSQL started by `npm start`. @default 54329 */
+  EMBEDDED_PG_PORT: port.default(54329),
+  /** Gateway HTTP port. @default 4000 */
+  PORT: port.default(4000),
+  /** Bind address of every server. @default "127.0.0.1" */
+  HOST: z.string().default("127.0.0.1"),
+  /** Supergraph the gateway executes. @default "<repo>/schema/supergraph.graphql" */
+  SUPERGRAPH_PATH: z.string().optional(),
+  /** Seed of the demo portfolio generator. @default 42 */
+  DEMO_SEED: z.coerce.number().int().default(42),
+});
+
+export type Env = z.infer<typeof envSchema> & {
+  dataDir: string;
+  supergraphPath: string;
+  /** Per-subgraph database URLs from `<NAME>_DATABASE_URL`. */
+  subgraphDatabaseUrls: Record<string, string>;
+  /** Per-subgraph HTTP ports from `<NAME>_PORT`. */
+  subgraphPorts: Record<string, number>;
+  /** Per-subgraph URLs for the gateway from `SUBGRAPH_URL_<NAME>`, overriding the supergraph's. */
+  subgraphUrls: Record<string, string>;
+};
+
+let cached: Env | undefined;
+
+/** Parses the environment once; a bad value stops the process with a clear message. */
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(repoRoot, p));
+  const subgraphDatabaseUrls: Record<string, string> = {};
+  const subgraphPorts: Record<string, number> = {};
+  const subgraphUrls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!value) continue;
+    let m = /^([A-Z]+)_DATABASE_URL$/.exec(key);
+    if (m && m[1] !== "TEST") subgraphDatabaseUrls[m[1]!.toLowerCase()] = z.string().url().parse(value);
+    m = /^([A-Z]+)_PORT$/.exec(key);
+    if (m && m[1] !== "EMBEDDED_PG") subgraphPorts[m[1]!.toLowerCase()] = port.parse(value);
+    m = /^SUBGRAPH_URL_([A-Z]+)$/.exec(key);
+    if (m) subgraphUrls[m[1]!.toLowerCase()] = z.string().url().parse(value);
+  }
+  cached = {
+    ...e,
+    dataDir: abs(e.DATA_DIR ?? ".data"),
+    supergraphPath: abs(e.SUPERGRAPH_PATH ?? "schema/supergraph.graphql"),
+    subgraphDatabaseUrls,
+    subgraphPorts,
+    subgraphUrls,
+  };
+  return cached;
+}
+
+/** Default ports of the subgraphs, matching the URLs in the checked-in supergraph. */
+export const DEFAULT_SUBGRAPH_PORTS: Readonly<Record<string, number>> = {
+  loans: 4001,
+  agencies: 4002,
+  outreach: 4003,
+  restructuring: 4004,
+};

@@ -1,0 +1,171 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, HeaderMap, type ApolloServerOptions, type BaseContext } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { maskErrors } from "./errors";
+import type { Logger } from "./logger";
+
+/** What each request hands the context factory. */
+export interface RequestInfo {
+  req: IncomingMessage;
+  requestId: string;
+  logger: Logger;
+}
+
+/** Options of {@link startGraphQLServer}. */
+export interface GraphQLServerOptions<C extends BaseContext> {
+  /** Service name used in logs. */
+  name: string;
+  /** Apollo Server configuration: a `schema` for a subgraph or a `gateway`. */
+  apollo: Omit<ApolloServerOptions<C>, "formatError" | "plugins"> & { plugins?: ApolloServerOptions<C>["plugins"] };
+  /** Builds the per-request context. */
+  context: (info: RequestInfo) => Promise<C>;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  logger: Logger;
+  /** Extra readiness check for GET /health. */
+  ready?: () => Promise<boolean> | boolean;
+  /** Largest request body in bytes. @default 1_048_576 */
+  maxBodyBytes?: number;
+  /** Serve the Apollo landing page on GET /graphql. @default true */
+  landingPage?: boolean;
+}
+
+/** A running server; `stop()` drains connections and stops Apollo. */
+export interface RunningServer<C extends BaseContext = BaseContext> {
+  url: string;
+  port: number;
+  httpServer: Server;
+  apollo: ApolloServer<C>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Apollo Server 5 on our own node:http server (so a WebSocket server can share it), with
+ * GraphQL at /graphql and a readiness probe at GET /health.
+ */
+export async function startGraphQLServer<C extends BaseContext>(opts: GraphQLServerOptions<C>): Promise<RunningServer<C>> {
+  const httpServer = createServer();
+  const apollo = new ApolloServer<C>({
+    ...(opts.apollo as ApolloServerOptions<C>),
+    formatError: maskErrors(opts.logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ...(opts.landingPage === false ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...(opts.apollo.plugins ?? []),
+    ],
+  });
+  await apollo.start();
+  let ready = true;
+  const maxBody = opts.maxBodyBytes ?? 1_048_576;
+
+  httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = headerValue(req, "x-request-id") ?? randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/health") {
+      Promise.resolve(ready && (opts.ready ? opts.ready() : true))
+        .then((ok) => send(res, ok ? 200 : 503, { status: ok ? "ok" : "starting" }))
+        .catch(() => send(res, 503, { status: "unavailable" }));
+      return;
+    }
+    if (url.pathname !== "/graphql") return send(res, 404, { error: "not found; GraphQL is served at /graphql" });
+    const logger = opts.logger.child({ requestId });
+    handleGraphQL(apollo, req, res, url, maxBody, () => opts.context({ req, requestId, logger })).catch((err) => {
+      logger.error({ err }, "request failed");
+      if (!res.headersSent) send(res, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+      else res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(opts.port, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${opts.host ?? "127.0.0.1"}:${port}/graphql`;
+  opts.logger.info({ url }, `${opts.name} ready`);
+  return {
+    url,
+    port,
+    httpServer,
+    apollo,
+    async stop() {
+      ready = false;
+      await apollo.stop();
+      httpServer.closeAllConnections();
+      await new Promise<void>((r) => httpServer.close(() => r()));
+    },
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s && /^[\w.:-]{1,128}$/.test(s) ? s : undefined;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function handleGraphQL<C extends BaseContext>(
+  apollo: ApolloServer<C>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  maxBody: number,
+  context: () => Promise<C>,
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+  }
+  let body: unknown = undefined;
+  if (req.method === "POST") {
+    const raw = await readBody(req, maxBody);
+    if (raw === null) {
+      return send(res, 413, { errors: [{ message: "Request body too large", extensions: { code: "BAD_REQUEST" } }] });
+    }
+    const type = headers.get("content-type") ?? "";
+    if (type.includes("application/json") || type.includes("application/graphql-response+json")) {
+      try {
+        body = raw.length ? JSON.parse(raw) : undefined;
+      } catch {
+        return send(res, 400, { errors: [{ message: "The request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+      }
+    } else {
+      body = raw;
+    }
+  }
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method?.toUpperCase() ?? "GET", headers, search: url.search, body },
+    context,
+  });
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === "complete") {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}

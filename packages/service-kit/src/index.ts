@@ -1,0 +1,12 @@
+import "reflect-metadata";
+export * from "./config";
+export * from "./logger";
+export * from "./errors";
+export * from "./ids";
+export * from "./clock";
+export * from "./database";
+export * from "./data-source";
+export * from "./http-server";
+export * from "./federation";
+export * from "./scalars";
+export * from "./cursor";

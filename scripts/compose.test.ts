@@ -1,0 +1,14 @@
+import { describe, expect, it } from "vitest";
+import { compose, staleFiles } from "./compose";
+
+describe("schema contract", () => {
+  it("composes without errors", async () => {
+    const c = await compose();
+    expect(c.errors).toEqual([]);
+    expect(c.files["schema/supergraph.graphql"]).toContain("join__Graph");
+  });
+
+  it("matches the checked-in SDL files (run `npm run compose` when this fails)", async () => {
+    expect(staleFiles(await compose())).toEqual([]);
+  });
+});

@@ -1,0 +1,71 @@
+import "reflect-metadata";
+import type { DataSource } from "typeorm";
+import {
+  createDataSource,
+  createLogger,
+  migrate,
+  startGraphQLServer,
+  systemClock,
+  type Clock,
+  type Logger,
+  type QueryCounter,
+  type RunningServer,
+} from "@concord/service-kit";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
+import { buildLoansSchema } from "./schema";
+import { createContext, type LoansContext } from "./context";
+import { migrations } from "./migrations";
+
+export { buildLoansSchema } from "./schema";
+export { migrations } from "./migrations";
+export { refreshDelinquency } from "./modules/collection-case/collection-case.service";
+export { seedDemoPortfolio } from "./demo/seed";
+export { generatePortfolio } from "./demo/generator";
+
+/** Options of {@link start}. */
+export interface LoansOptions {
+  /** URL of the loans database. */
+  databaseUrl: string;
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** @default the system clock */
+  clock?: Clock;
+  logger?: Logger;
+  /** Counts SQL statements (tests). */
+  counter?: QueryCounter;
+  /** Serve the Apollo landing page on GET. @default true */
+  landingPage?: boolean;
+}
+
+export interface LoansService extends RunningServer<LoansContext> {
+  ds: DataSource;
+}
+
+/** Migrates the loans database and serves the subgraph over HTTP. */
+export async function start(opts: LoansOptions): Promise<LoansService> {
+  const logger = opts.logger ?? createLogger("loans");
+  const ds = await createDataSource({ url: opts.databaseUrl, migrations, logger, counter: opts.counter });
+  await migrate(ds);
+  const schema = await buildLoansSchema();
+  const clock = opts.clock ?? systemClock;
+  const server = await startGraphQLServer<LoansContext>({
+    name: "loans",
+    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled()] },
+    port: opts.port ?? 0,
+    host: opts.host,
+    logger,
+    landingPage: opts.landingPage,
+    context: async ({ requestId, logger: log }) => createContext({ ds, clock }, requestId, log),
+    ready: async () => ds.isInitialized,
+  });
+  return {
+    ...server,
+    ds,
+    async stop() {
+      await server.stop();
+      await ds.destroy();
+    },
+  };
+}

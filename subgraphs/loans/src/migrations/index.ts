@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from "./1764000000000-InitialSchema";
+
+/** Every migration of the loans database, oldest first. */
+export const migrations = [InitialSchema1764000000000];

@@ -1,0 +1,65 @@
+import type { DataSource } from "typeorm";
+import { badInput, decodeCursor, encodeCursor, isUuid } from "@concord/service-kit";
+import { caseFromRow, type CollectionCase } from "./collection-case.type";
+import type { CaseFilter } from "./collection-case.inputs";
+
+/** Most cases one page may hold. */
+export const MAX_PAGE = 500;
+/** @default page size */
+export const DEFAULT_PAGE = 20;
+
+function where(filter: CaseFilter | undefined, params: unknown[]): string[] {
+  const conds: string[] = [];
+  if (filter?.status) conds.push(`status = $${params.push(filter.status)}`);
+  if (filter?.bucket) conds.push(`bucket = $${params.push(filter.bucket)}`);
+  if (filter?.minDaysPastDue != null) conds.push(`days_past_due >= $${params.push(filter.minDaysPastDue)}`);
+  if (filter?.maxDaysPastDue != null) conds.push(`days_past_due <= $${params.push(filter.maxDaysPastDue)}`);
+  return conds;
+}
+
+function checkFilter(filter: CaseFilter | undefined): void {
+  const { minDaysPastDue: min, maxDaysPastDue: max } = filter ?? {};
+  if (min != null && min < 0) throw badInput("minDaysPastDue must not be negative", "filter.minDaysPastDue");
+  if (max != null && max < 0) throw badInput("maxDaysPastDue must not be negative", "filter.maxDaysPastDue");
+  if (min != null && max != null && min > max) throw badInput("minDaysPastDue is larger than maxDaysPastDue", "filter");
+}
+
+const isCaseCursor = (v: Record<string, unknown>): v is { id: string } =>
+  typeof v.id === "string" && isUuid(v.id) && Object.keys(v).length === 1;
+
+/**
+ * One page of cases in id order (UUIDv7, so creation order), by keyset: the next page starts
+ * after the last id seen, through the primary-key index, never with OFFSET.
+ */
+export async function listCases(
+  ds: DataSource,
+  args: { first?: number | null; after?: string | null; filter?: CaseFilter },
+): Promise<{ nodes: CollectionCase[]; hasNextPage: boolean }> {
+  const first = args.first ?? DEFAULT_PAGE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
+    throw badInput(`first must be between 1 and ${MAX_PAGE}`, "first");
+  }
+  checkFilter(args.filter);
+  const params: unknown[] = [];
+  const conds = where(args.filter, params);
+  if (args.after) {
+    const { id } = decodeCursor(args.after, isCaseCursor);
+    conds.push(`id > $${params.push(id)}`);
+  }
+  const sql = `SELECT * FROM collection_case ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}
+    ORDER BY id LIMIT $${params.push(first + 1)}`;
+  const rows: Record<string, any>[] = await ds.query(sql, params);
+  return { nodes: rows.slice(0, first).map(caseFromRow), hasNextPage: rows.length > first };
+}
+
+export async function countCases(ds: DataSource, filter: CaseFilter | undefined): Promise<number> {
+  const params: unknown[] = [];
+  const conds = where(filter, params);
+  const [row] = await ds.query(
+    `SELECT count(*)::int AS n FROM collection_case ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}`,
+    params,
+  );
+  return row.n;
+}
+
+export const caseCursor = (c: CollectionCase): string => encodeCursor({ id: c.id });

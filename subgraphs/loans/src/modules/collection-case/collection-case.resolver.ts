@@ -1,0 +1,76 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { LocalDate, notFound } from "@concord/service-kit";
+import type { LoansContext } from "../../context";
+import { Lender } from "../lender/lender.type";
+import { Loan } from "../loan/loan.type";
+import { Borrower } from "../borrower/borrower.type";
+import { CaseEvent, CollectionCase } from "./collection-case.type";
+import { CaseConnection, CaseFilter, RefreshDelinquencyResult } from "./collection-case.inputs";
+import { caseCursor, countCases, listCases } from "./collection-case.repository";
+import { refreshDelinquency } from "./collection-case.service";
+
+@Resolver(() => CollectionCase)
+export class CollectionCaseResolver {
+  @Query(() => CaseConnection, { description: "Collection cases, a page at a time (keyset pagination)." })
+  async collectionCases(
+    @Ctx() ctx: LoansContext,
+    @Arg("first", () => Int, { nullable: true, description: "Page size, 1 to 500. Default 20." }) first?: number,
+    @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." }) after?: string,
+    @Arg("filter", () => CaseFilter, { nullable: true }) filter?: CaseFilter,
+  ): Promise<CaseConnection> {
+    const page = await listCases(ctx.ds, { first, after, filter });
+    for (const node of page.nodes) ctx.loaders.collectionCase.prime(node.id, node);
+    const edges = page.nodes.map((node) => ({ cursor: caseCursor(node), node }));
+    return Object.assign(new CaseConnection(), {
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      filter,
+    });
+  }
+
+  @Query(() => CollectionCase, { nullable: true })
+  async collectionCase(@Ctx() ctx: LoansContext, @Arg("id", () => ID) id: string): Promise<CollectionCase> {
+    const found = await ctx.loaders.collectionCase.load(id);
+    if (!found) throw notFound("CollectionCase", id);
+    return found;
+  }
+
+  @Mutation(() => RefreshDelinquencyResult, {
+    description:
+      "Brings every case up to date for a business date (each lender's today when omitted): opens cases for newly overdue loans, moves days past due and buckets, resolves cases with nothing overdue. Running it twice for the same date changes nothing.",
+  })
+  async refreshDelinquency(
+    @Ctx() ctx: LoansContext,
+    @Arg("asOf", () => LocalDate, { nullable: true }) asOf?: string,
+  ): Promise<RefreshDelinquencyResult> {
+    return Object.assign(new RefreshDelinquencyResult(), await refreshDelinquency(ctx.ds, ctx.clock, asOf ?? undefined));
+  }
+
+  @FieldResolver(() => Lender)
+  async lender(@Root() c: CollectionCase, @Ctx() ctx: LoansContext): Promise<Lender | null> {
+    return ctx.loaders.lender.load(c.lenderId);
+  }
+
+  @FieldResolver(() => Loan)
+  async loan(@Root() c: CollectionCase, @Ctx() ctx: LoansContext): Promise<Loan | null> {
+    return ctx.loaders.loan.load(c.loanId);
+  }
+
+  @FieldResolver(() => Borrower, { nullable: true })
+  async borrower(@Root() c: CollectionCase, @Ctx() ctx: LoansContext): Promise<Borrower | null> {
+    return ctx.loaders.borrower.load(c.borrowerId);
+  }
+
+  @FieldResolver(() => [CaseEvent], { description: "Every recorded change, oldest first." })
+  async history(@Root() c: CollectionCase, @Ctx() ctx: LoansContext): Promise<CaseEvent[]> {
+    return ctx.loaders.historyByCase.load(c.id);
+  }
+}
+
+@Resolver(() => CaseConnection)
+export class CaseConnectionResolver {
+  @FieldResolver(() => Int, { description: "Cases matching the filter, across all pages (one count query, only when asked)." })
+  async totalCount(@Root() conn: CaseConnection, @Ctx() ctx: LoansContext): Promise<number> {
+    return countCases(ctx.ds, conn.filter);
+  }
+}

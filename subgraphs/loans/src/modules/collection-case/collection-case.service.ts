@@ -1,0 +1,208 @@
+import type { DataSource, EntityManager } from "typeorm";
+import { localDate, uuidv7, type Clock } from "@concord/service-kit";
+import { assess, type Assessment, type ScheduleLine } from "./delinquency";
+
+/** Why a case changed; stored on each history row. */
+export type ChangeReason = "CASE_OPENED" | "PAYMENT" | "DELINQUENCY_REFRESH";
+
+export interface LoanRef {
+  id: string;
+  lenderId: string;
+  borrowerId: string;
+  currency: string;
+  status: string;
+}
+
+export type SyncOutcome = "opened" | "updated" | "resolved" | "unchanged";
+
+interface HistoryRow {
+  caseId: string;
+  field: string;
+  from: string | null;
+  to: string | null;
+  reason: ChangeReason;
+  asOf: string;
+}
+
+const OPEN_CASE = `status NOT IN ('RESOLVED', 'WRITTEN_OFF')`;
+
+export function scheduleFromRows(rows: Record<string, any>[]): ScheduleLine[] {
+  return rows.map((r) => ({
+    id: r.id,
+    seq: r.seq,
+    dueDate: r.due_date,
+    amountDue: BigInt(r.amount_due_minor),
+    amountPaid: BigInt(r.amount_paid_minor),
+  }));
+}
+
+/**
+ * Keeps a loan's collection case true to its schedule on `asOf`: opens a case when the loan
+ * falls past due, moves days past due, bucket and amounts, resolves it when nothing is overdue,
+ * and writes a history row for every tracked change. Applying the same facts twice changes
+ * nothing. The caller holds the loan row locked.
+ */
+export class CaseSynchroniser {
+  private readonly history: HistoryRow[] = [];
+
+  constructor(
+    private readonly tx: EntityManager,
+    private readonly now: Date,
+  ) {}
+
+  async apply(
+    loan: LoanRef,
+    schedule: ScheduleLine[],
+    openCase: Record<string, any> | null,
+    asOf: string,
+    reason: Exclude<ChangeReason, "CASE_OPENED">,
+  ): Promise<{ outcome: SyncOutcome; caseId: string | null; assessment: Assessment }> {
+    const a = assess(schedule, asOf);
+    const outcome = await this.applyAssessment(loan, a, openCase, asOf, reason);
+    await this.syncLoanStatus(loan, a);
+    return { ...outcome, assessment: a };
+  }
+
+  private async applyAssessment(
+    loan: LoanRef,
+    a: Assessment,
+    open: Record<string, any> | null,
+    asOf: string,
+    reason: Exclude<ChangeReason, "CASE_OPENED">,
+  ): Promise<{ outcome: SyncOutcome; caseId: string | null }> {
+    if (!open) {
+      if (a.daysPastDue === 0) return { outcome: "unchanged", caseId: null };
+      const id = uuidv7(this.now.getTime());
+      await this.tx.query(
+        `INSERT INTO collection_case (id, lender_id, loan_id, borrower_id, status, days_past_due, bucket,
+           amount_overdue_minor, outstanding_balance_minor, currency, oldest_unpaid_due_date, as_of,
+           opened_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'OPEN', $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+        [id, loan.lenderId, loan.id, loan.borrowerId, a.daysPastDue, a.bucket, a.amountOverdue.toString(),
+          a.outstandingBalance.toString(), loan.currency, a.oldestUnpaidDueDate, asOf, this.now],
+      );
+      const opened = (field: string, to: string | null) =>
+        this.history.push({ caseId: id, field, from: null, to, reason: "CASE_OPENED", asOf });
+      opened("status", "OPEN");
+      opened("bucket", a.bucket);
+      opened("daysPastDue", String(a.daysPastDue));
+      opened("amountOverdue", a.amountOverdue.toString());
+      return { outcome: "opened", caseId: id };
+    }
+    // A request for an earlier business date than the case already reflects changes nothing.
+    if (open.as_of > asOf) return { outcome: "unchanged", caseId: open.id };
+
+    const resolving = a.daysPastDue === 0;
+    const next = {
+      status: resolving ? "RESOLVED" : (open.status as string),
+      bucket: a.bucket as string | null,
+      daysPastDue: String(a.daysPastDue),
+      amountOverdue: a.amountOverdue.toString(),
+      outstandingBalance: a.outstandingBalance.toString(),
+    };
+    const prev = {
+      status: open.status as string,
+      bucket: open.bucket as string | null,
+      daysPastDue: String(open.days_past_due),
+      amountOverdue: String(open.amount_overdue_minor),
+      outstandingBalance: String(open.outstanding_balance_minor),
+    };
+    let changed = open.as_of !== asOf || (open.oldest_unpaid_due_date ?? null) !== a.oldestUnpaidDueDate;
+    for (const field of Object.keys(next) as Array<keyof typeof next>) {
+      if (next[field] === prev[field]) continue;
+      changed = true;
+      // Days past due drift every day; the daily refresh records them only with a bucket move.
+      if (field === "daysPastDue" && reason === "DELINQUENCY_REFRESH" && next.bucket === prev.bucket) continue;
+      this.history.push({ caseId: open.id, field, from: prev[field], to: next[field], reason, asOf });
+    }
+    if (!changed) return { outcome: "unchanged", caseId: open.id };
+    await this.tx.query(
+      `UPDATE collection_case SET status = $2, days_past_due = $3, bucket = $4, amount_overdue_minor = $5,
+         outstanding_balance_minor = $6, oldest_unpaid_due_date = $7, as_of = $8, updated_at = $9,
+         resolved_at = CASE WHEN $2 = 'RESOLVED' THEN $9 ELSE resolved_at END
+       WHERE id = $1`,
+      [open.id, next.status, a.daysPastDue, a.bucket, next.amountOverdue, next.outstandingBalance,
+        a.oldestUnpaidDueDate, asOf, this.now],
+    );
+    return { outcome: resolving ? "resolved" : "updated", caseId: open.id };
+  }
+
+  private async syncLoanStatus(loan: LoanRef, a: Assessment): Promise<void> {
+    if (loan.status !== "ACTIVE" && loan.status !== "DELINQUENT") return;
+    const status = a.daysPastDue > 0 ? "DELINQUENT" : a.outstandingBalance === 0n ? "PAID_OFF" : "ACTIVE";
+    if (status !== loan.status) {
+      await this.tx.query("UPDATE loan SET status = $2 WHERE id = $1", [loan.id, status]);
+      loan.status = status;
+    }
+  }
+
+  /** Writes the history gathered so far in one statement. */
+  async flush(): Promise<void> {
+    if (this.history.length === 0) return;
+    const h = this.history.splice(0);
+    await this.tx.query(
+      `INSERT INTO case_event (id, case_id, field, from_value, to_value, reason, as_of, occurred_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
+                            array_fill($8::timestamptz, ARRAY[$9::int]))`,
+      [h.map(() => uuidv7(this.now.getTime())), h.map((r) => r.caseId), h.map((r) => r.field), h.map((r) => r.from),
+        h.map((r) => r.to), h.map((r) => r.reason), h.map((r) => r.asOf), this.now, h.length],
+    );
+  }
+}
+
+export interface RefreshResult {
+  casesOpened: number;
+  casesUpdated: number;
+  casesResolved: number;
+  unchanged: number;
+}
+
+/**
+ * Re-reads every loan that is past due or has an open case and brings its case up to date
+ * for `asOf` (each lender's own business date when omitted). Idempotent for a given date.
+ */
+export async function refreshDelinquency(ds: DataSource, clock: Clock, asOf?: string): Promise<RefreshResult> {
+  const now = clock.now();
+  const result: RefreshResult = { casesOpened: 0, casesUpdated: 0, casesResolved: 0, unchanged: 0 };
+  const lenders: Array<{ id: string; timezone: string }> = await ds.query("SELECT id, timezone FROM lender ORDER BY id");
+  for (const lender of lenders) {
+    const date = asOf ?? localDate(now, lender.timezone);
+    await ds.transaction(async (tx) => {
+      const loans: Record<string, any>[] = await tx.query(
+        `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status FROM loan l
+          WHERE l.lender_id = $1 AND l.status IN ('ACTIVE', 'DELINQUENT')
+            AND (EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = l.id AND i.due_date < $2
+                           AND i.amount_paid_minor < i.amount_due_minor)
+                 OR EXISTS (SELECT 1 FROM collection_case c WHERE c.loan_id = l.id AND c.${OPEN_CASE}))
+          ORDER BY l.id FOR UPDATE OF l`,
+        [lender.id, date],
+      );
+      if (loans.length === 0) return;
+      const ids = loans.map((l) => l.id);
+      const schedules = new Map<string, Record<string, any>[]>();
+      for (const r of await tx.query("SELECT * FROM installment WHERE loan_id = ANY($1::uuid[]) ORDER BY loan_id, seq", [ids])) {
+        (schedules.get(r.loan_id) ?? schedules.set(r.loan_id, []).get(r.loan_id)!).push(r);
+      }
+      const openCases = new Map<string, Record<string, any>>();
+      for (const r of await tx.query(
+        `SELECT * FROM collection_case WHERE loan_id = ANY($1::uuid[]) AND ${OPEN_CASE} FOR UPDATE`,
+        [ids],
+      )) {
+        openCases.set(r.loan_id, r);
+      }
+      const sync = new CaseSynchroniser(tx, now);
+      for (const l of loans) {
+        const loan: LoanRef = { id: l.id, lenderId: l.lender_id, borrowerId: l.borrower_id, currency: l.currency.trim(), status: l.status };
+        const { outcome } = await sync.apply(loan, scheduleFromRows(schedules.get(l.id) ?? []), openCases.get(l.id) ?? null, date, "DELINQUENCY_REFRESH");
+        if (outcome === "opened") result.casesOpened++;
+        else if (outcome === "updated") result.casesUpdated++;
+        else if (outcome === "resolved") result.casesResolved++;
+        else result.unchanged++;
+      }
+      await sync.flush();
+    });
+  }
+  return result;
+}
+
+export { OPEN_CASE };

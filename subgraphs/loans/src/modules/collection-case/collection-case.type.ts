@@ -1,0 +1,128 @@
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { DateTimeISOResolver } from "graphql-scalars";
+import { LocalDate, Money } from "@concord/service-kit";
+
+export enum CaseStatus {
+  OPEN = "OPEN",
+  PLACED = "PLACED",
+  ARRANGEMENT = "ARRANGEMENT",
+  DISPUTED = "DISPUTED",
+  HARDSHIP = "HARDSHIP",
+  CEASED = "CEASED",
+  LEGAL = "LEGAL",
+  RESOLVED = "RESOLVED",
+  WRITTEN_OFF = "WRITTEN_OFF",
+}
+registerEnumType(CaseStatus, { name: "CaseStatus" });
+
+export enum DelinquencyBucket {
+  DPD_1_30 = "DPD_1_30",
+  DPD_31_60 = "DPD_31_60",
+  DPD_61_90 = "DPD_61_90",
+  DPD_91_180 = "DPD_91_180",
+  DPD_180_PLUS = "DPD_180_PLUS",
+}
+registerEnumType(DelinquencyBucket, {
+  name: "DelinquencyBucket",
+  description: "Days past due, grouped: 1-30, 31-60, 61-90, 91-180, more than 180.",
+});
+
+@Directive(`@key(fields: "id")`)
+@ObjectType({ description: "The collection case of a delinquent loan; at most one open case per loan." })
+export class CollectionCase {
+  @Field(() => ID)
+  id: string;
+
+  lenderId: string;
+  loanId: string;
+  borrowerId: string;
+
+  @Field(() => CaseStatus)
+  status: CaseStatus;
+
+  @Field(() => Int, { description: "Days since the oldest unpaid installment fell due, as of `asOf`." })
+  daysPastDue: number;
+
+  @Field(() => DelinquencyBucket, { nullable: true, description: "Null once nothing is overdue." })
+  bucket: DelinquencyBucket | null;
+
+  @Field(() => Money)
+  amountOverdue: Money;
+
+  @Field(() => Money)
+  outstandingBalance: Money;
+
+  @Field(() => LocalDate, { nullable: true })
+  oldestUnpaidDueDate: string | null;
+
+  @Field(() => LocalDate, { description: "The lender's business date the figures were computed for." })
+  asOf: string;
+
+  @Field(() => DateTimeISOResolver)
+  openedAt: Date;
+
+  @Field(() => DateTimeISOResolver, { nullable: true })
+  resolvedAt: Date | null;
+
+  @Field(() => DateTimeISOResolver)
+  updatedAt: Date;
+}
+
+@ObjectType({ description: "One change in a case's history: what changed, from what, to what, when and why." })
+export class CaseEvent {
+  @Field(() => ID)
+  id: string;
+
+  caseId: string;
+
+  @Field(() => String, { description: "The field that changed: status, bucket, daysPastDue, amountOverdue or outstandingBalance." })
+  field: string;
+
+  @Field(() => String, { nullable: true })
+  from: string | null;
+
+  @Field(() => String, { nullable: true })
+  to: string | null;
+
+  @Field(() => String, { description: "Why: CASE_OPENED, PAYMENT, DELINQUENCY_REFRESH." })
+  reason: string;
+
+  @Field(() => LocalDate)
+  asOf: string;
+
+  @Field(() => DateTimeISOResolver)
+  occurredAt: Date;
+}
+
+export function caseFromRow(r: Record<string, any>): CollectionCase {
+  const currency = r.currency.trim();
+  return Object.assign(new CollectionCase(), {
+    id: r.id,
+    lenderId: r.lender_id,
+    loanId: r.loan_id,
+    borrowerId: r.borrower_id,
+    status: r.status,
+    daysPastDue: r.days_past_due,
+    bucket: r.bucket,
+    amountOverdue: Money.of(r.amount_overdue_minor, currency),
+    outstandingBalance: Money.of(r.outstanding_balance_minor, currency),
+    oldestUnpaidDueDate: r.oldest_unpaid_due_date,
+    asOf: r.as_of,
+    openedAt: new Date(r.opened_at),
+    resolvedAt: r.resolved_at ? new Date(r.resolved_at) : null,
+    updatedAt: new Date(r.updated_at),
+  });
+}
+
+export function caseEventFromRow(r: Record<string, any>): CaseEvent {
+  return Object.assign(new CaseEvent(), {
+    id: r.id,
+    caseId: r.case_id,
+    field: r.field,
+    from: r.from_value,
+    to: r.to_value,
+    reason: r.reason,
+    asOf: r.as_of,
+    occurredAt: new Date(r.occurred_at),
+  });
+}

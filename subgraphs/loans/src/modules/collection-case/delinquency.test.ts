@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { allocate, assess, bucketFor, type ScheduleLine } from "./delinquency";
+
+const line = (seq: number, dueDate: string, due: bigint, paid = 0n): ScheduleLine => ({
+  id: `i${seq}`,
+  seq,
+  dueDate,
+  amountDue: due,
+  amountPaid: paid,
+});
+
+describe("bucketFor", () => {
+  it.each([
+    [0, null],
+    [1, "DPD_1_30"],
+    [30, "DPD_1_30"],
+    [31, "DPD_31_60"],
+    [60, "DPD_31_60"],
+    [61, "DPD_61_90"],
+    [90, "DPD_61_90"],
+    [91, "DPD_91_180"],
+    [180, "DPD_91_180"],
+    [181, "DPD_180_PLUS"],
+    [2000, "DPD_180_PLUS"],
+  ])("%i days past due -> %s", (days, bucket) => {
+    expect(bucketFor(days)).toBe(bucket);
+  });
+});
+
+describe("assess", () => {
+  const schedule = [line(1, "2026-01-15", 100n, 100n), line(2, "2026-02-15", 100n, 40n), line(3, "2026-03-15", 100n)];
+
+  it("counts days from the oldest unpaid installment", () => {
+    const a = assess(schedule, "2026-03-20");
+    expect(a.oldestUnpaidDueDate).toBe("2026-02-15");
+    expect(a.daysPastDue).toBe(33);
+    expect(a.bucket).toBe("DPD_31_60");
+    expect(a.amountOverdue).toBe(160n);
+    expect(a.outstandingBalance).toBe(160n);
+  });
+
+  it("does not count an installment as overdue on its due date", () => {
+    const a = assess([line(1, "2026-03-15", 100n)], "2026-03-15");
+    expect(a.daysPastDue).toBe(0);
+    expect(a.bucket).toBeNull();
+    expect(a.amountOverdue).toBe(0n);
+    expect(a.outstandingBalance).toBe(100n);
+  });
+
+  it("is one day past due the day after", () => {
+    expect(assess([line(1, "2026-03-15", 100n)], "2026-03-16").daysPastDue).toBe(1);
+  });
+
+  it("is current once everything due is paid", () => {
+    const a = assess([line(1, "2026-01-15", 100n, 100n), line(2, "2026-05-15", 100n)], "2026-03-20");
+    expect(a.daysPastDue).toBe(0);
+    expect(a.outstandingBalance).toBe(100n);
+  });
+});
+
+describe("allocate", () => {
+  it("fills the oldest installments first and stops when the money runs out", () => {
+    const schedule = [line(2, "2026-02-15", 100n, 40n), line(1, "2026-01-15", 100n, 100n), line(3, "2026-03-15", 100n)];
+    expect(allocate(schedule, 90n)).toEqual([
+      { id: "i2", apply: 60n },
+      { id: "i3", apply: 30n },
+    ]);
+  });
+});

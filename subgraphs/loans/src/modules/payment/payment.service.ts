@@ -1,0 +1,113 @@
+import type { DataSource } from "typeorm";
+import { badInput, conflict, isCurrency, isUuid, localDate, notFound, uuidv7, type Clock } from "@concord/service-kit";
+import { allocate } from "../collection-case/delinquency";
+import { CaseSynchroniser, OPEN_CASE, scheduleFromRows } from "../collection-case/collection-case.service";
+import { paymentFromRow, type Payment } from "./payment.type";
+import type { RecordPaymentInput } from "./payment.inputs";
+
+export interface RecordedPayment {
+  payment: Payment;
+  replayed: boolean;
+  loanId: string;
+  caseId: string | null;
+}
+
+/** Payments may be dated a little ahead of our clock (processor clocks drift), never more. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+function validate(input: RecordPaymentInput, now: Date): { amount: bigint; reference: string } {
+  const raw = input.amountMinor;
+  if (typeof raw === "number" && !Number.isInteger(raw)) {
+    throw badInput("amountMinor must be an integer number of minor units", "amountMinor");
+  }
+  const amount = BigInt(raw);
+  if (amount <= 0n) throw badInput("amountMinor must be positive", "amountMinor");
+  if (!isCurrency(input.currency)) throw badInput(`Unknown currency ${input.currency}`, "currency");
+  if (Number.isNaN(input.receivedAt.getTime())) throw badInput("receivedAt is not a valid time", "receivedAt");
+  if (input.receivedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
+    throw badInput("receivedAt is in the future", "receivedAt");
+  }
+  const reference = input.externalReference.trim();
+  if (reference.length === 0 || reference.length > 128) {
+    throw badInput("externalReference must be 1 to 128 characters", "externalReference");
+  }
+  return { amount, reference };
+}
+
+/**
+ * Records a payment, allocates it to the oldest unpaid installments and brings the loan's case
+ * up to date, all in one transaction. A retry with the same (lender, externalReference) returns
+ * the first payment and changes nothing; two identical calls at once serialise on the loan row.
+ */
+export async function recordPayment(ds: DataSource, clock: Clock, input: RecordPaymentInput): Promise<RecordedPayment> {
+  const now = clock.now();
+  const { amount, reference } = validate(input, now);
+  if (!isUuid(input.loanId)) throw notFound("Loan", input.loanId);
+
+  return ds.transaction(async (tx) => {
+    const [loan] = await tx.query(
+      `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, le.timezone
+         FROM loan l JOIN lender le ON le.id = l.lender_id WHERE l.id = $1 FOR UPDATE OF l`,
+      [input.loanId],
+    );
+    if (!loan) throw notFound("Loan", input.loanId);
+    const currency = loan.currency.trim();
+
+    const [existing] = await tx.query("SELECT * FROM payment WHERE lender_id = $1 AND external_reference = $2", [loan.lender_id, reference]);
+    if (existing) return replay(existing, input.loanId, amount, input.currency);
+
+    if (input.currency !== currency) {
+      throw badInput(`The loan is in ${currency}; the payment is in ${input.currency}`, "currency");
+    }
+    if (loan.status === "WRITTEN_OFF") throw conflict("The loan has been written off; record recoveries separately");
+
+    const scheduleRows = await tx.query("SELECT * FROM installment WHERE loan_id = $1 ORDER BY seq FOR UPDATE", [loan.id]);
+    const schedule = scheduleFromRows(scheduleRows);
+    const outstanding = schedule.reduce((s, l) => s + (l.amountDue - l.amountPaid), 0n);
+    if (amount > outstanding) {
+      throw badInput(`amountMinor ${amount} exceeds the outstanding balance ${outstanding}`, "amountMinor");
+    }
+
+    const [inserted] = await tx.query(
+      `INSERT INTO payment (id, lender_id, loan_id, amount_minor, currency, received_at, external_reference, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (lender_id, external_reference) DO NOTHING RETURNING *`,
+      [uuidv7(now.getTime()), loan.lender_id, loan.id, amount.toString(), currency, input.receivedAt, reference, now],
+    );
+    if (!inserted) {
+      // The same reference was just used on another loan of this lender by a concurrent call.
+      const [winner] = await tx.query("SELECT * FROM payment WHERE lender_id = $1 AND external_reference = $2", [loan.lender_id, reference]);
+      return replay(winner, input.loanId, amount, input.currency);
+    }
+
+    const shares = allocate(schedule, amount);
+    await tx.query(
+      `UPDATE installment i SET amount_paid_minor = i.amount_paid_minor + s.apply
+         FROM unnest($1::uuid[], $2::bigint[]) AS s(id, apply) WHERE i.id = s.id`,
+      [shares.map((s) => s.id), shares.map((s) => s.apply.toString())],
+    );
+    const applied = new Map(shares.map((s) => [s.id, s.apply]));
+    const after = schedule.map((l) => ({ ...l, amountPaid: l.amountPaid + (applied.get(l.id) ?? 0n) }));
+
+    const [openCase] = await tx.query(`SELECT * FROM collection_case WHERE loan_id = $1 AND ${OPEN_CASE} FOR UPDATE`, [loan.id]);
+    const sync = new CaseSynchroniser(tx, now);
+    const asOf = localDate(now, loan.timezone);
+    const { caseId } = await sync.apply(
+      { id: loan.id, lenderId: loan.lender_id, borrowerId: loan.borrower_id, currency, status: loan.status },
+      after,
+      openCase ?? null,
+      asOf,
+      "PAYMENT",
+    );
+    await sync.flush();
+    return { payment: paymentFromRow(inserted), replayed: false, loanId: loan.id, caseId };
+  });
+}
+
+function replay(row: Record<string, any>, loanId: string, amount: bigint, currency: string): RecordedPayment {
+  const same = row.loan_id === loanId && BigInt(row.amount_minor) === amount && row.currency.trim() === currency;
+  if (!same) {
+    throw conflict(`externalReference ${row.external_reference} was already used for a different payment`);
+  }
+  return { payment: paymentFromRow(row), replayed: true, loanId, caseId: null };
+}
