@@ -8,6 +8,8 @@ export default defineConfig({
   resolve: { alias: { graphql } },
   test: {
     reporters: ["default"],
+    // Services log JSON lines; in tests only warnings and errors are worth reading.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     projects: [
       {
         extends: true,

@@ -96,6 +96,14 @@ export function env(): Env {
   return cached;
 }
 
+/**
+ * The environment for a child process this one starts: ours, plus `overrides`. Lives here
+ * because this module is the only one that touches `process.env`.
+ */
+export function childEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
+
 /** Default ports of the subgraphs, matching the URLs in the checked-in supergraph. */
 export const DEFAULT_SUBGRAPH_PORTS: Readonly<Record<string, number>> = {
   loans: 4001,

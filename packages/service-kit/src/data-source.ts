@@ -39,7 +39,10 @@ class OrmLog implements OrmLogger {
     this.logger?.info({ migration: message }, "migration");
   }
   log(level: "log" | "info" | "warn", message: unknown): void {
-    if (level === "warn") this.logger?.warn({ typeorm: message }, "typeorm");
+    if (level !== "warn") return;
+    // PostgreSQL shutting down ends our connections; that is expected while we stop too.
+    const expected = /administrator command/.test(String(message));
+    this.logger?.[expected ? "debug" : "warn"]({ typeorm: message }, "typeorm");
   }
 }
 

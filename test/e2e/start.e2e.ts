@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createConnection } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { childEnv, freePort, repoRoot } from "@concord/service-kit";
+import { gql } from "@concord/test-kit";
+
+/**
+ * `npm start` as a new user runs it: nothing configured but free ports and a data folder of
+ * its own; the embedded PostgreSQL, the demo data, every service, and a clean Ctrl-C.
+ */
+const dataDir = mkdtempSync(join(repoRoot, ".data", "e2e-start-"));
+let proc: ChildProcess | undefined;
+afterAll(() => {
+  proc?.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function runStart(ports: { pg: number; gateway: number; loans: number }): Promise<{ child: ChildProcess; output: () => string }> {
+  let out = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: repoRoot,
+    env: childEnv({
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(ports.pg),
+      PORT: String(ports.gateway),
+      LOANS_PORT: String(ports.loans),
+      DATABASE_URL: "",
+      LOG_LEVEL: "warn",
+    }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  proc = child;
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const deadline = Date.now() + 120_000;
+  while (!out.includes("Concord is running")) {
+    if (child.exitCode !== null) throw new Error(`npm start exited:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${out}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { child, output: () => out };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  child.kill("SIGINT");
+  return exited;
+}
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createConnection({ port, host: "127.0.0.1" });
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+
+describe("npm start", () => {
+  it("serves the demo portfolio, stops everything on SIGINT, and comes back with the same data", async () => {
+    const ports = { pg: await freePort(), gateway: await freePort(), loans: await freePort() };
+    const first = await runStart(ports);
+    expect(first.output()).toContain(`http://localhost:${ports.gateway}/graphql`);
+    const url = `http://127.0.0.1:${ports.gateway}/graphql`;
+    const q = `{ collectionCases(first: 3) { totalCount edges { node { id daysPastDue loan { reference } borrower { fullName } } } } }`;
+    const r1 = await gql(url, q);
+    expect(r1.errors).toBeUndefined();
+    expect(r1.data.collectionCases.totalCount).toBeGreaterThan(100);
+
+    expect(await stop(first.child)).toBe(0);
+    expect(first.output()).toContain("Stopped.");
+    for (const port of Object.values(ports)) expect(await listening(port), `port ${port} still open`).toBe(false);
+
+    const second = await runStart(ports);
+    expect(second.output()).toContain("Using the existing data");
+    const r2 = await gql(url, q);
+    expect(r2.data.collectionCases.edges).toEqual(r1.data.collectionCases.edges);
+    expect(await stop(second.child)).toBe(0);
+  }, 240_000);
+});
