@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedClock } from "@concord/service-kit";
 import { seedDemoPortfolio } from "@concord/loans";
-import { codes, startFederation, type Federation } from "@concord/test-kit";
+import { codes } from "@concord/test-kit";
+import { startFederation, type Federation } from "../support/federation";
 
 let fed: Federation;
 const clock = new FixedClock(new Date("2026-11-25T10:00:00Z"));

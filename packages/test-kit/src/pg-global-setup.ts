@@ -1,13 +1,8 @@
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import type { TestProject } from "vitest/node";
+import "./database";
 import { env, startEmbeddedPostgres, type DatabaseServer } from "@concord/service-kit";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** Admin URL of the PostgreSQL server the tests create their databases on. */
-    pgServerUrl: string;
-  }
-}
 
 let server: DatabaseServer | undefined;
 
@@ -22,7 +17,8 @@ export async function setup(project: TestProject): Promise<void> {
     return;
   }
   server = await startEmbeddedPostgres({
-    dir: join(e.dataDir, `test-pg-${process.pid}-${project.name}`),
+    // A throwaway cluster in the system temp folder, which the postgres user can always reach.
+    dir: join(tmpdir(), `concord-test-pg-${process.pid}-${project.name}`),
     port: 0,
     persistent: false,
   });

@@ -2,8 +2,7 @@ import { join } from "node:path";
 import { createLogger, repoRoot, type Clock, type QueryCounter } from "@concord/service-kit";
 import { start as startLoans, type LoansService } from "@concord/loans";
 import { start as startGateway } from "@concord/gateway";
-import { createTestDatabase, type TestDatabase } from "./database";
-import { gql, type GqlResponse } from "./graphql-client";
+import { createTestDatabase, gql, type GqlResponse, type TestDatabase } from "@concord/test-kit";
 
 export interface Federation {
   gatewayUrl: string;

@@ -1,0 +1,72 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+/** This file lives at <root>/scripts/. */
+const root = fileURLToPath(new URL("..", import.meta.url));
+const composeFile = join(root, "docker-compose.yml");
+
+/** Whether a `docker-compose` command is on the PATH (v1 or the v2 standalone binary). */
+const available = (() => {
+  const r = spawnSync("docker-compose", ["version"], { cwd: root, stdio: "ignore", timeout: 20_000 });
+  return !r.error && r.status === 0;
+})();
+
+function compose(...args: string[]): string {
+  return execFileSync("docker-compose", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** The lines of one top-level service (`  name:`) up to the next entry at its indentation or less. */
+function serviceBlock(text: string, name: string): string {
+  const lines = text.split("\n");
+  const start = lines.findIndex((l) => l === `  ${name}:`);
+  if (start < 0) return "";
+  const end = lines.findIndex((l, i) => i > start && /^ {0,2}\S/.test(l));
+  return lines.slice(start, end < 0 ? undefined : end).join("\n");
+}
+
+describe("docker-compose.yml", () => {
+  it.skipIf(!available)(
+    available ? "passes `docker-compose config -q` and defines postgres, nats, loans and gateway" : "skipped: docker-compose not installed",
+    () => {
+      // Throws (failing the test, with docker-compose's message) when the file is invalid.
+      compose("config", "-q");
+      const services = compose("config", "--services").split("\n").map((s) => s.trim()).filter(Boolean);
+      expect(services).toEqual(expect.arrayContaining(["postgres", "nats", "loans", "gateway"]));
+    },
+    30_000,
+  );
+
+  it("runs postgres:17, NATS with JetStream (-js), and the loans and gateway services", () => {
+    const text = readFileSync(composeFile, "utf8");
+    expect(text).toMatch(/^services:$/m);
+
+    const postgres = serviceBlock(text, "postgres");
+    expect(postgres).toMatch(/image:\s*["']?postgres:17["']?\s*$/m);
+    expect(postgres).toContain("pg_isready");
+
+    const nats = serviceBlock(text, "nats");
+    expect(nats).toMatch(/image:\s*["']?nats:2["']?\s*$/m);
+    expect(nats).toMatch(/command:.*["'\s[]-js\b/);
+
+    const loans = serviceBlock(text, "loans");
+    expect(loans).toContain("subgraphs/loans/src/main.ts");
+    expect(loans).toMatch(/postgres:\s*\n\s*condition:\s*service_healthy/);
+    expect(loans).toContain("/health");
+
+    const gateway = serviceBlock(text, "gateway");
+    expect(gateway).toContain("gateway/src/main.ts");
+    expect(gateway).toContain("SUBGRAPH_URL_LOANS: http://loans:4001/graphql");
+    expect(gateway).toContain("/health");
+
+    expect(text).toContain("DATABASE_URL: postgresql://postgres:postgres@postgres:5432/postgres");
+    expect(text).toContain("BUS_URL: nats://nats:4222");
+  });
+
+  it("builds from a context without local state (.dockerignore)", () => {
+    const ignored = readFileSync(join(root, ".dockerignore"), "utf8").split("\n").map((l) => l.trim());
+    for (const entry of ["node_modules", ".data", ".git", ".turbo", "coverage"]) expect(ignored).toContain(entry);
+  });
+});
