@@ -1,4 +1,4 @@
-import { createLogger, env } from "@concord/service-kit";
+import { createLogger, env, stopOnSignals } from "@concord/service-kit";
 import { start } from "./index";
 
 /** Process entry: `tsx gateway/src/main.ts`. */
@@ -11,11 +11,4 @@ const server = await start({
   logger: createLogger("gateway"),
   landingPage: e.NODE_ENV !== "production",
 });
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    server.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+stopOnSignals(server);

@@ -169,3 +169,15 @@ async function handleGraphQL<C extends BaseContext>(
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
 }
+
+/** Stops `server` on SIGINT or SIGTERM, then exits: 0 when it stopped cleanly, 1 when not. */
+export function stopOnSignals(server: { stop(): Promise<void> }): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      server.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}

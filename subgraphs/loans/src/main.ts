@@ -1,4 +1,4 @@
-import { createLogger, env, DEFAULT_SUBGRAPH_PORTS, subgraphDatabaseUrl } from "@concord/service-kit";
+import { createLogger, env, DEFAULT_SUBGRAPH_PORTS, stopOnSignals, subgraphDatabaseUrl } from "@concord/service-kit";
 import { start } from "./index";
 
 /** Process entry: `tsx subgraphs/loans/src/main.ts`. */
@@ -18,11 +18,4 @@ const service = await start({
   logger,
   landingPage: e.NODE_ENV !== "production",
 });
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    service.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+stopOnSignals(service);
