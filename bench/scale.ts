@@ -213,8 +213,9 @@ async function explain(client: pg.Client, afterId: string | null): Promise<PlanS
     ? `SELECT * FROM collection_case WHERE id > $1 ORDER BY id LIMIT $2`
     : `SELECT * FROM collection_case ORDER BY id LIMIT $1`;
   const params = afterId ? [afterId, PAGE_SIZE + 1] : [PAGE_SIZE + 1];
-  const r = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+  // Text plan for the log first, so the JSON one (recorded) is a second, warm execution.
   const text = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+  const r = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
   log(`  EXPLAIN ${afterId ? "deep page" : "first page"}:\n${text.rows.map((row) => `      ${row["QUERY PLAN"]}`).join("\n")}`);
   const top = (r.rows[0]["QUERY PLAN"] as any[])[0];
   const nodes: string[] = [];
