@@ -1,4 +1,7 @@
+import { GraphQLError } from "graphql";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import type { FetcherResponse } from "@apollo/utils.fetcher";
+import { ERROR_CODES, isErrorCode } from "@concord/schema";
 import type { GatewayContext } from "./context";
 
 /**
@@ -8,5 +11,28 @@ import type { GatewayContext } from "./context";
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (context?.requestId) request.http?.headers.set("x-request-id", context.requestId);
+  }
+
+  /**
+   * A subgraph answers bad input (a variable it cannot coerce, a literal that fails its scalar)
+   * with HTTP 400 and a coded GraphQL error. The stock data source turns every non-2xx into a
+   * code-less "400: Bad Request"; pass the subgraph's public code and message on instead, and
+   * never the subgraph's URL or raw body.
+   */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    let first: { message?: unknown; extensions?: { code?: unknown } } | undefined;
+    try {
+      const body = (await response.json()) as { errors?: Array<typeof first> };
+      first = body.errors?.[0];
+    } catch {
+      first = undefined;
+    }
+    const code = first?.extensions?.code;
+    if (isErrorCode(code) && code !== ERROR_CODES.INTERNAL_SERVER_ERROR && typeof first?.message === "string") {
+      return new GraphQLError(first.message, { extensions: { code } });
+    }
+    return new GraphQLError(`Subgraph answered HTTP ${response.status}`, {
+      extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR },
+    });
   }
 }

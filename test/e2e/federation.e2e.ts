@@ -72,6 +72,26 @@ describe("the federation through the gateway", () => {
     expect(codes(invalid)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
   });
 
+  it.each([
+    ["a fractional amount", { amountMinor: 10.5 }],
+    ["an amount that is not a number", { amountMinor: "abc" }],
+    ["an unknown currency", { currency: "XYZ" }],
+    ["a time that is not a time", { receivedAt: "yesterday" }],
+  ])("answers BAD_USER_INPUT through the gateway for %s", async (_label, bad) => {
+    const page = await fed.query(CASES, { first: 1, filter: { status: "OPEN" } });
+    const loanId = page.data.collectionCases.edges[0].node.loan.id;
+    const r = await fed.query(`mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { replayed } }`, {
+      input: { loanId, amountMinor: 100, currency: "GBP", receivedAt: "2026-11-25T09:00:00Z", externalReference: `E2E-BAD-${_label}`, ...bad },
+    });
+    expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
+    expect(JSON.stringify(r)).not.toContain("127.0.0.1");
+  });
+
+  it("answers BAD_USER_INPUT through the gateway for an impossible date", async () => {
+    const r = await fed.query(`mutation($d: LocalDate) { refreshDelinquency(asOf: $d) { casesOpened } }`, { d: "2026-02-30" });
+    expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
+  });
+
   it("refuses a body that is not JSON with 400", async () => {
     const res = await fetch(fed.gatewayUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
     expect(res.status).toBe(400);

@@ -16,7 +16,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "concord-e2e-start-"));
 chmodSync(dataDir, 0o755);
 let proc: ChildProcess | undefined;
 afterAll(() => {
-  proc?.kill("SIGKILL");
+  if (proc?.pid && proc.exitCode === null) process.kill(-proc.pid, "SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -33,6 +33,8 @@ async function runStart(ports: { pg: number; gateway: number; loans: number }): 
       LOG_LEVEL: "warn",
     }),
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so that a Ctrl-C can be sent to all of it as a terminal does.
+    detached: true,
   });
   proc = child;
   child.stdout!.on("data", (d) => (out += d));
@@ -48,7 +50,8 @@ async function runStart(ports: { pg: number; gateway: number; loans: number }): 
 
 async function stop(child: ChildProcess): Promise<number | null> {
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  child.kill("SIGINT");
+  // A terminal's Ctrl-C signals the whole foreground process group, PostgreSQL included.
+  process.kill(-child.pid!, "SIGINT");
   return exited;
 }
 

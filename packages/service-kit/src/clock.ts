@@ -21,6 +21,9 @@ export function localDate(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
 }
 
+/** The time zone whose calendar day begins first (UTC+14): no business date is later than its today. */
+export const EARLIEST_TIME_ZONE = "Pacific/Kiritimati";
+
 /** Whole days from `from` to `to`, both YYYY-MM-DD. */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
@@ -45,6 +48,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** True for a real calendar date written YYYY-MM-DD. */
 export function isIsoDate(s: string): boolean {
   if (!DATE.test(s)) return false;
+  // PostgreSQL has no year 0; nothing in collections predates year 1 anyway.
+  if (s.startsWith("0000")) return false;
   const t = Date.parse(`${s}T00:00:00Z`);
   return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
 }

@@ -76,14 +76,22 @@ export function env(): Env {
   const subgraphDatabaseUrls: Record<string, string> = {};
   const subgraphPorts: Record<string, number> = {};
   const subgraphUrls: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!value) continue;
-    let m = /^([A-Z]+)_DATABASE_URL$/.exec(key);
-    if (m && m[1] !== "TEST") subgraphDatabaseUrls[m[1]!.toLowerCase()] = z.string().url().parse(value);
-    m = /^([A-Z]+)_PORT$/.exec(key);
-    if (m && m[1] !== "EMBEDDED_PG") subgraphPorts[m[1]!.toLowerCase()] = port.parse(value);
-    m = /^SUBGRAPH_URL_([A-Z]+)$/.exec(key);
-    if (m) subgraphUrls[m[1]!.toLowerCase()] = z.string().url().parse(value);
+  // Only the known subgraphs' names count: platforms inject other *_PORT variables.
+  for (const name of Object.keys(DEFAULT_SUBGRAPH_PORTS)) {
+    const upper = name.toUpperCase();
+    const read = <T>(key: string, schema: z.ZodType<T>): T | undefined => {
+      const value = process.env[key];
+      if (!value) return undefined;
+      const r = schema.safeParse(value);
+      if (!r.success) throw new Error(`Invalid configuration:\n  ${key}: ${r.error.issues[0]?.message}`);
+      return r.data;
+    };
+    const db = read(`${upper}_DATABASE_URL`, z.string().url());
+    if (db) subgraphDatabaseUrls[name] = db;
+    const p = read(`${upper}_PORT`, port);
+    if (p !== undefined) subgraphPorts[name] = p;
+    const u = read(`SUBGRAPH_URL_${upper}`, z.string().url());
+    if (u) subgraphUrls[name] = u;
   }
   cached = {
     ...e,

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ERROR_CODES, isErrorCode, type ErrorCode } from "@concord/schema";
+import type { ApolloServerPlugin } from "@apollo/server";
 import type { Logger } from "./logger";
 
 /** A public error: its message and code reach the caller unchanged. */
@@ -16,30 +17,47 @@ export const notFound = (what: string, id: string) =>
   new ConcordError(ERROR_CODES.NOT_FOUND, `${what} ${id} was not found`, { id });
 export const conflict = (message: string) => new ConcordError(ERROR_CODES.CONFLICT, message);
 
+/** True when `error` may reach the caller as it is: a GraphQL error with a public code. */
+export function isPublicError(error: unknown, formattedCode?: unknown): boolean {
+  const original = unwrapResolverError(error);
+  const code = formattedCode ?? (original as { extensions?: { code?: unknown } })?.extensions?.code;
+  return (
+    isErrorCode(code) &&
+    code !== ERROR_CODES.INTERNAL_SERVER_ERROR &&
+    (original instanceof GraphQLError || !(original instanceof Error))
+  );
+}
+
 /**
- * Apollo `formatError`: public errors pass; anything else is logged in full with the
- * request id and reaches the caller as INTERNAL_SERVER_ERROR with no detail.
+ * Apollo `formatError`: public errors pass (without stack traces); anything else reaches the
+ * caller as INTERNAL_SERVER_ERROR with no detail. The full error is logged, with the request
+ * id, by {@link logInternalErrors}.
  */
-export function maskErrors(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    const code = formatted.extensions?.code;
-    const isPublic =
-      isErrorCode(code) &&
-      code !== ERROR_CODES.INTERNAL_SERVER_ERROR &&
-      (original instanceof GraphQLError || !(original instanceof Error));
-    if (isPublic) {
-      const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    // Errors relayed by the gateway from a subgraph arrive already masked there.
-    const requestId = (error as { extensions?: { requestId?: string } })?.extensions?.requestId;
-    logger.error({ err: original, path: formatted.path, requestId }, "internal error");
-    return {
-      message: "Internal server error",
-      path: formatted.path,
-      locations: formatted.locations,
-      extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR },
-    };
+export function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (isPublicError(error, formatted.extensions?.code)) {
+    const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return {
+    message: "Internal server error",
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR },
+  };
+}
+
+/** Apollo plugin: logs every error that will be masked, in full, on the request's own logger. */
+export function logInternalErrors<C extends { logger: Logger }>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            if (isPublicError(error)) continue;
+            contextValue.logger.error({ err: unwrapResolverError(error), path: error.path }, "internal error");
+          }
+        },
+      };
+    },
   };
 }

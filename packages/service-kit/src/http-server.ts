@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type ApolloServerOptions, type BaseContext } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { maskErrors } from "./errors";
+import { logInternalErrors, maskError } from "./errors";
 import type { Logger } from "./logger";
 
 /** What each request hands the context factory. */
@@ -15,7 +15,7 @@ export interface RequestInfo {
 }
 
 /** Options of {@link startGraphQLServer}. */
-export interface GraphQLServerOptions<C extends BaseContext> {
+export interface GraphQLServerOptions<C extends BaseContext & { logger: Logger }> {
   /** Service name used in logs. */
   name: string;
   /** Apollo Server configuration: a `schema` for a subgraph or a `gateway`. */
@@ -48,14 +48,15 @@ export interface RunningServer<C extends BaseContext = BaseContext> {
  * Apollo Server 5 on our own node:http server (so a WebSocket server can share it), with
  * GraphQL at /graphql and a readiness probe at GET /health.
  */
-export async function startGraphQLServer<C extends BaseContext>(opts: GraphQLServerOptions<C>): Promise<RunningServer<C>> {
+export async function startGraphQLServer<C extends BaseContext & { logger: Logger }>(opts: GraphQLServerOptions<C>): Promise<RunningServer<C>> {
   const httpServer = createServer();
   const apollo = new ApolloServer<C>({
     ...(opts.apollo as ApolloServerOptions<C>),
-    formatError: maskErrors(opts.logger),
+    formatError: maskError,
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      logInternalErrors<C>(),
       ...(opts.landingPage === false ? [ApolloServerPluginLandingPageDisabled()] : []),
       ...(opts.apollo.plugins ?? []),
     ],
@@ -95,12 +96,12 @@ export async function startGraphQLServer<C extends BaseContext>(opts: GraphQLSer
     port,
     httpServer,
     apollo,
-    async stop() {
+    stop: once(async () => {
       ready = false;
       await apollo.stop();
       httpServer.closeAllConnections();
       await new Promise<void>((r) => httpServer.close(() => r()));
-    },
+    }),
   };
 }
 
@@ -170,11 +171,19 @@ async function handleGraphQL<C extends BaseContext>(
   res.end();
 }
 
+/** `fn` run at most once; later calls share the first call's promise. */
+export function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= fn());
+}
+
 /** Stops `server` on SIGINT or SIGTERM, then exits: 0 when it stopped cleanly, 1 when not. */
 export function stopOnSignals(server: { stop(): Promise<void> }): void {
+  const stop = once(() => server.stop());
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      server.stop().then(
+    // A terminal's Ctrl-C reaches us and `npm start` asks too: both share one stop.
+    process.on(signal, () => {
+      stop().then(
         () => process.exit(0),
         () => process.exit(1),
       );

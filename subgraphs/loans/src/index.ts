@@ -4,6 +4,7 @@ import {
   createDataSource,
   createLogger,
   migrate,
+  once,
   startGraphQLServer,
   systemClock,
   type Clock,
@@ -63,9 +64,9 @@ export async function start(opts: LoansOptions): Promise<LoansService> {
   return {
     ...server,
     ds,
-    async stop() {
+    stop: once(async () => {
       await server.stop();
       await ds.destroy();
-    },
+    }),
   };
 }

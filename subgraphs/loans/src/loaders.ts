@@ -30,10 +30,11 @@ function byId<T extends { id: string }>(
   map: (r: Record<string, any>) => T,
 ): DataLoader<string, T | null> {
   return new DataLoader(async (ids) => {
-    const valid = ids.filter(isUuid);
+    // PostgreSQL prints uuids in lower case; callers may send either.
+    const valid = ids.filter(isUuid).map((id) => id.toLowerCase());
     const rows: Record<string, any>[] = valid.length ? await ds.query(sql, [valid]) : [];
     const found = new Map(rows.map((r) => [r.id as string, map(r)]));
-    return ids.map((id) => found.get(id) ?? null);
+    return ids.map((id) => found.get(id.toLowerCase()) ?? null);
   });
 }
 
@@ -44,7 +45,7 @@ function groupBy<T>(
   map: (r: Record<string, any>) => T,
 ): DataLoader<string, T[]> {
   return new DataLoader(async (keys) => {
-    const valid = keys.filter(isUuid);
+    const valid = keys.filter(isUuid).map((k) => k.toLowerCase());
     const rows: Record<string, any>[] = valid.length ? await ds.query(sql, [valid]) : [];
     const groups = new Map<string, T[]>();
     for (const r of rows) {
@@ -52,7 +53,7 @@ function groupBy<T>(
       list.push(map(r));
       groups.set(r[key], list);
     }
-    return keys.map((k) => groups.get(k) ?? []);
+    return keys.map((k) => groups.get(k.toLowerCase()) ?? []);
   });
 }
 

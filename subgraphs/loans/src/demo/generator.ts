@@ -121,7 +121,10 @@ export function generatePortfolio(opts: PortfolioOptions): Portfolio {
     if (delinquent) {
       // Spread the arrears over every bucket: choose the days past due, then place the schedule.
       const [lo, hi] = BUCKET_RANGES[BUCKETS[n % BUCKETS.length]!];
-      const dpd = int(lo, Math.min(hi, 420));
+      // A due day of the month up to the 28th, so that stepping back whole months lands on it
+      // exactly and the loan shows the days past due chosen here.
+      let dpd = int(lo, Math.min(hi, 420));
+      while (Number(addDays(opts.asOf, -dpd).slice(8)) > 28) dpd = int(lo, Math.min(hi, 420));
       const paidBefore = int(1, Math.max(1, term - 3));
       const missedDue = addDays(opts.asOf, -dpd);
       originatedOn = addMonths(missedDue, -(paidBefore + 1));

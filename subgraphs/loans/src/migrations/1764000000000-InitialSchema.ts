@@ -28,7 +28,8 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         timezone text NOT NULL,
         preferred_language text NOT NULL,
         vulnerable boolean NOT NULL DEFAULT false,
-        created_at timestamptz NOT NULL DEFAULT now()
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CHECK ((monthly_income_minor IS NULL) = (income_currency IS NULL))
       );
       CREATE INDEX borrower_lender_idx ON borrower (lender_id, id);
       CREATE TABLE loan (

@@ -24,8 +24,11 @@ const PAGE = `query Page($first: Int, $after: String, $filter: CaseFilter) {
   collectionCases(first: $first, after: $after, filter: $filter) {
     pageInfo { hasNextPage endCursor }
     edges { cursor node { id status daysPastDue bucket
-      loan { reference borrower { fullName } installments { dueDate amountDue { amountMinor } } }
-      borrower { fullName phone }
+      lender { name }
+      history { field to }
+      loan { reference lender { timezone } borrower { fullName } installments { dueDate amountDue { amountMinor } }
+             payments { amount { amountMinor } } collectionCase { id } collectionCases { id } }
+      borrower { fullName phone loans { id } }
     } }
   }
 }`;
@@ -42,8 +45,9 @@ describe("collectionCases", () => {
     expect(large.data.collectionCases.edges).toHaveLength(100);
     expect(large.data.collectionCases.edges[99].node.loan.installments.length).toBeGreaterThan(0);
     expect(forHundred).toBe(forTen);
-    // One page query, then one batch each for loans, borrowers and installments.
-    expect(forTen).toBeLessThanOrEqual(4);
+    // One page query, then one batch per kind: lenders, history, loans, borrowers, installments,
+    // payments, cases by loan, loans by borrower.
+    expect(forTen).toBeLessThanOrEqual(9);
   });
 
   it("walks every case exactly once, page by page, and agrees with totalCount", async () => {
@@ -102,10 +106,18 @@ describe("collectionCases", () => {
       expect(r.data[field]).toBeNull();
     }
   });
+
+  it("finds an entity by its id in upper case too", async () => {
+    const page = await gql(svc.url, PAGE, { first: 1 });
+    const { id } = page.data.collectionCases.edges[0].node;
+    const r = await gql(svc.url, `query($id: ID!) { collectionCase(id: $id) { id } }`, { id: id.toUpperCase() });
+    expect(r.data.collectionCase.id).toBe(id);
+  });
 });
 
 describe("refreshDelinquency", () => {
   it("opens a case when a loan falls past due, moves its bucket, and writes history", async () => {
+    clock.set("2027-01-01T12:00:00Z");
     const lenderId = await makeLender(svc.ds, { timezone: "America/New_York", currency: "USD" });
     // First installment due 2026-12-01.
     const { loanId } = await makeLoan(svc.ds, { lenderId, currency: "USD", originatedOn: "2026-11-01", installments: 4, amountMinor: 5_000 });
@@ -131,6 +143,7 @@ describe("refreshDelinquency", () => {
   });
 
   it("changes nothing when run twice for the same date", async () => {
+    clock.set("2027-02-10T12:00:00Z");
     const snapshot = async () =>
       svc.ds.query(
         `SELECT (SELECT count(*)::int FROM collection_case) AS cases, (SELECT count(*)::int FROM case_event) AS events,
@@ -155,6 +168,12 @@ describe("refreshDelinquency", () => {
     const status = async (id: string) => (await gql(svc.url, `query($id: ID!) { loan(id: $id) { collectionCase { daysPastDue asOf } } }`, { id })).data.loan.collectionCase;
     expect(await status(a.loanId)).toBeNull();
     expect(await status(b.loanId)).toEqual({ daysPastDue: 1, asOf: "2026-12-02" });
+  });
+
+  it("refuses a date that has not begun anywhere", async () => {
+    clock.set("2027-03-01T12:00:00Z");
+    const r = await gql(svc.url, `mutation { refreshDelinquency(asOf: "2027-03-03") { casesOpened } }`);
+    expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
   });
 
   it("refuses a malformed date", async () => {

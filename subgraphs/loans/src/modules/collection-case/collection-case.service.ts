@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { localDate, uuidv7, type Clock } from "@concord/service-kit";
+import { badInput, EARLIEST_TIME_ZONE, localDate, uuidv7, type Clock } from "@concord/service-kit";
 import { assess, type Assessment, type ScheduleLine } from "./delinquency";
 
 /** Why a case changed; stored on each history row. */
@@ -160,13 +160,19 @@ export interface RefreshResult {
 /**
  * Re-reads every loan that is past due or has an open case and brings its case up to date
  * for `asOf` (each lender's own business date when omitted). Idempotent for a given date.
+ * A date that has not begun anywhere is refused; one that has not yet begun for a lender
+ * counts as that lender's today, so no case ever runs ahead of its lender's calendar.
  */
 export async function refreshDelinquency(ds: DataSource, clock: Clock, asOf?: string): Promise<RefreshResult> {
   const now = clock.now();
+  if (asOf && asOf > localDate(now, EARLIEST_TIME_ZONE)) {
+    throw badInput(`asOf ${asOf} is in the future`, "asOf");
+  }
   const result: RefreshResult = { casesOpened: 0, casesUpdated: 0, casesResolved: 0, unchanged: 0 };
   const lenders: Array<{ id: string; timezone: string }> = await ds.query("SELECT id, timezone FROM lender ORDER BY id");
   for (const lender of lenders) {
-    const date = asOf ?? localDate(now, lender.timezone);
+    const today = localDate(now, lender.timezone);
+    const date = asOf && asOf < today ? asOf : today;
     await ds.transaction(async (tx) => {
       const loans: Record<string, any>[] = await tx.query(
         `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status FROM loan l

@@ -106,6 +106,28 @@ describe("recordPayment", () => {
     expect(await counts(loanId)).toMatchObject({ payments: 1, paid: "7000" });
   });
 
+  it("records one payment when the same reference arrives for two loans at once", async () => {
+    const a = await delinquentLoan();
+    const b = await delinquentLoan();
+    const [ra, rb] = await Promise.all([
+      gql(svc.url, RECORD, input(a.loanId, 3_000, "PAY-TWO-LOANS")),
+      gql(svc.url, RECORD, input(b.loanId, 3_000, "PAY-TWO-LOANS")),
+    ]);
+    expect([...codes(ra), ...codes(rb)]).toEqual(["CONFLICT"]);
+    const [{ n }] = await svc.ds.query("SELECT count(*)::int AS n FROM payment WHERE external_reference = 'PAY-TWO-LOANS'");
+    expect(n).toBe(1);
+    const paid = [(await counts(a.loanId)).paid, (await counts(b.loanId)).paid].sort();
+    expect(paid).toEqual(["0", "3000"]);
+  });
+
+  it("treats a retry with the loan id in upper case as the same payment", async () => {
+    const { loanId } = await delinquentLoan();
+    const first = await gql(svc.url, RECORD, input(loanId, 2_000, "PAY-CASE"));
+    const again = await gql(svc.url, RECORD, input(loanId.toUpperCase(), 2_000, "PAY-CASE"));
+    expect(again.errors).toBeUndefined();
+    expect(again.data.recordPayment).toMatchObject({ replayed: true, payment: { id: first.data.recordPayment.payment.id } });
+  });
+
   it("refuses a reused reference with different details: CONFLICT, nothing written", async () => {
     const { loanId } = await delinquentLoan();
     await gql(svc.url, RECORD, input(loanId, 5_000, "PAY-DIFF"));
@@ -124,6 +146,7 @@ describe("recordPayment", () => {
     ["a currency other than the loan's", 100, { currency: "EUR" }],
     ["a time in the future", 100, { receivedAt: "2026-07-01T00:00:00Z" }],
     ["an empty reference", 100, { externalReference: " " }],
+    ["a reference with a control character", 100, { externalReference: "A\u0000B" }],
   ])("refuses %s with BAD_USER_INPUT and writes nothing", async (_label, amount, extra) => {
     const { loanId } = await delinquentLoan();
     const before = await counts(loanId);

@@ -28,8 +28,8 @@ function validate(input: RecordPaymentInput, now: Date): { amount: bigint; refer
     throw badInput("receivedAt is in the future", "receivedAt");
   }
   const reference = input.externalReference.trim();
-  if (reference.length === 0 || reference.length > 128) {
-    throw badInput("externalReference must be 1 to 128 characters", "externalReference");
+  if (reference.length === 0 || reference.length > 128 || /[\u0000-\u001f\u007f]/.test(reference)) {
+    throw badInput("externalReference must be 1 to 128 printable characters", "externalReference");
   }
   return { amount, reference };
 }
@@ -43,18 +43,19 @@ export async function recordPayment(ds: DataSource, clock: Clock, input: RecordP
   const now = clock.now();
   const { amount, reference } = validate(input, now);
   if (!isUuid(input.loanId)) throw notFound("Loan", input.loanId);
+  const loanId = input.loanId.toLowerCase();
 
   return ds.transaction(async (tx) => {
     const [loan] = await tx.query(
       `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, le.timezone
          FROM loan l JOIN lender le ON le.id = l.lender_id WHERE l.id = $1 FOR UPDATE OF l`,
-      [input.loanId],
+      [loanId],
     );
     if (!loan) throw notFound("Loan", input.loanId);
     const currency = loan.currency.trim();
 
     const [existing] = await tx.query("SELECT * FROM payment WHERE lender_id = $1 AND external_reference = $2", [loan.lender_id, reference]);
-    if (existing) return replay(existing, input.loanId, amount, input.currency);
+    if (existing) return replay(existing, loanId, amount, input.currency);
 
     if (input.currency !== currency) {
       throw badInput(`The loan is in ${currency}; the payment is in ${input.currency}`, "currency");
@@ -77,7 +78,7 @@ export async function recordPayment(ds: DataSource, clock: Clock, input: RecordP
     if (!inserted) {
       // The same reference was just used on another loan of this lender by a concurrent call.
       const [winner] = await tx.query("SELECT * FROM payment WHERE lender_id = $1 AND external_reference = $2", [loan.lender_id, reference]);
-      return replay(winner, input.loanId, amount, input.currency);
+      return replay(winner, loanId, amount, input.currency);
     }
 
     const shares = allocate(schedule, amount);
@@ -91,7 +92,9 @@ export async function recordPayment(ds: DataSource, clock: Clock, input: RecordP
 
     const [openCase] = await tx.query(`SELECT * FROM collection_case WHERE loan_id = $1 AND ${OPEN_CASE} FOR UPDATE`, [loan.id]);
     const sync = new CaseSynchroniser(tx, now);
-    const asOf = localDate(now, loan.timezone);
+    // The case never goes back to an earlier business date than it already reflects.
+    const today = localDate(now, loan.timezone);
+    const asOf = openCase && openCase.as_of > today ? openCase.as_of : today;
     const { caseId } = await sync.apply(
       { id: loan.id, lenderId: loan.lender_id, borrowerId: loan.borrower_id, currency, status: loan.status },
       after,
