@@ -46,6 +46,10 @@ const envSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   /** Supergraph the gateway executes. @default "<repo>/schema/supergraph.graphql" */
   SUPERGRAPH_PATH: z.string().optional(),
+  /** Event bus: nats://host:4222 for NATS JetStream; unset means PostgreSQL (database `events`). */
+  BUS_URL: optionalUrl,
+  /** NATS server the NATS bus tests run against; unset means those tests say they did not run. */
+  NATS_URL: optionalUrl,
   /** Seed of the demo portfolio generator. @default 42 */
   DEMO_SEED: z.coerce.number().int().default(42),
 });

@@ -10,3 +10,4 @@ export * from "./http-server";
 export * from "./federation";
 export * from "./scalars";
 export * from "./cursor";
+export * from "./events";

@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/**
+ * The envelope every Concord event travels in, on every bus. Events carry ids, amounts and
+ * statuses, never borrower PII (no names, contact data, identity numbers or addresses).
+ */
+export const eventEnvelopeSchema = z.object({
+  /** Time-ordered id (UUIDv7); consumers are idempotent on it. */
+  id: z.string().uuid(),
+  /** What happened, in the past tense: CaseOpened, PaymentRecorded, ... */
+  type: z.string().regex(/^[A-Z][A-Za-z]+$/),
+  /** Version of this event type's payload. */
+  version: z.number().int().positive(),
+  /** The kind of entity that changed, for example CollectionCase. */
+  aggregateType: z.string().regex(/^[A-Z][A-Za-z]+$/),
+  /** The entity that changed; events of one aggregate are delivered in order. */
+  aggregateId: z.string().min(1),
+  /** The lender whose portfolio the event belongs to, when there is one. */
+  lenderId: z.string().uuid().nullable(),
+  /** ISO-8601 time of the change. */
+  occurredAt: z.string().datetime({ offset: true }),
+  /** The request or process that started the chain of events. */
+  correlationId: z.string().nullable(),
+  /** The event (or command) that directly caused this one. */
+  causationId: z.string().nullable(),
+  payload: z.record(z.string(), z.unknown()),
+});
+
+export type EventEnvelope<P extends Record<string, unknown> = Record<string, unknown>> = Omit<
+  z.infer<typeof eventEnvelopeSchema>,
+  "payload"
+> & { payload: P };
+
+/** Money in events: integer minor units as a decimal string (JSON has no 64-bit integers). */
+export type MinorUnitsString = string;
+
+/** Payload of the loans subgraph's case events (CaseOpened, CaseUpdated, CaseResolved). */
+export interface CaseEventPayload extends Record<string, unknown> {
+  caseId: string;
+  loanId: string;
+  borrowerId: string;
+  status: string;
+  daysPastDue: number;
+  bucket: string | null;
+  amountOverdueMinor: MinorUnitsString;
+  outstandingBalanceMinor: MinorUnitsString;
+  currency: string;
+  asOf: string;
+  /** The fields that changed (CaseUpdated). */
+  changed?: string[];
+}
+
+/** Payload of PaymentRecorded. */
+export interface PaymentRecordedPayload extends Record<string, unknown> {
+  paymentId: string;
+  loanId: string;
+  caseId: string | null;
+  amountMinor: MinorUnitsString;
+  currency: string;
+  receivedAt: string;
+}
+
+/** The event types Concord emits, with their current payload versions. */
+export const EVENT_TYPES = {
+  CaseOpened: 1,
+  CaseUpdated: 1,
+  CaseResolved: 1,
+  PaymentRecorded: 1,
+} as const;
+export type EventType = keyof typeof EVENT_TYPES;
