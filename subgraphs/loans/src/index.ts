@@ -5,6 +5,8 @@ import {
   createLogger,
   migrate,
   once,
+  OutboxRelay,
+  type EventBus,
   startGraphQLServer,
   systemClock,
   type Clock,
@@ -38,6 +40,8 @@ export interface LoansOptions {
   counter?: QueryCounter;
   /** Serve the Apollo landing page on GET. @default true */
   landingPage?: boolean;
+  /** The bus the outbox is relayed to; without one, events wait in the outbox. */
+  bus?: EventBus;
 }
 
 export interface LoansService extends RunningServer<LoansContext> {
@@ -61,11 +65,14 @@ export async function start(opts: LoansOptions): Promise<LoansService> {
     context: async ({ requestId, logger: log }) => createContext({ ds, clock }, requestId, log),
     ready: async () => ds.isInitialized,
   });
+  const relay = opts.bus ? new OutboxRelay({ url: opts.databaseUrl, bus: opts.bus, logger }) : undefined;
+  await relay?.start();
   return {
     ...server,
     ds,
     stop: once(async () => {
       await server.stop();
+      await relay?.stop();
       await ds.destroy();
     }),
   };

@@ -1,21 +1,36 @@
-import { createLogger, env, DEFAULT_SUBGRAPH_PORTS, stopOnSignals, subgraphDatabaseUrl } from "@concord/service-kit";
+import {
+  createLogger,
+  DEFAULT_SUBGRAPH_PORTS,
+  env,
+  openEventBus,
+  stopOnSignals,
+  subgraphDatabaseUrl,
+  withDatabase,
+} from "@concord/service-kit";
 import { start } from "./index";
 
 /** Process entry: `tsx subgraphs/loans/src/main.ts`. */
 const logger = createLogger("loans");
 const e = env();
-const serverUrl = e.DATABASE_URL;
 const own = e.subgraphDatabaseUrls.loans;
-if (!serverUrl && !own) {
+if (!e.DATABASE_URL && !own) {
   logger.fatal("Set LOANS_DATABASE_URL or DATABASE_URL (npm start sets them for you)");
   process.exit(1);
 }
-const databaseUrl = own ?? (await subgraphDatabaseUrl("loans", serverUrl!));
+const databaseUrl = own ?? (await subgraphDatabaseUrl("loans", e.DATABASE_URL!));
+// The PostgreSQL bus lives in database `events` on the same server unless BUS_URL says otherwise.
+const bus = await openEventBus(e.DATABASE_URL ?? withDatabase(databaseUrl, "postgres"), logger);
 const service = await start({
   databaseUrl,
   port: e.subgraphPorts.loans ?? DEFAULT_SUBGRAPH_PORTS.loans,
   host: e.HOST,
   logger,
   landingPage: e.NODE_ENV !== "production",
+  bus,
 });
-stopOnSignals(service);
+stopOnSignals({
+  async stop() {
+    await service.stop();
+    await bus.close();
+  },
+});

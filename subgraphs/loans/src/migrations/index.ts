@@ -1,4 +1,5 @@
+import { EventTables1764000001000 } from "@concord/service-kit";
 import { InitialSchema1764000000000 } from "./1764000000000-InitialSchema";
 
 /** Every migration of the loans database, oldest first. */
-export const migrations = [InitialSchema1764000000000];
+export const migrations = [InitialSchema1764000000000, EventTables1764000001000];

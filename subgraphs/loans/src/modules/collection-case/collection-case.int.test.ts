@@ -12,7 +12,7 @@ const clock = new FixedClock(new Date("2026-11-25T12:00:00Z"));
 
 beforeAll(async () => {
   db = await createTestDatabase("cases");
-  svc = await start({ databaseUrl: db.url, clock, counter, logger: createLogger("loans").child({ level: "silent" }) });
+  svc = await start({ databaseUrl: db.url, clock, counter, logger: createLogger("loans").child({}, { level: "silent" }) });
   await seedDemoPortfolio(svc.ds, { asOf: "2026-11-25", seed: 7 }, clock);
 });
 afterAll(async () => {

@@ -43,7 +43,7 @@ export class CollectionCaseResolver {
     @Ctx() ctx: LoansContext,
     @Arg("asOf", () => LocalDate, { nullable: true }) asOf?: string,
   ): Promise<RefreshDelinquencyResult> {
-    return Object.assign(new RefreshDelinquencyResult(), await refreshDelinquency(ctx.ds, ctx.clock, asOf ?? undefined));
+    return Object.assign(new RefreshDelinquencyResult(), await refreshDelinquency(ctx.ds, ctx.clock, asOf ?? undefined, ctx.requestId));
   }
 
   @FieldResolver(() => Lender)

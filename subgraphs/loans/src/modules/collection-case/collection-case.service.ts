@@ -1,5 +1,15 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { badInput, EARLIEST_TIME_ZONE, localDate, uuidv7, type Clock } from "@concord/service-kit";
+import type { CaseEventPayload } from "@concord/schema";
+import {
+  appendToOutbox,
+  badInput,
+  EARLIEST_TIME_ZONE,
+  localDate,
+  newEvent,
+  uuidv7,
+  type Clock,
+  type EventEnvelope,
+} from "@concord/service-kit";
 import { assess, type Assessment, type ScheduleLine } from "./delinquency";
 
 /** Why a case changed; stored on each history row. */
@@ -44,11 +54,41 @@ export function scheduleFromRows(rows: Record<string, any>[]): ScheduleLine[] {
  */
 export class CaseSynchroniser {
   private readonly history: HistoryRow[] = [];
+  private readonly events: EventEnvelope[] = [];
 
   constructor(
     private readonly tx: EntityManager,
     private readonly now: Date,
+    /** Request or job the changes belong to; stamped on their events. */
+    private readonly correlationId: string | null = null,
   ) {}
+
+  /** Queues an event for the outbox; written with the history in {@link flush}. */
+  emit(event: EventEnvelope): void {
+    this.events.push(event);
+  }
+
+  private caseEvent(type: "CaseOpened" | "CaseUpdated" | "CaseResolved", caseId: string, loan: LoanRef, a: Assessment, status: string, asOf: string, changed?: string[]) {
+    const payload: CaseEventPayload = {
+      caseId,
+      loanId: loan.id,
+      borrowerId: loan.borrowerId,
+      status,
+      daysPastDue: a.daysPastDue,
+      bucket: a.bucket,
+      amountOverdueMinor: a.amountOverdue.toString(),
+      outstandingBalanceMinor: a.outstandingBalance.toString(),
+      currency: loan.currency,
+      asOf,
+      ...(changed ? { changed } : {}),
+    };
+    this.emit(
+      newEvent(
+        { type, aggregateType: "CollectionCase", aggregateId: caseId, lenderId: loan.lenderId, payload, correlationId: this.correlationId },
+        this.now,
+      ),
+    );
+  }
 
   async apply(
     loan: LoanRef,
@@ -87,6 +127,7 @@ export class CaseSynchroniser {
       opened("bucket", a.bucket);
       opened("daysPastDue", String(a.daysPastDue));
       opened("amountOverdue", a.amountOverdue.toString());
+      this.caseEvent("CaseOpened", id, loan, a, "OPEN", asOf);
       return { outcome: "opened", caseId: id };
     }
     // A request for an earlier business date than the case already reflects changes nothing.
@@ -108,9 +149,11 @@ export class CaseSynchroniser {
       outstandingBalance: String(open.outstanding_balance_minor),
     };
     let changed = open.as_of !== asOf || (open.oldest_unpaid_due_date ?? null) !== a.oldestUnpaidDueDate;
+    const fields: string[] = [];
     for (const field of Object.keys(next) as Array<keyof typeof next>) {
       if (next[field] === prev[field]) continue;
       changed = true;
+      fields.push(field);
       // Days past due drift every day; the daily refresh records them only with a bucket move.
       if (field === "daysPastDue" && reason === "DELINQUENCY_REFRESH" && next.bucket === prev.bucket) continue;
       this.history.push({ caseId: open.id, field, from: prev[field], to: next[field], reason, asOf });
@@ -124,6 +167,8 @@ export class CaseSynchroniser {
       [open.id, next.status, a.daysPastDue, a.bucket, next.amountOverdue, next.outstandingBalance,
         a.oldestUnpaidDueDate, asOf, this.now],
     );
+    if (resolving) this.caseEvent("CaseResolved", open.id, loan, a, next.status, asOf, fields);
+    else if (fields.length > 0) this.caseEvent("CaseUpdated", open.id, loan, a, next.status, asOf, fields);
     return { outcome: resolving ? "resolved" : "updated", caseId: open.id };
   }
 
@@ -136,8 +181,9 @@ export class CaseSynchroniser {
     }
   }
 
-  /** Writes the history gathered so far in one statement. */
+  /** Writes the history and the events gathered so far, inside the caller's transaction. */
   async flush(): Promise<void> {
+    await appendToOutbox(this.tx, this.events.splice(0));
     if (this.history.length === 0) return;
     const h = this.history.splice(0);
     await this.tx.query(
@@ -163,7 +209,12 @@ export interface RefreshResult {
  * A date that has not begun anywhere is refused; one that has not yet begun for a lender
  * counts as that lender's today, so no case ever runs ahead of its lender's calendar.
  */
-export async function refreshDelinquency(ds: DataSource, clock: Clock, asOf?: string): Promise<RefreshResult> {
+export async function refreshDelinquency(
+  ds: DataSource,
+  clock: Clock,
+  asOf?: string,
+  correlationId: string | null = null,
+): Promise<RefreshResult> {
   const now = clock.now();
   if (asOf && asOf > localDate(now, EARLIEST_TIME_ZONE)) {
     throw badInput(`asOf ${asOf} is in the future`, "asOf");
@@ -196,7 +247,7 @@ export async function refreshDelinquency(ds: DataSource, clock: Clock, asOf?: st
       )) {
         openCases.set(r.loan_id, r);
       }
-      const sync = new CaseSynchroniser(tx, now);
+      const sync = new CaseSynchroniser(tx, now, correlationId);
       for (const l of loans) {
         const loan: LoanRef = { id: l.id, lenderId: l.lender_id, borrowerId: l.borrower_id, currency: l.currency.trim(), status: l.status };
         const { outcome } = await sync.apply(loan, scheduleFromRows(schedules.get(l.id) ?? []), openCases.get(l.id) ?? null, date, "DELINQUENCY_REFRESH");

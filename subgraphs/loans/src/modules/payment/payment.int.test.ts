@@ -20,7 +20,7 @@ let lenderId: string;
 
 beforeAll(async () => {
   db = await createTestDatabase("payment");
-  svc = await start({ databaseUrl: db.url, clock, logger: createLogger("loans").child({ level: "silent" }) });
+  svc = await start({ databaseUrl: db.url, clock, logger: createLogger("loans").child({}, { level: "silent" }) });
   lenderId = await makeLender(svc.ds);
 });
 afterAll(async () => {

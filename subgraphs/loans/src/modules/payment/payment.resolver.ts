@@ -16,7 +16,7 @@ export class PaymentResolver {
     @Ctx() ctx: LoansContext,
     @Arg("input", () => RecordPaymentInput) input: RecordPaymentInput,
   ): Promise<RecordPaymentPayload> {
-    const result = await recordPayment(ctx.ds, ctx.clock, input);
+    const result = await recordPayment(ctx.ds, ctx.clock, input, ctx.requestId);
     const loan = (await ctx.loaders.loan.load(result.loanId))!;
     let collectionCase = result.caseId ? await ctx.loaders.collectionCase.load(result.caseId) : null;
     if (!collectionCase) {

@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
-import { badInput, conflict, isCurrency, isUuid, localDate, notFound, uuidv7, type Clock } from "@concord/service-kit";
+import type { PaymentRecordedPayload } from "@concord/schema";
+import { badInput, conflict, isCurrency, isUuid, localDate, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
 import { allocate } from "../collection-case/delinquency";
 import { CaseSynchroniser, OPEN_CASE, scheduleFromRows } from "../collection-case/collection-case.service";
 import { paymentFromRow, type Payment } from "./payment.type";
@@ -39,7 +40,12 @@ function validate(input: RecordPaymentInput, now: Date): { amount: bigint; refer
  * up to date, all in one transaction. A retry with the same (lender, externalReference) returns
  * the first payment and changes nothing; two identical calls at once serialise on the loan row.
  */
-export async function recordPayment(ds: DataSource, clock: Clock, input: RecordPaymentInput): Promise<RecordedPayment> {
+export async function recordPayment(
+  ds: DataSource,
+  clock: Clock,
+  input: RecordPaymentInput,
+  correlationId: string | null = null,
+): Promise<RecordedPayment> {
   const now = clock.now();
   const { amount, reference } = validate(input, now);
   if (!isUuid(input.loanId)) throw notFound("Loan", input.loanId);
@@ -91,7 +97,7 @@ export async function recordPayment(ds: DataSource, clock: Clock, input: RecordP
     const after = schedule.map((l) => ({ ...l, amountPaid: l.amountPaid + (applied.get(l.id) ?? 0n) }));
 
     const [openCase] = await tx.query(`SELECT * FROM collection_case WHERE loan_id = $1 AND ${OPEN_CASE} FOR UPDATE`, [loan.id]);
-    const sync = new CaseSynchroniser(tx, now);
+    const sync = new CaseSynchroniser(tx, now, correlationId);
     // The case never goes back to an earlier business date than it already reflects.
     const today = localDate(now, loan.timezone);
     const asOf = openCase && openCase.as_of > today ? openCase.as_of : today;
@@ -102,6 +108,15 @@ export async function recordPayment(ds: DataSource, clock: Clock, input: RecordP
       asOf,
       "PAYMENT",
     );
+    const payload: PaymentRecordedPayload = {
+      paymentId: inserted.id,
+      loanId: loan.id,
+      caseId,
+      amountMinor: amount.toString(),
+      currency,
+      receivedAt: new Date(inserted.received_at).toISOString(),
+    };
+    sync.emit(newEvent({ type: "PaymentRecorded", aggregateType: "Loan", aggregateId: loan.id, lenderId: loan.lender_id, payload, correlationId }, now));
     await sync.flush();
     return { payment: paymentFromRow(inserted), replayed: false, loanId: loan.id, caseId };
   });
