@@ -19,6 +19,8 @@ import {
   dropDatabase,
   encodeCursor,
   ensureDatabase,
+  INTERNAL_TOKEN_HEADER,
+  signInternalToken,
   env,
   repoRoot,
   startEmbeddedPostgres,
@@ -27,6 +29,10 @@ import {
 import { start, type LoansService } from "@concord/loans";
 
 const DEFAULT_SIZES = [10_000, 1_000_000];
+/** The benchmark calls the subgraph directly, with internal tokens as the gateway signs them. */
+const INTERNAL_SECRET = "bench-internal-secret-0123456789abcdef0123";
+/** The lender each subgraph URL is asked as. */
+const lenderOf = new Map<string, string>();
 const PAGE_SIZE = 50;
 const WARMUP = 300;
 const SAMPLES = 200;
@@ -173,7 +179,13 @@ async function page(url: string, after: string | null): Promise<{ ms: number; id
   const t0 = performance.now();
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      [INTERNAL_TOKEN_HEADER]: await signInternalToken(
+        { sub: "bench", role: "lender", lenderId: lenderOf.get(url)!, scope: [] },
+        INTERNAL_SECRET,
+      ),
+    },
     body: JSON.stringify({ query: PAGE_QUERY, variables: { first: PAGE_SIZE, after } }),
   });
   const body = (await res.json()) as {
@@ -249,6 +261,7 @@ async function prepare(target: Omit<Target, "deepId" | "deepCursor" | "deepPosit
   const { rows } = await client.query(`SELECT id FROM collection_case ORDER BY id OFFSET $1 LIMIT 1`, [deepPosition - 1]);
   const deepId: string = rows[0].id;
   const deepCursor = encodeCursor({ id: deepId });
+  lenderOf.set(url, (await client.query("SELECT id FROM lender LIMIT 1")).rows[0].id);
   const firstCheck = await page(url, null);
   const deepCheck = await page(url, deepCursor);
   const { rows: expected } = await client.query(
@@ -446,7 +459,7 @@ async function main(): Promise<void> {
     const dbUrl = await ensureDatabase(server.url, name);
     defer(() => dropDatabase(server.url, name));
 
-    const service: LoansService = await start({ databaseUrl: dbUrl, logger, landingPage: false });
+    const service: LoansService = await start({ databaseUrl: dbUrl, logger, landingPage: false, internalSecret: INTERNAL_SECRET });
     defer(() => service.stop());
     const client = new pg.Client({ connectionString: dbUrl });
     await client.connect();

@@ -14,6 +14,7 @@ import {
   systemClock,
 } from "@concord/service-kit";
 import { migrations, refreshDelinquency, seedDemoPortfolio } from "@concord/loans";
+import { loadDevIssuer } from "@concord/gateway";
 
 /**
  * `npm start`: the whole federation on one machine with nothing configured. Starts PostgreSQL
@@ -23,6 +24,8 @@ import { migrations, refreshDelinquency, seedDemoPortfolio } from "@concord/loan
  */
 const e = env();
 const log = createLogger("start");
+/** The agency of the demo token until the agencies subgraph brings real ones. */
+const DEMO_AGENCY_ID = "0193a000-0000-7000-8000-00000000a001";
 const children: ChildProcess[] = [];
 let stopping = false;
 
@@ -38,6 +41,7 @@ try {
   await migrate(ds);
   const seed = await seedDemoPortfolio(ds, { seed: e.DEMO_SEED, asOf: localDate(systemClock.now(), "UTC") });
   const refresh = await refreshDelinquency(ds, systemClock);
+  const demo = await demoPrincipals(ds);
   await ds.destroy();
   if (seed.seeded) console.log(`Seeded the demo portfolio: ${seed.lenders} lenders, ${seed.borrowers} borrowers, ${seed.loans} loans (seed ${e.DEMO_SEED}).`);
   else console.log(`Using the existing data (delinquency refreshed: ${refresh.casesOpened} opened, ${refresh.casesUpdated} updated, ${refresh.casesResolved} resolved).`);
@@ -48,7 +52,7 @@ try {
   const gatewayUrl = `http://localhost:${e.PORT}/graphql`;
   await launch("gateway", "gateway/src/main.ts", { PORT: String(e.PORT), SUBGRAPH_URL_LOANS: loansUrl }, `http://127.0.0.1:${e.PORT}/graphql`);
 
-  console.log(banner(gatewayUrl, db.embedded));
+  console.log(await banner(gatewayUrl, db.embedded, demo));
 } catch (err) {
   console.error(`Concord did not start: ${(err as Error).message}`);
   await shutdown(1);
@@ -105,19 +109,59 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
-function banner(url: string, embedded: boolean): string {
-  const query = `{ collectionCases(first: 5, filter: { bucket: DPD_31_60 }) { totalCount edges { node { id daysPastDue bucket amountOverdue { amountMinor currency } loan { reference } borrower { fullName } } } } }`;
-  return [
+/** The demo parties whose tokens the banner prints. */
+interface DemoPrincipals {
+  lender: { id: string; name: string };
+  borrower: { id: string; name: string };
+}
+
+async function demoPrincipals(ds: import("typeorm").DataSource): Promise<DemoPrincipals> {
+  const [lender] = await ds.query("SELECT id, name FROM lender ORDER BY name LIMIT 1");
+  const [borrower] = await ds.query(
+    `SELECT b.id, b.full_name AS name FROM borrower b JOIN collection_case c ON c.borrower_id = b.id
+      WHERE c.lender_id = $1 AND c.status = 'OPEN' ORDER BY c.days_past_due DESC, b.id LIMIT 1`,
+    [lender.id],
+  );
+  return { lender, borrower };
+}
+
+async function banner(url: string, embedded: boolean, demo: DemoPrincipals): Promise<string> {
+  const issuer = await loadDevIssuer(e.dataDir, e.JWT_ISSUER, e.JWT_AUDIENCE);
+  const tokens = {
+    lender: await issuer.mint({ role: "lender", sub: "demo-lender-user", lenderId: demo.lender.id }),
+    agency: await issuer.mint({ role: "agency", sub: "demo-agency-user", agencyId: DEMO_AGENCY_ID }),
+    borrower: await issuer.mint({ role: "borrower", sub: "demo-borrower", borrowerId: demo.borrower.id }),
+    auditor: await issuer.mint({ role: "auditor", sub: "demo-auditor" }),
+  };
+  const queries = {
+    lender: `{ collectionCases(first: 5, filter: { bucket: DPD_31_60 }) { totalCount edges { node { id daysPastDue bucket amountOverdue { amountMinor currency } loan { reference } borrower { fullName phone } } } } }`,
+    agency: `{ collectionCases(first: 5) { totalCount edges { node { id daysPastDue borrower { fullName phone } } } } }`,
+    borrower: `query { borrower(id: "${demo.borrower.id}") { fullName loans { reference status collectionCase { daysPastDue amountOverdue { amountMinor currency } } } } }`,
+    auditor: `{ collectionCases(first: 5) { totalCount edges { node { id status daysPastDue bucket } } } }`,
+  };
+  const who = {
+    lender: `lender "${demo.lender.name}"`,
+    agency: "agency (no placements until the agencies subgraph lands)",
+    borrower: `borrower ${demo.borrower.name}`,
+    auditor: "auditor",
+  };
+  const lines = [
     "",
     "Concord is running.",
-    `  Gateway:    ${url}   (open it in a browser for the explorer)`,
+    `  Gateway:    ${url}   (open it in a browser for the explorer; send a token as Authorization: Bearer ...)`,
     `  PostgreSQL: ${embedded ? `embedded, data in ${join(e.dataDir, "pg")}` : "the server at DATABASE_URL"}`,
+    `  Tokens are valid for 12 hours; mint more with: npm run token -- --role lender --lender ${demo.lender.id}`,
     "",
-    "Try:",
-    `  curl -s ${url} -H 'content-type: application/json' \\`,
-    `    -d '${JSON.stringify({ query })}'`,
-    "",
-    "Press Ctrl-C to stop.",
-    "",
-  ].join("\n");
+  ];
+  for (const role of ["lender", "agency", "borrower", "auditor"] as const) {
+    lines.push(
+      `As the ${who[role]}:`,
+      `  export ${role.toUpperCase()}_TOKEN=${tokens[role]}`,
+      `  curl -s ${url} -H 'content-type: application/json' -H "Authorization: Bearer $${role.toUpperCase()}_TOKEN" \\`,
+      `    -d '${JSON.stringify({ query: queries[role] })}'`,
+      "",
+    );
+  }
+  lines.push("Press Ctrl-C to stop.", "");
+  return lines.join("\n");
 }

@@ -2,15 +2,27 @@ import { GraphQLError } from "graphql";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { FetcherResponse } from "@apollo/utils.fetcher";
 import { ERROR_CODES, isErrorCode } from "@concord/schema";
+import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@concord/service-kit";
 import type { GatewayContext } from "./context";
 
 /**
- * The one place where a request to a subgraph is dressed: the caller's request id goes along
- * so that one id follows a request through every service's logs.
+ * The one place where a request to a subgraph is dressed: a short-lived internal token signed
+ * by the gateway carries the verified principal (subgraphs trust nothing else), and the
+ * caller's request id follows the request through every service's logs.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  constructor(
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+    private readonly internalSecret: string,
+  ) {
+    super(config);
+  }
+
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     if (context?.requestId) request.http?.headers.set("x-request-id", context.requestId);
+    if (context?.principal) {
+      request.http?.headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(context.principal, this.internalSecret));
+    }
   }
 
   /**

@@ -68,10 +68,22 @@ describe("npm start", () => {
     const first = await runStart(ports);
     expect(first.output()).toContain(`http://localhost:${ports.gateway}/graphql`);
     const url = `http://127.0.0.1:${ports.gateway}/graphql`;
+    const tokens = Object.fromEntries(
+      ["LENDER", "AGENCY", "BORROWER", "AUDITOR"].map((role) => [role, new RegExp(`export ${role}_TOKEN=(\\S+)`).exec(first.output())?.[1]]),
+    );
+    const as = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
     const q = `{ collectionCases(first: 3) { totalCount edges { node { id daysPastDue loan { reference } borrower { fullName } } } } }`;
-    const r1 = await gql(url, q);
+    expect((await gql(url, q)).status).toBe(401);
+    const r1 = await gql(url, q, {}, as("LENDER"));
     expect(r1.errors).toBeUndefined();
-    expect(r1.data.collectionCases.totalCount).toBeGreaterThan(100);
+    expect(r1.data.collectionCases.totalCount).toBeGreaterThan(50);
+    for (const role of ["AGENCY", "BORROWER", "AUDITOR"]) {
+      const r = await gql(url, `{ collectionCases(first: 1) { edges { node { id } } } }`, {}, as(role));
+      expect(r.errors?.map((e) => e.extensions?.code) ?? [], role).not.toContain("UNAUTHENTICATED");
+    }
+    // The development issuer's public keys are served for clients that verify tokens.
+    const jwks = (await (await fetch(`http://127.0.0.1:${ports.gateway}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
+    expect(jwks.keys.length).toBe(1);
 
     expect(await stop(first.child)).toBe(0);
     expect(first.output()).toContain("Stopped.");
@@ -79,7 +91,7 @@ describe("npm start", () => {
 
     const second = await runStart(ports);
     expect(second.output()).toContain("Using the existing data");
-    const r2 = await gql(url, q);
+    const r2 = await gql(url, q, {}, as("LENDER"));
     expect(r2.data.collectionCases.edges).toEqual(r1.data.collectionCases.edges);
     expect(await stop(second.child)).toBe(0);
   }, 240_000);

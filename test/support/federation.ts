@@ -2,27 +2,51 @@ import { join } from "node:path";
 import { createLogger, repoRoot, type Clock, type QueryCounter } from "@concord/service-kit";
 import { start as startLoans, type LoansService } from "@concord/loans";
 import { start as startGateway } from "@concord/gateway";
-import { createTestDatabase, gql, type GqlResponse, type TestDatabase } from "@concord/test-kit";
+import {
+  createTestDatabase,
+  createTestIssuer,
+  gql,
+  TEST_AUDIENCE,
+  TEST_INTERNAL_SECRET,
+  TEST_ISSUER,
+  type GqlResponse,
+  type TestDatabase,
+  type TestIssuer,
+  type TokenClaims,
+} from "@concord/test-kit";
 
 export interface Federation {
   gatewayUrl: string;
   loans: LoansService;
   databases: Record<string, TestDatabase>;
-  /** Sends an operation through the gateway. */
-  query<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
+  issuer: TestIssuer;
+  /** Sends an operation through the gateway with `token` as the bearer (none when undefined). */
+  query<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>>;
+  /** A caller token from the test issuer the gateway trusts. */
+  token(claims: TokenClaims): Promise<string>;
   stop(): Promise<void>;
 }
 
 /**
  * The whole federation on free ports, each subgraph on its own fresh database, the gateway
- * executing the checked-in supergraph and calling the subgraphs over real HTTP.
+ * executing the checked-in supergraph, verifying callers against a test issuer's JWKS, and
+ * calling the subgraphs over real HTTP with signed internal tokens.
  */
-export async function startFederation(opts: { clock?: Clock; counter?: QueryCounter } = {}): Promise<Federation> {
+export async function startFederation(opts: { clock?: Clock; counter?: QueryCounter; jwksCooldownMs?: number } = {}): Promise<Federation> {
   const logger = createLogger("test");
+  const issuer = await createTestIssuer();
   const loansDb = await createTestDatabase("loans");
-  const loans = await startLoans({ databaseUrl: loansDb.url, clock: opts.clock, counter: opts.counter, logger: logger.child({ service: "loans" }) });
+  const loans = await startLoans({
+    databaseUrl: loansDb.url,
+    clock: opts.clock,
+    counter: opts.counter,
+    logger: logger.child({ service: "loans" }),
+    internalSecret: TEST_INTERNAL_SECRET,
+  });
   const gateway = await startGateway({
     supergraphPath: join(repoRoot, "schema", "supergraph.graphql"),
+    auth: { getKey: issuer.getKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
+    internalSecret: TEST_INTERNAL_SECRET,
     subgraphUrls: { loans: loans.url },
     logger: logger.child({ service: "gateway" }),
   });
@@ -30,7 +54,9 @@ export async function startFederation(opts: { clock?: Clock; counter?: QueryCoun
     gatewayUrl: gateway.url,
     loans,
     databases: { loans: loansDb },
-    query: (q, v, h) => gql(gateway.url, q, v, h),
+    issuer,
+    query: (q, v, token) => gql(gateway.url, q, v, token ? { authorization: `Bearer ${token}` } : {}),
+    token: (claims) => issuer.mint(claims),
     async stop() {
       await gateway.stop();
       await loans.stop();

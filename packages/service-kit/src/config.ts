@@ -50,6 +50,16 @@ const envSchema = z.object({
   BUS_URL: optionalUrl,
   /** NATS server the NATS bus tests run against; unset means those tests say they did not run. */
   NATS_URL: optionalUrl,
+  /** JWKS of the issuer of callers' tokens, as a URL (cached; refetched for an unknown kid). */
+  JWKS_URL: optionalUrl,
+  /** JWKS of the issuer of callers' tokens, as a file (re-read for an unknown kid). */
+  JWKS_FILE: z.string().optional(),
+  /** Required `iss` of callers' tokens. @default "concord-dev" */
+  JWT_ISSUER: z.string().default("concord-dev"),
+  /** Required `aud` of callers' tokens. @default "concord" */
+  JWT_AUDIENCE: z.string().default("concord"),
+  /** Secret (32+ bytes) the gateway signs internal tokens with and subgraphs verify them with. */
+  INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
   /** Seed of the demo portfolio generator. @default 42 */
   DEMO_SEED: z.coerce.number().int().default(42),
 });

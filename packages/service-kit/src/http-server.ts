@@ -33,6 +33,8 @@ export interface GraphQLServerOptions<C extends BaseContext & { logger: Logger }
   maxBodyBytes?: number;
   /** Serve the Apollo landing page on GET /graphql. @default true */
   landingPage?: boolean;
+  /** Extra GET routes by path, answered with JSON (for example a JWKS). */
+  routes?: Record<string, () => unknown>;
 }
 
 /** A running server; `stop()` drains connections and stops Apollo. */
@@ -75,6 +77,8 @@ export async function startGraphQLServer<C extends BaseContext & { logger: Logge
         .catch(() => send(res, 503, { status: "unavailable" }));
       return;
     }
+    const route = opts.routes?.[url.pathname];
+    if (route && req.method === "GET") return send(res, 200, route());
     if (url.pathname !== "/graphql") return send(res, 404, { error: "not found; GraphQL is served at /graphql" });
     const logger = opts.logger.child({ requestId });
     handleGraphQL(apollo, req, res, url, maxBody, () => opts.context({ req, requestId, logger })).catch((err) => {

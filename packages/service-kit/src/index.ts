@@ -11,3 +11,4 @@ export * from "./federation";
 export * from "./scalars";
 export * from "./cursor";
 export * from "./events";
+export * from "./auth";

@@ -1,3 +1,5 @@
 export * from "./database";
 export * from "./graphql-client";
 
+export * from "./principals";
+export * from "./issuer";

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import type { Principal } from "@concord/schema";
 import type { Clock, Logger } from "@concord/service-kit";
 import { createLoaders, type Loaders } from "./loaders";
 
@@ -10,8 +11,15 @@ export interface LoansContext {
   clock: Clock;
   /** Fresh for every request. */
   loaders: Loaders;
+  /** The caller, from the gateway's internal token. */
+  principal: Principal;
 }
 
-export function createContext(base: { ds: DataSource; clock: Clock }, requestId: string, logger: Logger): LoansContext {
-  return { ...base, requestId, logger, loaders: createLoaders(base.ds) };
+export function createContext(
+  base: { ds: DataSource; clock: Clock },
+  requestId: string,
+  logger: Logger,
+  principal: Principal,
+): LoansContext {
+  return { ...base, requestId, logger, principal, loaders: createLoaders(base.ds) };
 }

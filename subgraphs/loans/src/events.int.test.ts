@@ -14,11 +14,12 @@ import {
   startConsumer,
   type EventBus,
 } from "@concord/service-kit";
-import { codes, createTestDatabase, gql, type TestDatabase } from "@concord/test-kit";
+import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_INTERNAL_SECRET } from "@concord/test-kit";
 import type { DataSource } from "typeorm";
 import { start, type LoansService } from "./index";
 import { CaseSynchroniser } from "./modules/collection-case/collection-case.service";
 import { makeLender, makeLoan } from "./testing/fixtures";
+
 
 const silent = createLogger("test").child({}, { level: "silent" });
 const natsUrl = env().NATS_URL;
@@ -65,13 +66,14 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
   let bus: EventBus;
   let cleanup: () => Promise<void>;
   let lenderId: string;
+  const call = subgraphCaller(() => svc.url, () => lenderPrincipal(lenderId));
 
   beforeAll(async () => {
     ({ bus, cleanup } = await openBus());
     loansDb = await createTestDatabase("loansev");
     consumerDb = await createTestDatabase("consumer");
     // The service runs without a relay; each test drives relays itself.
-    svc = await start({ databaseUrl: loansDb.url, clock, logger: silent });
+    svc = await start({ internalSecret: TEST_INTERNAL_SECRET, databaseUrl: loansDb.url, clock, logger: silent });
     lenderId = await makeLender(svc.ds);
     consumerDs = await createDataSource({ url: consumerDb.url, migrations: [EventTables1764000001000] });
     await migrate(consumerDs);
@@ -118,7 +120,7 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
       }),
     ).rejects.toThrow();
     const { loanId } = await makeLoan(svc.ds, { lenderId, originatedOn: "2026-02-15", installments: 6, amountMinor: 10_000 });
-    const refused = await gql(svc.url, RECORD, {
+    const refused = await call(RECORD, {
       input: { loanId, amountMinor: 99_999_999, currency: "GBP", receivedAt: "2026-06-20T09:00:00Z", externalReference: "TOO-MUCH" },
     });
     expect(codes(refused)).toEqual(["BAD_USER_INPUT"]);
@@ -127,9 +129,9 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
 
   it("delivers loans' events exactly once in effect across a relay crash and a redelivery", async () => {
     const { loanId } = await makeLoan(svc.ds, { lenderId, originatedOn: "2026-02-15", installments: 6, amountMinor: 10_000 });
-    await gql(svc.url, `mutation { refreshDelinquency(asOf: "2026-06-20") { casesOpened } }`);
+    await call(`mutation { refreshDelinquency(asOf: "2026-06-20") { casesOpened } }`);
     for (const [i, amount] of [5_000, 15_000, 20_000].entries()) {
-      const r = await gql(svc.url, RECORD, {
+      const r = await call(RECORD, {
         input: { loanId, amountMinor: amount, currency: "GBP", receivedAt: "2026-06-20T09:00:00Z", externalReference: `EV-${loanId}-${i}` },
       });
       expect(r.errors).toBeUndefined();
@@ -207,13 +209,13 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
     const loans = await Promise.all(
       [0, 1, 2].map(() => makeLoan(svc.ds, { lenderId, originatedOn: "2026-01-15", installments: 10, amountMinor: 10_000 })),
     );
-    await gql(svc.url, `mutation { refreshDelinquency(asOf: "2026-06-20") { casesOpened } }`);
+    await call(`mutation { refreshDelinquency(asOf: "2026-06-20") { casesOpened } }`);
     const relay = new OutboxRelay({ url: loansDb.url, bus, pollMs: 50, batchSize: 7 });
     await relay.start();
     await Promise.all(
       loans.flatMap(({ loanId }) =>
         Array.from({ length: 8 }, (_, i) =>
-          gql(svc.url, RECORD, {
+          call(RECORD, {
             input: { loanId, amountMinor: 1_000 + i, currency: "GBP", receivedAt: "2026-06-20T09:00:00Z", externalReference: `ORD-${loanId}-${i}` },
           }),
         ),

@@ -5,6 +5,8 @@ import {
   createLogger,
   migrate,
   once,
+  INTERNAL_TOKEN_HEADER,
+  verifyInternalToken,
   OutboxRelay,
   type EventBus,
   startGraphQLServer,
@@ -42,6 +44,8 @@ export interface LoansOptions {
   landingPage?: boolean;
   /** The bus the outbox is relayed to; without one, events wait in the outbox. */
   bus?: EventBus;
+  /** Secret the gateway signs internal tokens with; every operation must carry one. */
+  internalSecret: string;
 }
 
 export interface LoansService extends RunningServer<LoansContext> {
@@ -62,7 +66,11 @@ export async function start(opts: LoansOptions): Promise<LoansService> {
     host: opts.host,
     logger,
     landingPage: opts.landingPage,
-    context: async ({ requestId, logger: log }) => createContext({ ds, clock }, requestId, log),
+    context: async ({ req, requestId, logger: log }) => {
+      const header = req.headers[INTERNAL_TOKEN_HEADER];
+      const principal = await verifyInternalToken(Array.isArray(header) ? header[0] : header, opts.internalSecret);
+      return createContext({ ds, clock }, requestId, log.child({ principal: principal.sub, role: principal.role }), principal);
+    },
     ready: async () => ds.isInitialized,
   });
   const relay = opts.bus ? new OutboxRelay({ url: opts.databaseUrl, bus: opts.bus, logger }) : undefined;

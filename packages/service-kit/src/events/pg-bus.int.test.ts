@@ -1,5 +1,5 @@
 import { afterAll } from "vitest";
-import { createTestDatabase } from "@concord/test-kit";
+import { freshDatabase } from "../testing/test-database";
 import { busContract } from "./bus.contract";
 import { PgEventBus } from "./pg-bus";
 
@@ -9,7 +9,7 @@ afterAll(async () => {
 });
 
 busContract("PostgreSQL", async () => {
-  const db = await createTestDatabase("bus");
+  const db = await freshDatabase("bus");
   dbs.push(db);
   return PgEventBus.open({ url: db.url, pollMs: 200 });
 });

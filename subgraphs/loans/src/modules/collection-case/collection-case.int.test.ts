@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Principal } from "@concord/schema";
 import { FixedClock, QueryCounter, createLogger } from "@concord/service-kit";
-import { codes, createTestDatabase, gql, type TestDatabase } from "@concord/test-kit";
+import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_INTERNAL_SECRET } from "@concord/test-kit";
 import { start, type LoansService } from "../../index";
 import { seedDemoPortfolio } from "../../demo/seed";
 import { makeLender, makeLoan } from "../../testing/fixtures";
+
+let principal: Principal;
+const call = subgraphCaller(() => svc.url, () => principal);
 
 let db: TestDatabase;
 let svc: LoansService;
@@ -12,8 +16,10 @@ const clock = new FixedClock(new Date("2026-11-25T12:00:00Z"));
 
 beforeAll(async () => {
   db = await createTestDatabase("cases");
-  svc = await start({ databaseUrl: db.url, clock, counter, logger: createLogger("loans").child({}, { level: "silent" }) });
+  svc = await start({ internalSecret: TEST_INTERNAL_SECRET, databaseUrl: db.url, clock, counter, logger: createLogger("loans").child({}, { level: "silent" }) });
   await seedDemoPortfolio(svc.ds, { asOf: "2026-11-25", seed: 7 }, clock);
+  const [lender] = await svc.ds.query("SELECT id FROM lender ORDER BY name LIMIT 1");
+  principal = lenderPrincipal(lender.id);
 });
 afterAll(async () => {
   await svc?.stop();
@@ -36,10 +42,10 @@ const PAGE = `query Page($first: Int, $after: String, $filter: CaseFilter) {
 describe("collectionCases", () => {
   it("sends the same number of SQL statements for a page of 10 as for a page of 100", async () => {
     counter.reset();
-    const small = await gql(svc.url, PAGE, { first: 10 });
+    const small = await call(PAGE, { first: 10 });
     const forTen = counter.count;
     counter.reset();
-    const large = await gql(svc.url, PAGE, { first: 100 });
+    const large = await call(PAGE, { first: 100 });
     const forHundred = counter.count;
     expect(small.data.collectionCases.edges).toHaveLength(10);
     expect(large.data.collectionCases.edges).toHaveLength(100);
@@ -54,13 +60,13 @@ describe("collectionCases", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const r: any = await gql(svc.url, PAGE, { first: 37, after });
+      const r: any = await call(PAGE, { first: 37, after });
       expect(r.errors).toBeUndefined();
       seen.push(...r.data.collectionCases.edges.map((e: any) => e.node.id));
       if (!r.data.collectionCases.pageInfo.hasNextPage) break;
       after = r.data.collectionCases.pageInfo.endCursor;
     }
-    const total = await gql(svc.url, `{ collectionCases { totalCount } }`);
+    const total = await call(`{ collectionCases { totalCount } }`);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.length).toBe(total.data.collectionCases.totalCount);
     expect(seen.length).toBeGreaterThan(100);
@@ -68,13 +74,13 @@ describe("collectionCases", () => {
 
   it("spreads the demo portfolio over every bucket", async () => {
     for (const bucket of ["DPD_1_30", "DPD_31_60", "DPD_61_90", "DPD_91_180", "DPD_180_PLUS"]) {
-      const r = await gql(svc.url, `query($b: DelinquencyBucket) { collectionCases(filter: { bucket: $b }) { totalCount } }`, { b: bucket });
+      const r = await call(`query($b: DelinquencyBucket) { collectionCases(filter: { bucket: $b }) { totalCount } }`, { b: bucket });
       expect(r.data.collectionCases.totalCount, bucket).toBeGreaterThan(10);
     }
   });
 
   it("filters by status, bucket and days past due", async () => {
-    const r = await gql(svc.url, PAGE, { first: 500, filter: { status: "OPEN", bucket: "DPD_31_60", minDaysPastDue: 40, maxDaysPastDue: 50 } });
+    const r = await call(PAGE, { first: 500, filter: { status: "OPEN", bucket: "DPD_31_60", minDaysPastDue: 40, maxDaysPastDue: 50 } });
     const nodes = r.data.collectionCases.edges.map((e: any) => e.node);
     expect(nodes.length).toBeGreaterThan(0);
     for (const n of nodes) {
@@ -88,29 +94,29 @@ describe("collectionCases", () => {
   it.each([["garbage!"], [Buffer.from('{"id":"nope"}').toString("base64url")], [Buffer.from("[1]").toString("base64url")]])(
     "refuses a malformed cursor %s with BAD_USER_INPUT",
     async (after) => {
-      const r = await gql(svc.url, PAGE, { first: 5, after });
+      const r = await call(PAGE, { first: 5, after });
       expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
     },
   );
 
   it("refuses a page size out of range and an inverted day range", async () => {
-    expect(codes(await gql(svc.url, PAGE, { first: 0 }))).toEqual(["BAD_USER_INPUT"]);
-    expect(codes(await gql(svc.url, PAGE, { first: 501 }))).toEqual(["BAD_USER_INPUT"]);
-    expect(codes(await gql(svc.url, PAGE, { filter: { minDaysPastDue: 50, maxDaysPastDue: 10 } }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await call(PAGE, { first: 0 }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await call(PAGE, { first: 501 }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await call(PAGE, { filter: { minDaysPastDue: 50, maxDaysPastDue: 10 } }))).toEqual(["BAD_USER_INPUT"]);
   });
 
   it("answers NOT_FOUND for an unknown case, loan or borrower", async () => {
     for (const [field, id] of [["collectionCase", "0190f3e4-0000-7000-8000-000000000000"], ["loan", "x"], ["borrower", "0190f3e4-0000-7000-8000-000000000001"]]) {
-      const r = await gql(svc.url, `query($id: ID!) { ${field}(id: $id) { id } }`, { id });
+      const r = await call(`query($id: ID!) { ${field}(id: $id) { id } }`, { id });
       expect(codes(r), field).toEqual(["NOT_FOUND"]);
       expect(r.data[field]).toBeNull();
     }
   });
 
   it("finds an entity by its id in upper case too", async () => {
-    const page = await gql(svc.url, PAGE, { first: 1 });
+    const page = await call(PAGE, { first: 1 });
     const { id } = page.data.collectionCases.edges[0].node;
-    const r = await gql(svc.url, `query($id: ID!) { collectionCase(id: $id) { id } }`, { id: id.toUpperCase() });
+    const r = await call(`query($id: ID!) { collectionCase(id: $id) { id } }`, { id: id.toUpperCase() });
     expect(r.data.collectionCase.id).toBe(id);
   });
 });
@@ -122,18 +128,18 @@ describe("refreshDelinquency", () => {
     // First installment due 2026-12-01.
     const { loanId } = await makeLoan(svc.ds, { lenderId, currency: "USD", originatedOn: "2026-11-01", installments: 4, amountMinor: 5_000 });
     const caseOf = async () =>
-      (await gql(svc.url, `query($id: ID!) { loan(id: $id) { status collectionCase { id daysPastDue bucket status history { field from to reason asOf } } } }`, { id: loanId })).data.loan;
+      (await call(`query($id: ID!) { loan(id: $id) { status collectionCase { id daysPastDue bucket status history { field from to reason asOf } } } }`, { id: loanId })).data.loan;
 
-    await gql(svc.url, `mutation { refreshDelinquency(asOf: "2026-12-01") { casesOpened } }`);
+    await call(`mutation { refreshDelinquency(asOf: "2026-12-01") { casesOpened } }`);
     expect((await caseOf()).collectionCase).toBeNull();
 
-    const opened = await gql(svc.url, `mutation { refreshDelinquency(asOf: "2026-12-02") { casesOpened casesUpdated } }`);
+    const opened = await call(`mutation { refreshDelinquency(asOf: "2026-12-02") { casesOpened casesUpdated } }`);
     expect(opened.data.refreshDelinquency.casesOpened).toBeGreaterThanOrEqual(1);
     let loan = await caseOf();
     expect(loan.status).toBe("DELINQUENT");
     expect(loan.collectionCase).toMatchObject({ daysPastDue: 1, bucket: "DPD_1_30", status: "OPEN" });
 
-    await gql(svc.url, `mutation { refreshDelinquency(asOf: "2027-01-01") { casesUpdated } }`);
+    await call(`mutation { refreshDelinquency(asOf: "2027-01-01") { casesUpdated } }`);
     loan = await caseOf();
     expect(loan.collectionCase).toMatchObject({ daysPastDue: 31, bucket: "DPD_31_60" });
     expect(loan.collectionCase.history.filter((h: any) => h.field === "bucket").map((h: any) => [h.from, h.to, h.reason])).toEqual([
@@ -149,9 +155,9 @@ describe("refreshDelinquency", () => {
         `SELECT (SELECT count(*)::int FROM collection_case) AS cases, (SELECT count(*)::int FROM case_event) AS events,
                 (SELECT max(updated_at) FROM collection_case) AS updated`,
       );
-    await gql(svc.url, `mutation { refreshDelinquency(asOf: "2027-02-10") { casesOpened } }`);
+    await call(`mutation { refreshDelinquency(asOf: "2027-02-10") { casesOpened } }`);
     const before = await snapshot();
-    const again = await gql(svc.url, `mutation { refreshDelinquency(asOf: "2027-02-10") { casesOpened casesUpdated casesResolved unchanged } }`);
+    const again = await call(`mutation { refreshDelinquency(asOf: "2027-02-10") { casesOpened casesUpdated casesResolved unchanged } }`);
     expect(again.data.refreshDelinquency).toMatchObject({ casesOpened: 0, casesUpdated: 0, casesResolved: 0 });
     expect(again.data.refreshDelinquency.unchanged).toBeGreaterThan(0);
     expect(await snapshot()).toEqual(before);
@@ -164,20 +170,20 @@ describe("refreshDelinquency", () => {
     const a = await makeLoan(svc.ds, { lenderId: ny, currency: "USD", originatedOn: "2026-11-01", installments: 2, amountMinor: 1_000 });
     const b = await makeLoan(svc.ds, { lenderId: sh, currency: "CNY", originatedOn: "2026-11-01", installments: 2, amountMinor: 1_000 });
     clock.set("2026-12-01T23:30:00Z");
-    await gql(svc.url, `mutation { refreshDelinquency { casesOpened } }`);
-    const status = async (id: string) => (await gql(svc.url, `query($id: ID!) { loan(id: $id) { collectionCase { daysPastDue asOf } } }`, { id })).data.loan.collectionCase;
+    await call(`mutation { refreshDelinquency { casesOpened } }`);
+    const status = async (id: string) => (await call(`query($id: ID!) { loan(id: $id) { collectionCase { daysPastDue asOf } } }`, { id })).data.loan.collectionCase;
     expect(await status(a.loanId)).toBeNull();
     expect(await status(b.loanId)).toEqual({ daysPastDue: 1, asOf: "2026-12-02" });
   });
 
   it("refuses a date that has not begun anywhere", async () => {
     clock.set("2027-03-01T12:00:00Z");
-    const r = await gql(svc.url, `mutation { refreshDelinquency(asOf: "2027-03-03") { casesOpened } }`);
+    const r = await call(`mutation { refreshDelinquency(asOf: "2027-03-03") { casesOpened } }`);
     expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
   });
 
   it("refuses a malformed date", async () => {
-    expect(codes(await gql(svc.url, `mutation($d: LocalDate) { refreshDelinquency(asOf: $d) { casesOpened } }`, { d: "2026-02-30" }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await call(`mutation($d: LocalDate) { refreshDelinquency(asOf: $d) { casesOpened } }`, { d: "2026-02-30" }))).toEqual(["BAD_USER_INPUT"]);
   });
 });
 
@@ -186,7 +192,7 @@ describe("errors", () => {
     // Break the database under the service for one query, then restore it.
     await svc.ds.query("ALTER TABLE lender RENAME TO lender_away");
     try {
-      const r = await gql(svc.url, `{ collectionCases(first: 1) { edges { node { lender { name } } } } }`);
+      const r = await call(`{ collectionCases(first: 1) { edges { node { lender { name } } } } }`);
       expect(codes(r)).toEqual(["INTERNAL_SERVER_ERROR"]);
       expect(r.errors![0]!.message).toBe("Internal server error");
       expect(JSON.stringify(r)).not.toContain("lender_away");

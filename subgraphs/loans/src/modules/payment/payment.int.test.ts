@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FixedClock, createLogger } from "@concord/service-kit";
-import { codes, createTestDatabase, gql, type TestDatabase } from "@concord/test-kit";
+import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_INTERNAL_SECRET } from "@concord/test-kit";
 import { start, type LoansService } from "../../index";
 import { makeLender, makeLoan } from "../../testing/fixtures";
+
+const call = subgraphCaller(() => svc.url, () => lenderPrincipal(lenderId));
 
 const RECORD = `mutation Pay($input: RecordPaymentInput!) {
   recordPayment(input: $input) {
@@ -20,7 +22,7 @@ let lenderId: string;
 
 beforeAll(async () => {
   db = await createTestDatabase("payment");
-  svc = await start({ databaseUrl: db.url, clock, logger: createLogger("loans").child({}, { level: "silent" }) });
+  svc = await start({ internalSecret: TEST_INTERNAL_SECRET, databaseUrl: db.url, clock, logger: createLogger("loans").child({}, { level: "silent" }) });
   lenderId = await makeLender(svc.ds);
 });
 afterAll(async () => {
@@ -32,7 +34,7 @@ beforeEach(() => clock.set("2026-06-20T12:00:00Z"));
 /** A loan with three 100.00 installments due 15 Mar, 15 Apr, 15 May; none paid; case open as of 20 Jun. */
 async function delinquentLoan() {
   const loan = await makeLoan(svc.ds, { lenderId, originatedOn: "2026-02-15", installments: 6, amountMinor: 10_000 });
-  await gql(svc.url, `mutation { refreshDelinquency(asOf: "2026-06-20") { casesOpened } }`);
+  await call(`mutation { refreshDelinquency(asOf: "2026-06-20") { casesOpened } }`);
   return loan;
 }
 
@@ -53,7 +55,7 @@ const input = (loanId: string, amountMinor: unknown, ref: string, extra: Record<
 describe("recordPayment", () => {
   it("allocates to the oldest installments and moves the case", async () => {
     const { loanId } = await delinquentLoan();
-    const r = await gql(svc.url, RECORD, input(loanId, 15_000, "PAY-1"));
+    const r = await call(RECORD, input(loanId, 15_000, "PAY-1"));
     expect(r.errors).toBeUndefined();
     const p = r.data.recordPayment;
     expect(p.replayed).toBe(false);
@@ -75,7 +77,7 @@ describe("recordPayment", () => {
 
   it("resolves the case when nothing is overdue any more", async () => {
     const { loanId } = await delinquentLoan();
-    const r = await gql(svc.url, RECORD, input(loanId, 40_000, "PAY-ALL"));
+    const r = await call(RECORD, input(loanId, 40_000, "PAY-ALL"));
     expect(r.errors).toBeUndefined();
     expect(r.data.recordPayment.collectionCase).toMatchObject({ status: "RESOLVED", daysPastDue: 0, bucket: null });
     expect(r.data.recordPayment.collectionCase.resolvedAt).toBe("2026-06-20T12:00:00.000Z");
@@ -84,9 +86,9 @@ describe("recordPayment", () => {
 
   it("returns the first payment on a retry and changes nothing", async () => {
     const { loanId } = await delinquentLoan();
-    const first = await gql(svc.url, RECORD, input(loanId, 5_000, "PAY-RETRY"));
+    const first = await call(RECORD, input(loanId, 5_000, "PAY-RETRY"));
     const before = await counts(loanId);
-    const again = await gql(svc.url, RECORD, input(loanId, 5_000, "PAY-RETRY"));
+    const again = await call(RECORD, input(loanId, 5_000, "PAY-RETRY"));
     expect(again.errors).toBeUndefined();
     expect(again.data.recordPayment.replayed).toBe(true);
     expect(again.data.recordPayment.payment.id).toBe(first.data.recordPayment.payment.id);
@@ -96,8 +98,8 @@ describe("recordPayment", () => {
   it("records one payment when the same call arrives twice at once", async () => {
     const { loanId } = await delinquentLoan();
     const [a, b] = await Promise.all([
-      gql(svc.url, RECORD, input(loanId, 7_000, "PAY-RACE")),
-      gql(svc.url, RECORD, input(loanId, 7_000, "PAY-RACE")),
+      call(RECORD, input(loanId, 7_000, "PAY-RACE")),
+      call(RECORD, input(loanId, 7_000, "PAY-RACE")),
     ]);
     expect(a.errors).toBeUndefined();
     expect(b.errors).toBeUndefined();
@@ -110,8 +112,8 @@ describe("recordPayment", () => {
     const a = await delinquentLoan();
     const b = await delinquentLoan();
     const [ra, rb] = await Promise.all([
-      gql(svc.url, RECORD, input(a.loanId, 3_000, "PAY-TWO-LOANS")),
-      gql(svc.url, RECORD, input(b.loanId, 3_000, "PAY-TWO-LOANS")),
+      call(RECORD, input(a.loanId, 3_000, "PAY-TWO-LOANS")),
+      call(RECORD, input(b.loanId, 3_000, "PAY-TWO-LOANS")),
     ]);
     expect([...codes(ra), ...codes(rb)]).toEqual(["CONFLICT"]);
     const [{ n }] = await svc.ds.query("SELECT count(*)::int AS n FROM payment WHERE external_reference = 'PAY-TWO-LOANS'");
@@ -122,17 +124,17 @@ describe("recordPayment", () => {
 
   it("treats a retry with the loan id in upper case as the same payment", async () => {
     const { loanId } = await delinquentLoan();
-    const first = await gql(svc.url, RECORD, input(loanId, 2_000, "PAY-CASE"));
-    const again = await gql(svc.url, RECORD, input(loanId.toUpperCase(), 2_000, "PAY-CASE"));
+    const first = await call(RECORD, input(loanId, 2_000, "PAY-CASE"));
+    const again = await call(RECORD, input(loanId.toUpperCase(), 2_000, "PAY-CASE"));
     expect(again.errors).toBeUndefined();
     expect(again.data.recordPayment).toMatchObject({ replayed: true, payment: { id: first.data.recordPayment.payment.id } });
   });
 
   it("refuses a reused reference with different details: CONFLICT, nothing written", async () => {
     const { loanId } = await delinquentLoan();
-    await gql(svc.url, RECORD, input(loanId, 5_000, "PAY-DIFF"));
+    await call(RECORD, input(loanId, 5_000, "PAY-DIFF"));
     const before = await counts(loanId);
-    const r = await gql(svc.url, RECORD, input(loanId, 6_000, "PAY-DIFF"));
+    const r = await call(RECORD, input(loanId, 6_000, "PAY-DIFF"));
     expect(codes(r)).toEqual(["CONFLICT"]);
     expect(await counts(loanId)).toEqual(before);
   });
@@ -150,7 +152,7 @@ describe("recordPayment", () => {
   ])("refuses %s with BAD_USER_INPUT and writes nothing", async (_label, amount, extra) => {
     const { loanId } = await delinquentLoan();
     const before = await counts(loanId);
-    const r = await gql(svc.url, RECORD, input(loanId, amount, `PAY-BAD-${_label}`, extra));
+    const r = await call(RECORD, input(loanId, amount, `PAY-BAD-${_label}`, extra));
     expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
     expect(r.data?.recordPayment ?? null).toBeNull();
     expect(await counts(loanId)).toEqual(before);
@@ -158,8 +160,7 @@ describe("recordPayment", () => {
 
   it("refuses a fractional amount written inline with BAD_USER_INPUT", async () => {
     const { loanId } = await delinquentLoan();
-    const r = await gql(
-      svc.url,
+    const r = await call(
       `mutation { recordPayment(input: { loanId: "${loanId}", amountMinor: 12.5, currency: "GBP", receivedAt: "2026-06-20T09:00:00Z", externalReference: "INLINE" }) { replayed } }`,
     );
     expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
@@ -167,8 +168,8 @@ describe("recordPayment", () => {
   });
 
   it("answers NOT_FOUND for an unknown loan", async () => {
-    const r1 = await gql(svc.url, RECORD, input("0190f3e4-0000-7000-8000-000000000000", 100, "PAY-NF"));
-    const r2 = await gql(svc.url, RECORD, input("not-a-uuid", 100, "PAY-NF2"));
+    const r1 = await call(RECORD, input("0190f3e4-0000-7000-8000-000000000000", 100, "PAY-NF"));
+    const r2 = await call(RECORD, input("not-a-uuid", 100, "PAY-NF2"));
     expect(codes(r1)).toEqual(["NOT_FOUND"]);
     expect(codes(r2)).toEqual(["NOT_FOUND"]);
   });

@@ -1,0 +1,64 @@
+import { errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { ROLE_ID_CLAIM, ROLES, type Principal, type Role } from "@concord/schema";
+import { ConcordError } from "@concord/service-kit";
+
+/** The only algorithms a caller's token may use: never `none`, never HMAC. */
+export const CALLER_ALGORITHMS = ["RS256", "ES256", "EdDSA"];
+
+/** How callers' tokens are checked. */
+export interface CallerVerification {
+  getKey: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+  /** Allowed clock skew in seconds. @default 30 */
+  clockToleranceS?: number;
+}
+
+export const unauthenticated = (message: string) => new ConcordError("UNAUTHENTICATED", message, { http: { status: 401 } });
+
+/**
+ * Verifies a caller's bearer token (signature against the JWKS, allow-listed algorithm, iss,
+ * aud, exp and nbf with a small skew) and reads the principal: a known role and exactly the id
+ * claim that goes with it.
+ */
+export async function verifyCaller(token: string, v: CallerVerification): Promise<Principal> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, v.getKey, {
+      algorithms: CALLER_ALGORITHMS,
+      issuer: v.issuer,
+      audience: v.audience,
+      clockTolerance: v.clockToleranceS ?? 30,
+      requiredClaims: ["sub", "exp"],
+    }));
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw unauthenticated("The token has expired");
+    if (err instanceof errors.JWTClaimValidationFailed) throw unauthenticated(`The token's ${err.claim} claim is not accepted`);
+    throw unauthenticated("The token is not valid");
+  }
+  const role = payload.role as Role;
+  if (!ROLES.includes(role)) throw unauthenticated("The token has no valid role");
+  const idClaim = ROLE_ID_CLAIM[role];
+  for (const claim of ["lender_id", "agency_id", "borrower_id"] as const) {
+    const present = payload[claim] !== undefined;
+    if (claim === idClaim && (typeof payload[claim] !== "string" || !payload[claim])) {
+      throw unauthenticated(`A ${role} token must carry ${claim}`);
+    }
+    if (claim !== idClaim && present) throw unauthenticated(`A ${role} token must not carry ${claim}`);
+  }
+  const scope = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
+  return {
+    sub: String(payload.sub),
+    role,
+    ...(idClaim === "lender_id" ? { lenderId: String(payload.lender_id) } : {}),
+    ...(idClaim === "agency_id" ? { agencyId: String(payload.agency_id) } : {}),
+    ...(idClaim === "borrower_id" ? { borrowerId: String(payload.borrower_id) } : {}),
+    scope,
+  };
+}
+
+/** The bearer token of an Authorization header, or undefined. */
+export function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(header?.trim() ?? "");
+  return m?.[1];
+}

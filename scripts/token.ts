@@ -1,0 +1,42 @@
+import { parseArgs } from "node:util";
+import { ROLES, type Role } from "@concord/schema";
+import { env } from "@concord/service-kit";
+import { loadDevIssuer } from "@concord/gateway";
+
+/**
+ * `npm run token -- --role agency --agency <id>`: mints a caller token from the development
+ * issuer (the one `npm start`'s gateway trusts). Refused with NODE_ENV=production.
+ */
+const e = env();
+if (e.NODE_ENV === "production") {
+  console.error("The development issuer is never used in production.");
+  process.exit(1);
+}
+const { values } = parseArgs({
+  options: {
+    role: { type: "string" },
+    lender: { type: "string" },
+    agency: { type: "string" },
+    borrower: { type: "string" },
+    sub: { type: "string" },
+    scope: { type: "string" },
+    ttl: { type: "string", default: "43200" },
+  },
+});
+const role = values.role as Role;
+if (!ROLES.includes(role)) {
+  console.error(`Usage: npm run token -- --role <${ROLES.join("|")}> [--lender ID | --agency ID | --borrower ID] [--sub S] [--ttl SECONDS]`);
+  process.exit(2);
+}
+const id = { lender: values.lender, agency: values.agency, borrower: values.borrower, auditor: "-" }[role];
+if (!id) {
+  console.error(`A ${role} token needs --${role} <id>`);
+  process.exit(2);
+}
+const issuer = await loadDevIssuer(e.dataDir, e.JWT_ISSUER, e.JWT_AUDIENCE);
+console.log(
+  await issuer.mint(
+    { role, sub: values.sub, lenderId: values.lender, agencyId: values.agency, borrowerId: values.borrower, scope: values.scope },
+    Number(values.ttl),
+  ),
+);
