@@ -6,6 +6,7 @@ import { printSubgraphSchema } from "@apollo/subgraph";
 import { composeServices } from "@apollo/composition";
 import { repoRoot, DEFAULT_SUBGRAPH_PORTS } from "@concord/service-kit";
 import { buildLoansSchema } from "@concord/loans";
+import { accessDoc } from "./access-doc";
 
 /** Every subgraph in the federation, with the URL the checked-in supergraph routes to. */
 const SUBGRAPHS: Array<{ name: string; build: () => Promise<GraphQLSchema> }> = [{ name: "loans", build: buildLoansSchema }];
@@ -30,6 +31,7 @@ export async function compose(): Promise<Composition> {
   const result = composeServices(services);
   if (result.errors) return { files, errors: result.errors.map((e) => e.message) };
   files["schema/supergraph.graphql"] = HEADER + result.supergraphSdl.trimEnd() + "\n";
+  files["schema/ACCESS.md"] = accessDoc();
   return { files, errors: [] };
 }
 

@@ -60,11 +60,31 @@ export interface PaymentRecordedPayload extends Record<string, unknown> {
   receivedAt: string;
 }
 
+/** Payload of PlacementStarted (agencies subgraph). */
+export interface PlacementStartedPayload extends Record<string, unknown> {
+  placementId: string;
+  caseId: string;
+  agencyId: string;
+  placedAt: string;
+  expiresAt: string;
+}
+
+/** Payload of PlacementEnded (agencies subgraph): RECALLED, RETURNED, EXPIRED or COMPLETED. */
+export interface PlacementEndedPayload extends Record<string, unknown> {
+  placementId: string;
+  caseId: string;
+  agencyId: string;
+  status: string;
+  endedAt: string;
+}
+
 /** The event types Concord emits, with their current payload versions. */
 export const EVENT_TYPES = {
   CaseOpened: 1,
   CaseUpdated: 1,
   CaseResolved: 1,
   PaymentRecorded: 1,
+  PlacementStarted: 1,
+  PlacementEnded: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;

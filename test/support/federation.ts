@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createLogger, repoRoot, type Clock, type QueryCounter } from "@concord/service-kit";
+import { createLogger, PgEventBus, repoRoot, type Clock, type EventBus, type QueryCounter } from "@concord/service-kit";
 import { start as startLoans, type LoansService } from "@concord/loans";
 import { start as startGateway } from "@concord/gateway";
 import {
@@ -20,6 +20,8 @@ export interface Federation {
   loans: LoansService;
   databases: Record<string, TestDatabase>;
   issuer: TestIssuer;
+  /** The event bus the subgraphs relay to and consume from (PostgreSQL, its own database). */
+  bus: EventBus;
   /** Sends an operation through the gateway with `token` as the bearer (none when undefined). */
   query<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>>;
   /** A caller token from the test issuer the gateway trusts. */
@@ -36,7 +38,10 @@ export async function startFederation(opts: { clock?: Clock; counter?: QueryCoun
   const logger = createLogger("test");
   const issuer = await createTestIssuer();
   const loansDb = await createTestDatabase("loans");
+  const busDb = await createTestDatabase("bus");
+  const bus = await PgEventBus.open({ url: busDb.url, pollMs: 100 });
   const loans = await startLoans({
+    bus,
     databaseUrl: loansDb.url,
     clock: opts.clock,
     counter: opts.counter,
@@ -53,14 +58,17 @@ export async function startFederation(opts: { clock?: Clock; counter?: QueryCoun
   return {
     gatewayUrl: gateway.url,
     loans,
-    databases: { loans: loansDb },
+    databases: { loans: loansDb, bus: busDb },
     issuer,
+    bus,
     query: (q, v, token) => gql(gateway.url, q, v, token ? { authorization: `Bearer ${token}` } : {}),
     token: (claims) => issuer.mint(claims),
     async stop() {
       await gateway.stop();
       await loans.stop();
+      await bus.close();
       await loansDb.drop();
+      await busDb.drop();
     },
   };
 }

@@ -12,3 +12,4 @@ export * from "./scalars";
 export * from "./cursor";
 export * from "./events";
 export * from "./auth";
+export * from "./access";

@@ -2,6 +2,7 @@ import { GraphQLScalarType, Kind } from "graphql";
 import { Directive, Field, ObjectType } from "type-graphql";
 import { isIsoDate } from "./clock";
 import { badInput } from "./errors";
+import { Policy, PUBLIC } from "./access/policy";
 
 /**
  * An integer amount in the currency's minor units (cents, fen, pence), never a float.
@@ -60,9 +61,11 @@ export const LocalDate = new GraphQLScalarType<string, string>({
 @Directive("@shareable")
 @ObjectType({ description: "An amount of money: integer minor units plus an ISO 4217 currency code." })
 export class Money {
+  @Policy(PUBLIC)
   @Field(() => MinorUnits, { description: "Amount in minor units (for example cents)." })
   amountMinor: bigint;
 
+  @Policy(PUBLIC)
   @Field(() => String, { description: "ISO 4217 currency code, for example GBP." })
   currency: string;
 

@@ -1,10 +1,11 @@
+import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import type { Principal } from "@concord/schema";
-import type { Clock, Logger } from "@concord/service-kit";
+import { isUuid, type AccessContext, type AuditEntry, type Clock, type Logger } from "@concord/service-kit";
 import { createLoaders, type Loaders } from "./loaders";
 
 /** What every resolver of the loans subgraph receives. */
-export interface LoansContext {
+export interface LoansContext extends AccessContext {
   requestId: string;
   logger: Logger;
   ds: DataSource;
@@ -13,6 +14,8 @@ export interface LoansContext {
   loaders: Loaders;
   /** The caller, from the gateway's internal token. */
   principal: Principal;
+  /** Audit entries gathered during the request, appended to the audit log when it ends. */
+  audit: AuditEntry[];
 }
 
 export function createContext(
@@ -21,5 +24,29 @@ export function createContext(
   logger: Logger,
   principal: Principal,
 ): LoansContext {
-  return { ...base, requestId, logger, principal, loaders: createLoaders(base.ds) };
+  const audit: AuditEntry[] = [];
+  // Which of the asked cases the calling agency holds an ACTIVE placement of: one query a tick.
+  const held = new DataLoader<string, boolean>(async (caseIds) => {
+    if (principal.role !== "agency" || !principal.agencyId || !isUuid(principal.agencyId)) return caseIds.map(() => false);
+    const rows: Array<{ case_id: string }> = await base.ds.query(
+      "SELECT case_id FROM case_access WHERE agency_id = $1 AND active AND case_id = ANY($2::uuid[])",
+      [principal.agencyId, caseIds.filter(isUuid)],
+    );
+    const set = new Set(rows.map((r) => r.case_id));
+    return caseIds.map((id) => set.has(id));
+  });
+  return {
+    ...base,
+    requestId,
+    logger,
+    principal,
+    audit,
+    loaders: createLoaders(base.ds),
+    access: {
+      agencyHoldsAny: async (caseIds) => (caseIds.length ? (await held.loadMany(caseIds)).some((v) => v === true) : false),
+      // Home visits arrive with the agencies subgraph; until then no window is ever open.
+      visitWindowOpen: async () => false,
+      recordForbidden: (e) => audit.push({ action: "FORBIDDEN", type: e.type, field: e.field, objectId: e.objectId, path: e.path }),
+    },
+  };
 }

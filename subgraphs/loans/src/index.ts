@@ -7,6 +7,9 @@ import {
   once,
   INTERNAL_TOKEN_HEADER,
   verifyInternalToken,
+  appendAudit,
+  startConsumer,
+  type BusSubscription,
   OutboxRelay,
   type EventBus,
   startGraphQLServer,
@@ -20,6 +23,8 @@ import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/dis
 import { buildLoansSchema } from "./schema";
 import { createContext, type LoansContext } from "./context";
 import { migrations } from "./migrations";
+import { ACCESS_CONSUMER, applyPlacementEvent } from "./access/read-model";
+import type { ApolloServerPlugin } from "@apollo/server";
 
 export { buildLoansSchema } from "./schema";
 export { migrations } from "./migrations";
@@ -61,7 +66,7 @@ export async function start(opts: LoansOptions): Promise<LoansService> {
   const clock = opts.clock ?? systemClock;
   const server = await startGraphQLServer<LoansContext>({
     name: "loans",
-    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled()] },
+    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), flushAudit(ds, logger)] },
     port: opts.port ?? 0,
     host: opts.host,
     logger,
@@ -75,13 +80,37 @@ export async function start(opts: LoansOptions): Promise<LoansService> {
   });
   const relay = opts.bus ? new OutboxRelay({ url: opts.databaseUrl, bus: opts.bus, logger }) : undefined;
   await relay?.start();
+  // Who may see which case follows the agencies subgraph's placement events.
+  const access: BusSubscription | undefined = opts.bus
+    ? await startConsumer({ name: ACCESS_CONSUMER, bus: opts.bus, ds, handle: applyPlacementEvent, logger })
+    : undefined;
   return {
     ...server,
     ds,
     stop: once(async () => {
       await server.stop();
+      await access?.stop();
       await relay?.stop();
       await ds.destroy();
     }),
+  };
+}
+
+/** Appends the FORBIDDEN refusals of a request to the audit log once the response is ready. */
+function flushAudit(ds: DataSource, logger: Logger): ApolloServerPlugin<LoansContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue }) {
+          const entries = contextValue.audit?.splice(0) ?? [];
+          if (entries.length === 0) return;
+          try {
+            await ds.transaction((tx) => appendAudit(tx, contextValue.principal, contextValue.requestId, entries));
+          } catch (err) {
+            logger.error({ err, requestId: contextValue.requestId }, "could not append to the audit log");
+          }
+        },
+      };
+    },
   };
 }

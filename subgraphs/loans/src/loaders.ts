@@ -22,6 +22,7 @@ export interface Loaders {
   historyByCase: DataLoader<string, CaseEvent[]>;
   casesByLoan: DataLoader<string, CollectionCase[]>;
   loansByBorrower: DataLoader<string, Loan[]>;
+  casesByBorrower: DataLoader<string, CollectionCase[]>;
 }
 
 function byId<T extends { id: string }>(
@@ -65,20 +66,22 @@ export function createLoaders(ds: DataSource): Loaders {
     collectionCase: byId(ds, "SELECT * FROM collection_case WHERE id = ANY($1::uuid[])", caseFromRow),
     installmentsByLoan: groupBy(
       ds,
-      `SELECT i.*, l.currency FROM installment i JOIN loan l ON l.id = i.loan_id
+      `SELECT i.*, l.currency, l.lender_id, l.borrower_id FROM installment i JOIN loan l ON l.id = i.loan_id
         WHERE i.loan_id = ANY($1::uuid[]) ORDER BY i.loan_id, i.seq`,
       "loan_id",
       (r) => installmentFromRow(r, r.currency.trim()),
     ),
     paymentsByLoan: groupBy(
       ds,
-      "SELECT * FROM payment WHERE loan_id = ANY($1::uuid[]) ORDER BY loan_id, received_at, id",
+      `SELECT p.*, l.borrower_id FROM payment p JOIN loan l ON l.id = p.loan_id
+        WHERE p.loan_id = ANY($1::uuid[]) ORDER BY p.loan_id, p.received_at, p.id`,
       "loan_id",
       paymentFromRow,
     ),
     historyByCase: groupBy(
       ds,
-      "SELECT * FROM case_event WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, occurred_at, id",
+      `SELECT e.*, c.lender_id, c.borrower_id FROM case_event e JOIN collection_case c ON c.id = e.case_id
+        WHERE e.case_id = ANY($1::uuid[]) ORDER BY e.case_id, e.occurred_at, e.id`,
       "case_id",
       caseEventFromRow,
     ),
@@ -86,6 +89,12 @@ export function createLoaders(ds: DataSource): Loaders {
       ds,
       "SELECT * FROM collection_case WHERE loan_id = ANY($1::uuid[]) ORDER BY loan_id, opened_at, id",
       "loan_id",
+      caseFromRow,
+    ),
+    casesByBorrower: groupBy(
+      ds,
+      "SELECT * FROM collection_case WHERE borrower_id = ANY($1::uuid[]) ORDER BY borrower_id, opened_at, id",
+      "borrower_id",
       caseFromRow,
     ),
     loansByBorrower: groupBy(

@@ -6,6 +6,8 @@ import { LoanResolver } from "./modules/loan/loan.resolver";
 import { BorrowerResolver } from "./modules/borrower/borrower.resolver";
 import { PaymentResolver } from "./modules/payment/payment.resolver";
 import { Lender } from "./modules/lender/lender.type";
+import { AuditResolver } from "./modules/audit/audit.resolver";
+import { RevealContactResolver } from "./modules/contact/reveal-contact";
 
 type Ref = { id: string };
 
@@ -13,7 +15,15 @@ type Ref = { id: string };
 export function buildLoansSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [CollectionCaseResolver, CaseConnectionResolver, LoanResolver, BorrowerResolver, PaymentResolver],
+      resolvers: [
+        CollectionCaseResolver,
+        CaseConnectionResolver,
+        LoanResolver,
+        BorrowerResolver,
+        PaymentResolver,
+        AuditResolver,
+        RevealContactResolver,
+      ],
       orphanedTypes: [Lender],
     },
     {

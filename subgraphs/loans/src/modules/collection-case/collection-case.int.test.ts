@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Principal } from "@concord/schema";
 import { FixedClock, QueryCounter, createLogger } from "@concord/service-kit";
 import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_INTERNAL_SECRET } from "@concord/test-kit";
@@ -7,6 +7,7 @@ import { seedDemoPortfolio } from "../../demo/seed";
 import { makeLender, makeLoan } from "../../testing/fixtures";
 
 let principal: Principal;
+let seededLender: Principal;
 const call = subgraphCaller(() => svc.url, () => principal);
 
 let db: TestDatabase;
@@ -17,9 +18,10 @@ const clock = new FixedClock(new Date("2026-11-25T12:00:00Z"));
 beforeAll(async () => {
   db = await createTestDatabase("cases");
   svc = await start({ internalSecret: TEST_INTERNAL_SECRET, databaseUrl: db.url, clock, counter, logger: createLogger("loans").child({}, { level: "silent" }) });
-  await seedDemoPortfolio(svc.ds, { asOf: "2026-11-25", seed: 7 }, clock);
+  await seedDemoPortfolio(svc.ds, { asOf: "2026-11-25", seed: 7, borrowers: 900 }, clock);
   const [lender] = await svc.ds.query("SELECT id FROM lender ORDER BY name LIMIT 1");
-  principal = lenderPrincipal(lender.id);
+  seededLender = lenderPrincipal(lender.id);
+  principal = seededLender;
 });
 afterAll(async () => {
   await svc?.stop();
@@ -38,6 +40,10 @@ const PAGE = `query Page($first: Int, $after: String, $filter: CaseFilter) {
     } }
   }
 }`;
+
+beforeEach(() => {
+  principal = seededLender;
+});
 
 describe("collectionCases", () => {
   it("sends the same number of SQL statements for a page of 10 as for a page of 100", async () => {
@@ -125,6 +131,7 @@ describe("refreshDelinquency", () => {
   it("opens a case when a loan falls past due, moves its bucket, and writes history", async () => {
     clock.set("2027-01-01T12:00:00Z");
     const lenderId = await makeLender(svc.ds, { timezone: "America/New_York", currency: "USD" });
+    principal = lenderPrincipal(lenderId);
     // First installment due 2026-12-01.
     const { loanId } = await makeLoan(svc.ds, { lenderId, currency: "USD", originatedOn: "2026-11-01", installments: 4, amountMinor: 5_000 });
     const caseOf = async () =>
@@ -170,9 +177,12 @@ describe("refreshDelinquency", () => {
     const a = await makeLoan(svc.ds, { lenderId: ny, currency: "USD", originatedOn: "2026-11-01", installments: 2, amountMinor: 1_000 });
     const b = await makeLoan(svc.ds, { lenderId: sh, currency: "CNY", originatedOn: "2026-11-01", installments: 2, amountMinor: 1_000 });
     clock.set("2026-12-01T23:30:00Z");
-    await call(`mutation { refreshDelinquency { casesOpened } }`);
     const status = async (id: string) => (await call(`query($id: ID!) { loan(id: $id) { collectionCase { daysPastDue asOf } } }`, { id })).data.loan.collectionCase;
+    principal = lenderPrincipal(ny);
+    await call(`mutation { refreshDelinquency { casesOpened } }`);
     expect(await status(a.loanId)).toBeNull();
+    principal = lenderPrincipal(sh);
+    await call(`mutation { refreshDelinquency { casesOpened } }`);
     expect(await status(b.loanId)).toEqual({ daysPastDue: 1, asOf: "2026-12-02" });
   });
 

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import type { Principal } from "@concord/schema";
 import { badInput, decodeCursor, encodeCursor, isUuid } from "@concord/service-kit";
 import { caseFromRow, type CollectionCase } from "./collection-case.type";
 import type { CaseFilter } from "./collection-case.inputs";
@@ -8,8 +9,27 @@ export const MAX_PAGE = 500;
 /** @default page size */
 export const DEFAULT_PAGE = 20;
 
-function where(filter: CaseFilter | undefined, params: unknown[]): string[] {
-  const conds: string[] = [];
+/**
+ * The rows a caller may list: a lender its portfolio, a borrower its own cases, an agency the
+ * cases it holds an ACTIVE placement of, an auditor every case (whose figures the field
+ * policies then withhold).
+ */
+function visibleTo(p: Principal, params: unknown[]): string[] {
+  switch (p.role) {
+    case "lender":
+      return [`lender_id = $${params.push(p.lenderId)}`];
+    case "borrower":
+      return [`borrower_id = $${params.push(p.borrowerId)}`];
+    case "agency":
+      return [`id IN (SELECT case_id FROM case_access WHERE active AND agency_id = $${params.push(p.agencyId)})`];
+    case "auditor":
+      return [];
+  }
+}
+
+function where(principal: Principal, filter: CaseFilter | undefined, params: unknown[]): string[] {
+  if (principal.role !== "auditor" && !isUuid(principal.lenderId ?? principal.borrowerId ?? principal.agencyId ?? "")) return ["false"];
+  const conds: string[] = visibleTo(principal, params);
   if (filter?.status) conds.push(`status = $${params.push(filter.status)}`);
   if (filter?.bucket) conds.push(`bucket = $${params.push(filter.bucket)}`);
   if (filter?.minDaysPastDue != null) conds.push(`days_past_due >= $${params.push(filter.minDaysPastDue)}`);
@@ -33,6 +53,7 @@ const isCaseCursor = (v: Record<string, unknown>): v is { id: string } =>
  */
 export async function listCases(
   ds: DataSource,
+  principal: Principal,
   args: { first?: number | null; after?: string | null; filter?: CaseFilter },
 ): Promise<{ nodes: CollectionCase[]; hasNextPage: boolean }> {
   const first = args.first ?? DEFAULT_PAGE;
@@ -41,7 +62,7 @@ export async function listCases(
   }
   checkFilter(args.filter);
   const params: unknown[] = [];
-  const conds = where(args.filter, params);
+  const conds = where(principal, args.filter, params);
   if (args.after) {
     const { id } = decodeCursor(args.after, isCaseCursor);
     conds.push(`id > $${params.push(id)}`);
@@ -52,9 +73,9 @@ export async function listCases(
   return { nodes: rows.slice(0, first).map(caseFromRow), hasNextPage: rows.length > first };
 }
 
-export async function countCases(ds: DataSource, filter: CaseFilter | undefined): Promise<number> {
+export async function countCases(ds: DataSource, principal: Principal, filter: CaseFilter | undefined): Promise<number> {
   const params: unknown[] = [];
-  const conds = where(filter, params);
+  const conds = where(principal, filter, params);
   const [row] = await ds.query(
     `SELECT count(*)::int AS n FROM collection_case ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}`,
     params,

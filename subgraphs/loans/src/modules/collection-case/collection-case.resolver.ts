@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { LocalDate, notFound } from "@concord/service-kit";
+import { decide, forbidden, LocalDate, notFound, Policy } from "@concord/service-kit";
+import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { Lender } from "../lender/lender.type";
 import { Loan } from "../loan/loan.type";
@@ -11,14 +12,15 @@ import { refreshDelinquency } from "./collection-case.service";
 
 @Resolver(() => CollectionCase)
 export class CollectionCaseResolver {
-  @Query(() => CaseConnection, { description: "Collection cases, a page at a time (keyset pagination)." })
+  @Policy(P.public, "Query")
+  @Query(() => CaseConnection, { description: "The collection cases the caller may see, a page at a time (keyset pagination)." })
   async collectionCases(
     @Ctx() ctx: LoansContext,
     @Arg("first", () => Int, { nullable: true, description: "Page size, 1 to 500. Default 20." }) first?: number,
     @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." }) after?: string,
     @Arg("filter", () => CaseFilter, { nullable: true }) filter?: CaseFilter,
   ): Promise<CaseConnection> {
-    const page = await listCases(ctx.ds, { first, after, filter });
+    const page = await listCases(ctx.ds, ctx.principal, { first, after, filter });
     for (const node of page.nodes) ctx.loaders.collectionCase.prime(node.id, node);
     const edges = page.nodes.map((node) => ({ cursor: caseCursor(node), node }));
     return Object.assign(new CaseConnection(), {
@@ -28,13 +30,15 @@ export class CollectionCaseResolver {
     });
   }
 
-  @Query(() => CollectionCase, { nullable: true })
+  @Policy(P.public, "Query")
+  @Query(() => CollectionCase, { nullable: true, description: "One case; FORBIDDEN when it is not the caller's to see." })
   async collectionCase(@Ctx() ctx: LoansContext, @Arg("id", () => ID) id: string): Promise<CollectionCase> {
     const found = await ctx.loaders.collectionCase.load(id);
     if (!found) throw notFound("CollectionCase", id);
-    return found;
+    return visibleOrForbidden(ctx, P.caseStatus, "CollectionCase", found, "collectionCase");
   }
 
+  @Policy(P.lenderOperation, "Mutation")
   @Mutation(() => RefreshDelinquencyResult, {
     description:
       "Brings every case up to date for a business date (each lender's today when omitted): opens cases for newly overdue loans, moves days past due and buckets, resolves cases with nothing overdue. Running it twice for the same date changes nothing.",
@@ -43,25 +47,32 @@ export class CollectionCaseResolver {
     @Ctx() ctx: LoansContext,
     @Arg("asOf", () => LocalDate, { nullable: true }) asOf?: string,
   ): Promise<RefreshDelinquencyResult> {
-    return Object.assign(new RefreshDelinquencyResult(), await refreshDelinquency(ctx.ds, ctx.clock, asOf ?? undefined, ctx.requestId));
+    return Object.assign(
+      new RefreshDelinquencyResult(),
+      await refreshDelinquency(ctx.ds, ctx.clock, asOf ?? undefined, ctx.requestId, ctx.principal.lenderId),
+    );
   }
 
-  @FieldResolver(() => Lender)
+  @Policy(P.caseStatus)
+  @FieldResolver(() => Lender, { nullable: true })
   async lender(@Root() c: CollectionCase, @Ctx() ctx: LoansContext): Promise<Lender | null> {
     return ctx.loaders.lender.load(c.lenderId);
   }
 
-  @FieldResolver(() => Loan)
+  @Policy(P.caseStatus)
+  @FieldResolver(() => Loan, { nullable: true })
   async loan(@Root() c: CollectionCase, @Ctx() ctx: LoansContext): Promise<Loan | null> {
     return ctx.loaders.loan.load(c.loanId);
   }
 
+  @Policy(P.caseStatus)
   @FieldResolver(() => Borrower, { nullable: true })
   async borrower(@Root() c: CollectionCase, @Ctx() ctx: LoansContext): Promise<Borrower | null> {
     return ctx.loaders.borrower.load(c.borrowerId);
   }
 
-  @FieldResolver(() => [CaseEvent], { description: "Every recorded change, oldest first." })
+  @Policy(P.historyOutline)
+  @FieldResolver(() => [CaseEvent], { nullable: true, description: "Every recorded change, oldest first." })
   async history(@Root() c: CollectionCase, @Ctx() ctx: LoansContext): Promise<CaseEvent[]> {
     return ctx.loaders.historyByCase.load(c.id);
   }
@@ -69,8 +80,28 @@ export class CollectionCaseResolver {
 
 @Resolver(() => CaseConnection)
 export class CaseConnectionResolver {
+  @Policy(P.public)
   @FieldResolver(() => Int, { description: "Cases matching the filter, across all pages (one count query, only when asked)." })
   async totalCount(@Root() conn: CaseConnection, @Ctx() ctx: LoansContext): Promise<number> {
-    return countCases(ctx.ds, conn.filter);
+    return countCases(ctx.ds, ctx.principal, conn.filter);
   }
+}
+
+/**
+ * A root query's object when the caller stands in the policy's relationship to it; otherwise a
+ * FORBIDDEN error on the query's path (recorded in the audit log), never the object.
+ */
+export async function visibleOrForbidden<T extends { id: string }>(
+  ctx: LoansContext,
+  policy: string,
+  typeName: string,
+  obj: T,
+  field: string,
+): Promise<T> {
+  const d = await decide(policy, ctx, typeName, obj);
+  if (d.see === "never") {
+    ctx.access.recordForbidden({ type: typeName, field, path: field, objectId: obj.id });
+    throw forbidden(`${typeName} ${obj.id}`);
+  }
+  return obj;
 }

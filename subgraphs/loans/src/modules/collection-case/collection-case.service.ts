@@ -214,13 +214,17 @@ export async function refreshDelinquency(
   clock: Clock,
   asOf?: string,
   correlationId: string | null = null,
+  /** Only this lender's portfolio; every lender's when omitted (the daily job). */
+  onlyLenderId?: string,
 ): Promise<RefreshResult> {
   const now = clock.now();
   if (asOf && asOf > localDate(now, EARLIEST_TIME_ZONE)) {
     throw badInput(`asOf ${asOf} is in the future`, "asOf");
   }
   const result: RefreshResult = { casesOpened: 0, casesUpdated: 0, casesResolved: 0, unchanged: 0 };
-  const lenders: Array<{ id: string; timezone: string }> = await ds.query("SELECT id, timezone FROM lender ORDER BY id");
+  const lenders: Array<{ id: string; timezone: string }> = onlyLenderId
+    ? await ds.query("SELECT id, timezone FROM lender WHERE id = $1", [onlyLenderId])
+    : await ds.query("SELECT id, timezone FROM lender ORDER BY id");
   for (const lender of lenders) {
     const today = localDate(now, lender.timezone);
     const date = asOf && asOf < today ? asOf : today;

@@ -1,4 +1,6 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Policy, Scope } from "@concord/service-kit";
+import { P } from "../../access/policies";
 import { DateTimeISOResolver } from "graphql-scalars";
 import { LocalDate, Money } from "@concord/service-kit";
 
@@ -28,8 +30,10 @@ registerEnumType(DelinquencyBucket, {
 });
 
 @Directive(`@key(fields: "id")`)
+@Scope<CollectionCase>((c) => ({ lenderId: c.lenderId, borrowerId: c.borrowerId, caseIds: async () => [c.id] }))
 @ObjectType({ description: "The collection case of a delinquent loan; at most one open case per loan." })
 export class CollectionCase {
+  @Policy(P.public)
   @Field(() => ID)
   id: string;
 
@@ -37,60 +41,80 @@ export class CollectionCase {
   loanId: string;
   borrowerId: string;
 
-  @Field(() => CaseStatus)
+  @Policy(P.caseStatus)
+  @Field(() => CaseStatus, { nullable: true })
   status: CaseStatus;
 
-  @Field(() => Int, { description: "Days since the oldest unpaid installment fell due, as of `asOf`." })
+  @Policy(P.portfolioFigures)
+  @Field(() => Int, { nullable: true, description: "Days since the oldest unpaid installment fell due, as of `asOf`." })
   daysPastDue: number;
 
+  @Policy(P.portfolioFigures)
   @Field(() => DelinquencyBucket, { nullable: true, description: "Null once nothing is overdue." })
   bucket: DelinquencyBucket | null;
 
-  @Field(() => Money)
+  @Policy(P.portfolioFigures)
+  @Field(() => Money, { nullable: true })
   amountOverdue: Money;
 
-  @Field(() => Money)
+  @Policy(P.portfolioFigures)
+  @Field(() => Money, { nullable: true })
   outstandingBalance: Money;
 
+  @Policy(P.portfolioFigures)
   @Field(() => LocalDate, { nullable: true })
   oldestUnpaidDueDate: string | null;
 
-  @Field(() => LocalDate, { description: "The lender's business date the figures were computed for." })
+  @Policy(P.caseStatus)
+  @Field(() => LocalDate, { nullable: true, description: "The lender's business date the figures were computed for." })
   asOf: string;
 
-  @Field(() => DateTimeISOResolver)
+  @Policy(P.caseStatus)
+  @Field(() => DateTimeISOResolver, { nullable: true })
   openedAt: Date;
 
+  @Policy(P.caseStatus)
   @Field(() => DateTimeISOResolver, { nullable: true })
   resolvedAt: Date | null;
 
-  @Field(() => DateTimeISOResolver)
+  @Policy(P.caseStatus)
+  @Field(() => DateTimeISOResolver, { nullable: true })
   updatedAt: Date;
 }
 
+@Scope<CaseEvent>((e) => ({ lenderId: e.lenderId, borrowerId: e.borrowerId, caseIds: async () => [e.caseId] }))
 @ObjectType({ description: "One change in a case's history: what changed, from what, to what, when and why." })
 export class CaseEvent {
+  @Policy(P.public)
   @Field(() => ID)
   id: string;
 
   caseId: string;
+  lenderId: string;
+  borrowerId: string;
 
-  @Field(() => String, { description: "The field that changed: status, bucket, daysPastDue, amountOverdue or outstandingBalance." })
+  @Policy(P.historyOutline)
+  @Field(() => String, { nullable: true, description: "The field that changed: status, bucket, daysPastDue, amountOverdue or outstandingBalance." })
   field: string;
 
+  @Policy(P.portfolioFigures)
   @Field(() => String, { nullable: true })
   from: string | null;
 
+  @Policy(P.portfolioFigures)
   @Field(() => String, { nullable: true })
   to: string | null;
 
-  @Field(() => String, { description: "Why: CASE_OPENED, PAYMENT, DELINQUENCY_REFRESH." })
+  @Policy(P.historyOutline)
+  @Field(() => String, { nullable: true, description: "Why: CASE_OPENED, PAYMENT, DELINQUENCY_REFRESH." })
   reason: string;
 
-  @Field(() => LocalDate)
+  @Policy(P.historyOutline)
+  @Field(() => LocalDate, { nullable: true })
   asOf: string;
 
-  @Field(() => DateTimeISOResolver)
+  @Policy(P.historyOutline)
+  @Field(() => DateTimeISOResolver, { nullable: true })
   occurredAt: Date;
 }
 
@@ -118,6 +142,8 @@ export function caseEventFromRow(r: Record<string, any>): CaseEvent {
   return Object.assign(new CaseEvent(), {
     id: r.id,
     caseId: r.case_id,
+    lenderId: r.lender_id,
+    borrowerId: r.borrower_id,
     field: r.field,
     from: r.from_value,
     to: r.to_value,

@@ -1,4 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Policy, Scope } from "@concord/service-kit";
+import { P } from "../../access/policies";
+import type { LoansContext } from "../../context";
 import { LocalDate, Money } from "@concord/service-kit";
 
 export enum InstallmentStatus {
@@ -8,26 +11,35 @@ export enum InstallmentStatus {
 }
 registerEnumType(InstallmentStatus, { name: "InstallmentStatus" });
 
+@Scope<Installment>((i, ctx: LoansContext) => ({ lenderId: i.lenderId, borrowerId: i.borrowerId, caseIds: async () => (await ctx.loaders.casesByLoan.load(i.loanId)).map((c) => c.id) }))
 @ObjectType({ description: "One scheduled repayment of a loan." })
 export class Installment {
+  @Policy(P.public)
   @Field(() => ID)
   id: string;
 
   loanId: string;
+  lenderId: string;
+  borrowerId: string;
 
-  @Field(() => Int, { description: "Position in the schedule, from 1." })
+  @Policy(P.portfolioFigures)
+  @Field(() => Int, { nullable: true, description: "Position in the schedule, from 1." })
   sequence: number;
 
-  @Field(() => LocalDate)
+  @Policy(P.portfolioFigures)
+  @Field(() => LocalDate, { nullable: true })
   dueDate: string;
 
-  @Field(() => Money)
+  @Policy(P.portfolioFigures)
+  @Field(() => Money, { nullable: true })
   amountDue: Money;
 
-  @Field(() => Money)
+  @Policy(P.portfolioFigures)
+  @Field(() => Money, { nullable: true })
   amountPaid: Money;
 
-  @Field(() => InstallmentStatus)
+  @Policy(P.portfolioFigures)
+  @Field(() => InstallmentStatus, { nullable: true })
   status: InstallmentStatus;
 }
 
@@ -37,6 +49,8 @@ export function installmentFromRow(r: Record<string, any>, currency: string): In
   return Object.assign(new Installment(), {
     id: r.id,
     loanId: r.loan_id,
+    lenderId: r.lender_id,
+    borrowerId: r.borrower_id,
     sequence: r.seq,
     dueDate: r.due_date,
     amountDue: Money.of(due, currency),

@@ -1,4 +1,7 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Policy, Scope } from "@concord/service-kit";
+import { P } from "../../access/policies";
+import type { LoansContext } from "../../context";
 import { LocalDate, Money } from "@concord/service-kit";
 
 export enum LoanStatus {
@@ -10,30 +13,38 @@ export enum LoanStatus {
 registerEnumType(LoanStatus, { name: "LoanStatus" });
 
 @Directive(`@key(fields: "id")`)
+@Scope<Loan>((l, ctx: LoansContext) => ({ lenderId: l.lenderId, borrowerId: l.borrowerId, caseIds: async () => (await ctx.loaders.casesByLoan.load(l.id)).map((c) => c.id) }))
 @ObjectType({ description: "A consumer loan with its repayment schedule." })
 export class Loan {
+  @Policy(P.public)
   @Field(() => ID)
   id: string;
 
   lenderId: string;
   borrowerId: string;
 
-  @Field(() => String, { description: "The lender's own reference for the loan." })
+  @Policy(P.caseStatus)
+  @Field(() => String, { nullable: true, description: "The lender's own reference for the loan." })
   reference: string;
 
-  @Field(() => Money)
+  @Policy(P.portfolioFigures)
+  @Field(() => Money, { nullable: true })
   principal: Money;
 
-  @Field(() => Int, { description: "Annual interest rate in basis points (1250 = 12.50%)." })
+  @Policy(P.portfolioFigures)
+  @Field(() => Int, { nullable: true, description: "Annual interest rate in basis points (1250 = 12.50%)." })
   annualRateBps: number;
 
-  @Field(() => Int)
+  @Policy(P.portfolioFigures)
+  @Field(() => Int, { nullable: true })
   termMonths: number;
 
-  @Field(() => LocalDate)
+  @Policy(P.portfolioFigures)
+  @Field(() => LocalDate, { nullable: true })
   originatedOn: string;
 
-  @Field(() => LoanStatus)
+  @Policy(P.caseStatus)
+  @Field(() => LoanStatus, { nullable: true })
   status: LoanStatus;
 
   currency: string;

@@ -1,4 +1,6 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
+import { Policy } from "@concord/service-kit";
+import { P } from "../../access/policies";
 import { DateTimeISOResolver } from "graphql-scalars";
 import { MinorUnits } from "@concord/service-kit";
 import { Payment } from "./payment.type";
@@ -25,15 +27,19 @@ export class RecordPaymentInput {
 
 @ObjectType()
 export class RecordPaymentPayload {
+  @Policy(P.public)
   @Field(() => Payment, { description: "The payment, or on a retry the one first recorded under this reference." })
   payment: Payment;
 
+  @Policy(P.public)
   @Field(() => Boolean, { description: "True when this call was a retry and changed nothing." })
   replayed: boolean;
 
+  @Policy(P.public)
   @Field(() => Loan)
   loan: Loan;
 
+  @Policy(P.public)
   @Field(() => CollectionCase, { nullable: true, description: "The loan's case after the payment (resolved when nothing is overdue)." })
   collectionCase: CollectionCase | null;
 }

@@ -1,4 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import { Policy } from "@concord/service-kit";
+import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { Loan } from "../loan/loan.type";
 import { Payment } from "./payment.type";
@@ -9,6 +11,7 @@ const CLOSED = new Set(["RESOLVED", "WRITTEN_OFF"]);
 
 @Resolver(() => Payment)
 export class PaymentResolver {
+  @Policy(P.lenderOperation, "Mutation")
   @Mutation(() => RecordPaymentPayload, {
     description: "Records a payment and allocates it to the oldest installments; idempotent on (lender, externalReference).",
   })
@@ -16,7 +19,12 @@ export class PaymentResolver {
     @Ctx() ctx: LoansContext,
     @Arg("input", () => RecordPaymentInput) input: RecordPaymentInput,
   ): Promise<RecordPaymentPayload> {
-    const result = await recordPayment(ctx.ds, ctx.clock, input, ctx.requestId);
+    const result = await recordPayment(ctx.ds, ctx.clock, input, ctx.principal, ctx.requestId).catch((err) => {
+      if (err?.extensions?.code === "FORBIDDEN") {
+        ctx.access.recordForbidden({ type: "Mutation", field: "recordPayment", path: "recordPayment", objectId: input.loanId });
+      }
+      throw err;
+    });
     const loan = (await ctx.loaders.loan.load(result.loanId))!;
     let collectionCase = result.caseId ? await ctx.loaders.collectionCase.load(result.caseId) : null;
     if (!collectionCase) {
@@ -27,7 +35,8 @@ export class PaymentResolver {
     return Object.assign(new RecordPaymentPayload(), { payment: result.payment, replayed: result.replayed, loan, collectionCase });
   }
 
-  @FieldResolver(() => Loan)
+  @Policy(P.portfolioFigures)
+  @FieldResolver(() => Loan, { nullable: true })
   loan(@Root() p: Payment, @Ctx() ctx: LoansContext) {
     return ctx.loaders.loan.load(p.loanId);
   }

@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
-import type { PaymentRecordedPayload } from "@concord/schema";
-import { badInput, conflict, isCurrency, isUuid, localDate, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
+import type { PaymentRecordedPayload, Principal } from "@concord/schema";
+import { forbidden, badInput, conflict, isCurrency, isUuid, localDate, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
 import { allocate } from "../collection-case/delinquency";
 import { CaseSynchroniser, OPEN_CASE, scheduleFromRows } from "../collection-case/collection-case.service";
 import { paymentFromRow, type Payment } from "./payment.type";
@@ -12,6 +12,9 @@ export interface RecordedPayment {
   loanId: string;
   caseId: string | null;
 }
+
+const PAYMENT_BY_REFERENCE = `SELECT p.*, l.borrower_id FROM payment p JOIN loan l ON l.id = p.loan_id
+  WHERE p.lender_id = $1 AND p.external_reference = $2`;
 
 /** Payments may be dated a little ahead of our clock (processor clocks drift), never more. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -44,6 +47,7 @@ export async function recordPayment(
   ds: DataSource,
   clock: Clock,
   input: RecordPaymentInput,
+  principal: Principal,
   correlationId: string | null = null,
 ): Promise<RecordedPayment> {
   const now = clock.now();
@@ -58,9 +62,11 @@ export async function recordPayment(
       [loanId],
     );
     if (!loan) throw notFound("Loan", input.loanId);
+    // Only the lender whose loan it is records its payments.
+    if (principal.role !== "lender" || principal.lenderId !== loan.lender_id) throw forbidden(`Loan ${input.loanId}`);
     const currency = loan.currency.trim();
 
-    const [existing] = await tx.query("SELECT * FROM payment WHERE lender_id = $1 AND external_reference = $2", [loan.lender_id, reference]);
+    const [existing] = await tx.query(PAYMENT_BY_REFERENCE, [loan.lender_id, reference]);
     if (existing) return replay(existing, loanId, amount, input.currency);
 
     if (input.currency !== currency) {
@@ -83,7 +89,7 @@ export async function recordPayment(
     );
     if (!inserted) {
       // The same reference was just used on another loan of this lender by a concurrent call.
-      const [winner] = await tx.query("SELECT * FROM payment WHERE lender_id = $1 AND external_reference = $2", [loan.lender_id, reference]);
+      const [winner] = await tx.query(PAYMENT_BY_REFERENCE, [loan.lender_id, reference]);
       return replay(winner, loanId, amount, input.currency);
     }
 
@@ -118,7 +124,7 @@ export async function recordPayment(
     };
     sync.emit(newEvent({ type: "PaymentRecorded", aggregateType: "Loan", aggregateId: loan.id, lenderId: loan.lender_id, payload, correlationId }, now));
     await sync.flush();
-    return { payment: paymentFromRow(inserted), replayed: false, loanId: loan.id, caseId };
+    return { payment: paymentFromRow({ ...inserted, borrower_id: loan.borrower_id }), replayed: false, loanId: loan.id, caseId };
   });
 }
 

@@ -1,0 +1,198 @@
+import type { GraphQLResolveInfo } from "graphql";
+import { UseMiddleware, type MiddlewareFn } from "type-graphql";
+import type { Principal, Role } from "@concord/schema";
+import { ConcordError } from "../errors";
+
+/**
+ * Field-level authorization, declared once next to each field as a named policy.
+ *
+ * A policy says, for each role, what the caller sees of the field given its relationship to the
+ * object the field belongs to. The object's relationships come from its type's scope (see
+ * {@link Scope}). What a caller may not see comes back null with a FORBIDDEN error on the
+ * field's path; the rest of the response still arrives.
+ */
+
+/** How a caller relates to an object. */
+export type Relation =
+  /** a lender, and the object is in its own portfolio */
+  | "ownLender"
+  /** a borrower, and the object is about itself */
+  | "self"
+  /** an agency with an ACTIVE placement of a case the object belongs to */
+  | "activePlacement"
+  /** an agency with an approved home visit of the object's case whose window is open */
+  | "homeVisitWindow"
+  /** anyone with a valid token */
+  | "anyone";
+
+/** What one role sees of a field. */
+export type Rule =
+  | { see: "never" }
+  | { see: "value"; when: Relation }
+  | { see: "masked"; when: Relation; mask: (value: unknown) => unknown };
+
+export interface PolicyDefinition {
+  description: string;
+  rules: Record<Role, Rule>;
+}
+
+/** The relationships of one object: whose portfolio, which borrower, which cases. */
+export interface ObjectScope {
+  lenderId?: string | null;
+  borrowerId?: string | null;
+  /** The collection cases the object belongs to (an agency's access follows its placements). */
+  caseIds?: () => Promise<string[]>;
+}
+
+/** What a subgraph's context must offer for policies to be checked. */
+export interface AccessContext {
+  principal: Principal;
+  access: {
+    /** True when the calling agency holds an ACTIVE placement of one of `caseIds`. */
+    agencyHoldsAny(caseIds: string[]): Promise<boolean>;
+    /** True when the calling agency has an approved home visit window open now for one of `caseIds`. */
+    visitWindowOpen(caseIds: string[]): Promise<boolean>;
+    /** Records a refusal in the audit log. */
+    recordForbidden(entry: { type: string; field: string; path: string; objectId?: string }): void;
+  };
+}
+
+const never: Rule = { see: "never" };
+export const value = (when: Relation): Rule => ({ see: "value", when });
+export const masked = (when: Relation, mask: (v: unknown) => unknown): Rule => ({ see: "masked", when, mask });
+export const NEVER = never;
+
+/** Declared policies by name; filled by {@link definePolicies}. */
+const policies = new Map<string, PolicyDefinition>();
+/** type -> field -> policy name; filled by {@link Policy}. */
+const fieldPolicies = new Map<string, Map<string, string>>();
+/** type -> scope function; filled by {@link Scope}. */
+const scopes = new Map<string, (obj: any, ctx: any) => ObjectScope | Promise<ObjectScope>>();
+
+/** Registers named policies; a name is defined once. */
+export function definePolicies<N extends string>(defs: Record<N, PolicyDefinition>): Record<N, N> {
+  const names = {} as Record<N, N>;
+  for (const [name, def] of Object.entries(defs) as Array<[N, PolicyDefinition]>) {
+    if (policies.has(name) && policies.get(name) !== def) throw new Error(`Policy ${name} is defined twice`);
+    policies.set(name, def);
+    names[name] = name;
+  }
+  return names;
+}
+
+/** Declares how an object of this type relates to callers. */
+export function Scope<T>(fn: (obj: T, ctx: any) => ObjectScope | Promise<ObjectScope>): ClassDecorator {
+  return (target) => {
+    scopes.set(target.name, fn);
+  };
+}
+
+/**
+ * Declares the policy of a field and enforces it. On a property of an object type the type is
+ * the class; on a field resolver of `XResolver` it is `X` unless `typeName` says otherwise.
+ */
+export function Policy(name: string, typeName?: string): PropertyDecorator & MethodDecorator {
+  return (target: object, property: string | symbol, descriptor?: PropertyDescriptor) => {
+    const cls = (target as { constructor: { name: string } }).constructor.name;
+    register(typeName ?? cls.replace(/Resolver$/, ""), String(property), name);
+    return (UseMiddleware(enforce(name)) as any)(target, property, descriptor);
+  };
+}
+
+/** Declares a policy for a field that a resolver class adds to `typeName` (a @FieldResolver). */
+export function register(typeName: string, field: string, policy: string): void {
+  if (!policies.has(policy)) throw new Error(`Unknown policy ${policy} on ${typeName}.${field}`);
+  const fields = fieldPolicies.get(typeName) ?? new Map<string, string>();
+  fields.set(field, policy);
+  fieldPolicies.set(typeName, fields);
+}
+
+export const forbidden = (what: string) => new ConcordError("FORBIDDEN", `You may not see ${what}`);
+
+function pathOf(info: GraphQLResolveInfo): string {
+  const parts: Array<string | number> = [];
+  for (let p: GraphQLResolveInfo["path"] | undefined = info.path; p; p = p.prev) parts.unshift(p.key);
+  return parts.join(".");
+}
+
+/** Does `principal` stand in `relation` to the object with `scope`? */
+export async function relates(relation: Relation, ctx: AccessContext, scope: ObjectScope): Promise<boolean> {
+  const p = ctx.principal;
+  switch (relation) {
+    case "anyone":
+      return true;
+    case "ownLender":
+      return p.role === "lender" && !!p.lenderId && p.lenderId === scope.lenderId;
+    case "self":
+      return p.role === "borrower" && !!p.borrowerId && p.borrowerId === scope.borrowerId;
+    case "activePlacement":
+      return p.role === "agency" && !!scope.caseIds && ctx.access.agencyHoldsAny(await scope.caseIds());
+    case "homeVisitWindow":
+      return p.role === "agency" && !!scope.caseIds && ctx.access.visitWindowOpen(await scope.caseIds());
+  }
+}
+
+/** What the caller sees of a field under `policyName`: the value, a masked value, or nothing. */
+export async function decide(
+  policyName: string,
+  ctx: AccessContext,
+  typeName: string,
+  obj: unknown,
+): Promise<{ see: "value" } | { see: "masked"; mask: (v: unknown) => unknown } | { see: "never" }> {
+  const rule = policies.get(policyName)!.rules[ctx.principal.role];
+  if (rule.see === "never") return rule;
+  if (rule.when === "anyone") return rule.see === "masked" ? rule : { see: "value" };
+  const scopeOf = scopes.get(typeName);
+  if (!scopeOf) throw new Error(`Type ${typeName} has fields under policy ${policyName} but no @Scope`);
+  const ok = await relates(rule.when, ctx, await scopeOf(obj, ctx));
+  if (!ok) return { see: "never" };
+  return rule.see === "masked" ? rule : { see: "value" };
+}
+
+function enforce(policyName: string): MiddlewareFn<AccessContext> {
+  return async ({ root, context, info }, next) => {
+    const decision = await decide(policyName, context, info.parentType.name, root);
+    if (decision.see === "never") {
+      const path = pathOf(info);
+      context.access.recordForbidden({ type: info.parentType.name, field: info.fieldName, path, objectId: (root as { id?: string })?.id });
+      throw forbidden(`${info.parentType.name}.${info.fieldName}`);
+    }
+    const result = await next();
+    return decision.see === "masked" && result != null ? decision.mask(result) : result;
+  };
+}
+
+/** Every declared (type, field, policy), for ACCESS.md and the matrix test. */
+export function declaredFieldPolicies(): Array<{ type: string; field: string; policy: string; definition: PolicyDefinition }> {
+  const out = [];
+  for (const [type, fields] of fieldPolicies) {
+    for (const [field, policy] of fields) out.push({ type, field, policy, definition: policies.get(policy)! });
+  }
+  return out.sort((a, b) => a.type.localeCompare(b.type) || a.field.localeCompare(b.field));
+}
+
+export function declaredPolicies(): Map<string, PolicyDefinition> {
+  return policies;
+}
+
+/** Masks a phone number, keeping the country prefix and the last four digits: +86 138****1234. */
+export function maskPhone(v: unknown): unknown {
+  const s = String(v);
+  const m = /^\+(\d{1,3})(\d{3})\d*(\d{4})$/.exec(s.replace(/[\s-]/g, ""));
+  return m ? `+${m[1]} ${m[2]}****${m[3]}` : "****";
+}
+
+/** Masks an e-mail address, keeping the first letter and the domain: w****@example.cn. */
+export function maskEmail(v: unknown): unknown {
+  const s = String(v);
+  const at = s.lastIndexOf("@");
+  return at > 0 ? `${s[0]}****${s.slice(at)}` : "****";
+}
+
+/** The policy of plumbing and of values whose parent field was already checked: anyone sees it. */
+export const PUBLIC = definePolicies({
+  public: {
+    description: "Structure and values anyone holding a valid token may see (ids, lenders' names, connection plumbing, money value parts whose parent field was already checked).",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: value("anyone"), auditor: value("anyone") },
+  },
+}).public;

@@ -1,0 +1,79 @@
+import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver, registerEnumType } from "type-graphql";
+import { DateTimeISOResolver } from "graphql-scalars";
+import { appendAudit, badInput, forbidden, isUuid, notFound, Policy, ConcordError } from "@concord/service-kit";
+import { P } from "../../access/policies";
+import type { LoansContext } from "../../context";
+
+export enum ContactChannel {
+  CALL = "CALL",
+  SMS = "SMS",
+  EMAIL = "EMAIL",
+}
+registerEnumType(ContactChannel, { name: "ContactChannel", description: "Channels whose contact details can be revealed." });
+
+@ObjectType({ description: "A contact detail revealed for one contact, and audited." })
+export class RevealedContact {
+  @Policy(P.public)
+  @Field(() => ID)
+  caseId: string;
+
+  @Policy(P.public)
+  @Field(() => ContactChannel)
+  channel: ContactChannel;
+
+  @Policy(P.public)
+  @Field(() => String, { description: "The full phone number or e-mail address." })
+  value: string;
+
+  @Policy(P.public)
+  @Field(() => DateTimeISOResolver)
+  revealedAt: Date;
+}
+
+/** Contact hours in the borrower's own time zone: from 08:00 until 21:00. */
+export const CONTACT_HOURS = { from: 8, until: 21 };
+
+/** The borrower's local hour at `at`, in the IANA zone `timeZone`. */
+export function localHour(at: Date, timeZone: string): number {
+  return Number(new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", hourCycle: "h23" }).format(at));
+}
+
+@Resolver()
+export class RevealContactResolver {
+  @Policy(P.public, "Mutation")
+  @Mutation(() => RevealedContact, {
+    nullable: true,
+    description:
+      "An agency holding an ACTIVE placement of the case gets the borrower's full phone or e-mail for one contact, only inside contact hours (08:00-21:00 in the borrower's time zone). Every reveal is written to the audit log.",
+  })
+  async revealContact(
+    @Ctx() ctx: LoansContext,
+    @Arg("caseId", () => ID) caseId: string,
+    @Arg("channel", () => ContactChannel) channel: ContactChannel,
+  ): Promise<RevealedContact> {
+    const refuse = (why: string, extensions: Record<string, unknown> = {}) => {
+      ctx.access.recordForbidden({ type: "Mutation", field: "revealContact", path: "revealContact", objectId: caseId });
+      return new ConcordError("FORBIDDEN", why, extensions);
+    };
+    if (!Object.values(ContactChannel).includes(channel)) throw badInput("Unknown channel", "channel");
+    const found = isUuid(caseId) ? await ctx.loaders.collectionCase.load(caseId) : null;
+    if (!found) throw notFound("CollectionCase", caseId);
+    if (ctx.principal.role !== "agency") throw refuse("Only an agency reveals contact details; others see them as their access allows");
+    if (!(await ctx.access.agencyHoldsAny([found.id]))) throw refuse("Your agency holds no active placement of this case");
+    const borrower = await ctx.loaders.borrower.load(found.borrowerId);
+    if (!borrower) throw forbidden("the borrower");
+    const now = ctx.clock.now();
+    const hour = localHour(now, borrower.timezone ?? "UTC");
+    if (hour < CONTACT_HOURS.from || hour >= CONTACT_HOURS.until) {
+      throw refuse(`Outside contact hours (08:00-21:00 in the borrower's time zone, ${borrower.timezone})`, { rule: "CONTACT_HOURS" });
+    }
+    const value = channel === ContactChannel.EMAIL ? borrower.email : borrower.phone;
+    if (!value) throw notFound(`${channel} contact for case`, caseId);
+    await ctx.ds.transaction((tx) =>
+      appendAudit(tx, ctx.principal, ctx.requestId, [
+        { action: "PII_REVEAL", type: "Borrower", field: channel === ContactChannel.EMAIL ? "email" : "phone", objectId: borrower.id, path: "revealContact", detail: { caseId: found.id, channel } },
+      ], now),
+    );
+    return Object.assign(new RevealedContact(), { caseId: found.id, channel, value, revealedAt: now });
+  }
+}
