@@ -78,6 +78,22 @@ export interface PlacementEndedPayload extends Record<string, unknown> {
   endedAt: string;
 }
 
+/** Payload of HomeVisitApproved (agencies subgraph). */
+export interface HomeVisitApprovedPayload extends Record<string, unknown> {
+  visitId: string;
+  caseId: string;
+  agencyId: string;
+  windowStart: string;
+  windowEnd: string;
+}
+
+/** Payload of HomeVisitCompleted and HomeVisitCancelled (agencies subgraph). */
+export interface HomeVisitClosedPayload extends Record<string, unknown> {
+  visitId: string;
+  caseId: string;
+  agencyId: string;
+}
+
 /** The event types Concord emits, with their current payload versions. */
 export const EVENT_TYPES = {
   CaseOpened: 1,
@@ -86,5 +102,8 @@ export const EVENT_TYPES = {
   PaymentRecorded: 1,
   PlacementStarted: 1,
   PlacementEnded: 1,
+  HomeVisitApproved: 1,
+  HomeVisitCompleted: 1,
+  HomeVisitCancelled: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;

@@ -172,6 +172,45 @@ describe("the access matrix", () => {
   }, 120_000);
 });
 
+describe("home visits", () => {
+  it("shows an agency the address only inside an approved visit's window, while it holds the case", async () => {
+    const agency = uuidv7();
+    const placement = uuidv7();
+    const visit = uuidv7();
+    const token = await fed.token({ role: "agency", agency_id: agency });
+    const q = `{ borrower(id: "${ids.borrower1}") { address } }`;
+    await publishPlacement("PlacementStarted", placement, agency);
+    await waitForAccess(agency, true);
+    expect((await fed.query(q, {}, token)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+
+    const now = clock.now().getTime();
+    const approved = newEvent(
+      {
+        type: "HomeVisitApproved", aggregateType: "HomeVisitRequest", aggregateId: visit, lenderId: ids.lender1,
+        payload: { visitId: visit, caseId: ids.case1, agencyId: agency, windowStart: new Date(now - 3_600_000).toISOString(), windowEnd: new Date(now + 3_600_000).toISOString() },
+      },
+      clock.now(),
+    );
+    await fed.bus.publish([{ id: approved.id, subject: subjectOf(approved), data: JSON.stringify(approved) }]);
+    for (let i = 0; i < 200 && !(await fed.loans.ds.query("SELECT 1 FROM visit_window WHERE visit_id = $1", [visit])).length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const inside = await fed.query(q, {}, token);
+    expect(inside.errors).toBeUndefined();
+    expect(inside.data.borrower.address).toBeTruthy();
+
+    clock.set(new Date(now + 2 * 3_600_000));
+    expect((await fed.query(q, {}, token)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    clock.set(new Date(now));
+
+    await publishPlacement("PlacementEnded", placement, agency);
+    await waitForAccess(agency, false);
+    const ended = await fed.query(q, {}, token);
+    expect(ended.data.borrower).toBeNull();
+    expect(ended.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+});
+
 describe("lists and relationships", () => {
   const LIST = `{ collectionCases(first: 500) { totalCount edges { node { id } } } }`;
   const listAs = async (claims: Record<string, string>, role: Role) =>

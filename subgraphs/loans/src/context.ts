@@ -44,8 +44,18 @@ export function createContext(
     loaders: createLoaders(base.ds),
     access: {
       agencyHoldsAny: async (caseIds) => (caseIds.length ? (await held.loadMany(caseIds)).some((v) => v === true) : false),
-      // Home visits arrive with the agencies subgraph; until then no window is ever open.
-      visitWindowOpen: async () => false,
+      // An approved visit whose window is open now, by an agency that still holds the case.
+      visitWindowOpen: async (caseIds) => {
+        if (principal.role !== "agency" || !principal.agencyId || !isUuid(principal.agencyId) || caseIds.length === 0) return false;
+        const rows = await base.ds.query(
+          `SELECT 1 FROM visit_window v
+            WHERE v.agency_id = $1 AND v.case_id = ANY($2::uuid[]) AND v.open AND v.window_start <= $3 AND $3 < v.window_end
+              AND EXISTS (SELECT 1 FROM case_access a WHERE a.agency_id = v.agency_id AND a.case_id = v.case_id AND a.active)
+            LIMIT 1`,
+          [principal.agencyId, caseIds.filter(isUuid), base.clock.now()],
+        );
+        return rows.length > 0;
+      },
       recordForbidden: (e) => audit.push({ action: "FORBIDDEN", type: e.type, field: e.field, objectId: e.objectId, path: e.path }),
     },
   };

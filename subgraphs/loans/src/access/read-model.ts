@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import type { PlacementEndedPayload, PlacementStartedPayload } from "@concord/schema";
+import type { HomeVisitApprovedPayload, HomeVisitClosedPayload, PlacementEndedPayload, PlacementStartedPayload } from "@concord/schema";
 import type { EventEnvelope } from "@concord/service-kit";
 
 /** Durable consumer name of the loans subgraph's access read model. */
@@ -17,6 +17,19 @@ export async function applyPlacementEvent(event: EventEnvelope, tx: EntityManage
        VALUES ($1, $2, $3, true, $4, $5)
        ON CONFLICT (placement_id) DO NOTHING`,
       [p.placementId, p.caseId, p.agencyId, p.placedAt, event.occurredAt],
+    );
+  } else if (event.type === "HomeVisitApproved") {
+    const v = event.payload as HomeVisitApprovedPayload;
+    await tx.query(
+      `INSERT INTO visit_window (visit_id, case_id, agency_id, window_start, window_end, open, last_event_at)
+       VALUES ($1, $2, $3, $4, $5, true, $6) ON CONFLICT (visit_id) DO NOTHING`,
+      [v.visitId, v.caseId, v.agencyId, v.windowStart, v.windowEnd, event.occurredAt],
+    );
+  } else if (event.type === "HomeVisitCompleted" || event.type === "HomeVisitCancelled") {
+    const v = event.payload as HomeVisitClosedPayload;
+    await tx.query(
+      `UPDATE visit_window SET open = false, last_event_at = $2 WHERE visit_id = $1 AND last_event_at <= $2`,
+      [v.visitId, event.occurredAt],
     );
   } else if (event.type === "PlacementEnded") {
     const p = event.payload as PlacementEndedPayload;
