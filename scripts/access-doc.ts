@@ -8,6 +8,7 @@ const RELATION_TEXT: Record<string, string> = {
   ownLender: "own portfolio",
   self: "self",
   activePlacement: "active placement",
+  ownAgency: "own agency",
   homeVisitWindow: "approved home-visit window",
 };
 

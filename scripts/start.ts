@@ -15,6 +15,7 @@ import {
 } from "@concord/service-kit";
 import { migrations, refreshDelinquency, seedDemoPortfolio } from "@concord/loans";
 import { loadDevIssuer } from "@concord/gateway";
+import { migrations as agencyMigrations, seedDemoAgencies } from "@concord/agencies";
 
 /**
  * `npm start`: the whole federation on one machine with nothing configured. Starts PostgreSQL
@@ -24,8 +25,7 @@ import { loadDevIssuer } from "@concord/gateway";
  */
 const e = env();
 const log = createLogger("start");
-/** The agency of the demo token until the agencies subgraph brings real ones. */
-const DEMO_AGENCY_ID = "0193a000-0000-7000-8000-00000000a001";
+
 const children: ChildProcess[] = [];
 let stopping = false;
 
@@ -42,6 +42,7 @@ try {
   const seed = await seedDemoPortfolio(ds, { seed: e.DEMO_SEED, asOf: localDate(systemClock.now(), "UTC") });
   const refresh = await refreshDelinquency(ds, systemClock);
   const demo = await demoPrincipals(ds);
+  const [{ n: openCases }] = await ds.query("SELECT count(*)::int AS n FROM collection_case");
   await ds.destroy();
   if (seed.seeded) console.log(`Seeded the demo portfolio: ${seed.lenders} lenders, ${seed.borrowers} borrowers, ${seed.loans} loans (seed ${e.DEMO_SEED}).`);
   else console.log(`Using the existing data (delinquency refreshed: ${refresh.casesOpened} opened, ${refresh.casesUpdated} updated, ${refresh.casesResolved} resolved).`);
@@ -49,8 +50,18 @@ try {
   const loansPort = e.subgraphPorts.loans ?? DEFAULT_SUBGRAPH_PORTS.loans!;
   const loansUrl = `http://127.0.0.1:${loansPort}/graphql`;
   await launch("loans", "subgraphs/loans/src/main.ts", { LOANS_DATABASE_URL: loansDb, LOANS_PORT: String(loansPort) }, loansUrl);
+  const agenciesDb = await subgraphDatabaseUrl("agencies", db.url);
+  const agenciesPort = e.subgraphPorts.agencies ?? DEFAULT_SUBGRAPH_PORTS.agencies!;
+  const agenciesUrl = `http://127.0.0.1:${agenciesPort}/graphql`;
+  await launch("agencies", "subgraphs/agencies/src/main.ts", { AGENCIES_DATABASE_URL: agenciesDb, AGENCIES_PORT: String(agenciesPort) }, agenciesUrl);
   const gatewayUrl = `http://localhost:${e.PORT}/graphql`;
-  await launch("gateway", "gateway/src/main.ts", { PORT: String(e.PORT), SUBGRAPH_URL_LOANS: loansUrl }, `http://127.0.0.1:${e.PORT}/graphql`);
+  await launch(
+    "gateway",
+    "gateway/src/main.ts",
+    { PORT: String(e.PORT), SUBGRAPH_URL_LOANS: loansUrl, SUBGRAPH_URL_AGENCIES: agenciesUrl },
+    `http://127.0.0.1:${e.PORT}/graphql`,
+  );
+  demo.agencyId = await demoAgencies(agenciesDb, openCases);
 
   console.log(await banner(gatewayUrl, db.embedded, demo));
 } catch (err) {
@@ -113,6 +124,30 @@ async function shutdown(code: number): Promise<never> {
 interface DemoPrincipals {
   lender: { id: string; name: string };
   borrower: { id: string; name: string };
+  agencyId?: string;
+}
+
+/**
+ * Demo agencies and placements, once the agencies subgraph has the case facts it keeps from
+ * the loans subgraph's events (they travel over the bus, so they take a moment the first time).
+ */
+async function demoAgencies(url: string, cases: number): Promise<string> {
+  const ds = await createDataSource({ url, migrations: agencyMigrations, logger: log });
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [{ facts, agencies }] = await ds.query(
+        "SELECT (SELECT count(*)::int FROM case_fact) AS facts, (SELECT count(*)::int FROM agency) AS agencies",
+      );
+      if (agencies > 0 || facts >= cases || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const seeded = await seedDemoAgencies(ds);
+    if (seeded.placed) console.log(`Seeded 3 demo agencies and placed ${seeded.placed} cases with them.`);
+    return seeded.demoAgencyId;
+  } finally {
+    await ds.destroy();
+  }
 }
 
 async function demoPrincipals(ds: import("typeorm").DataSource): Promise<DemoPrincipals> {
@@ -129,19 +164,19 @@ async function banner(url: string, embedded: boolean, demo: DemoPrincipals): Pro
   const issuer = await loadDevIssuer(e.dataDir, e.JWT_ISSUER, e.JWT_AUDIENCE);
   const tokens = {
     lender: await issuer.mint({ role: "lender", sub: "demo-lender-user", lenderId: demo.lender.id }),
-    agency: await issuer.mint({ role: "agency", sub: "demo-agency-user", agencyId: DEMO_AGENCY_ID }),
+    agency: await issuer.mint({ role: "agency", sub: "demo-agency-user", agencyId: demo.agencyId }),
     borrower: await issuer.mint({ role: "borrower", sub: "demo-borrower", borrowerId: demo.borrower.id }),
     auditor: await issuer.mint({ role: "auditor", sub: "demo-auditor" }),
   };
   const queries = {
     lender: `{ collectionCases(first: 5, filter: { bucket: DPD_31_60 }) { totalCount edges { node { id daysPastDue bucket amountOverdue { amountMinor currency } loan { reference } borrower { fullName phone } } } } }`,
-    agency: `{ collectionCases(first: 5) { totalCount edges { node { id daysPastDue borrower { fullName phone } } } } }`,
+    agency: `{ collectionCases(first: 5) { totalCount edges { node { id daysPastDue borrower { fullName phone } activePlacement { expiresAt maxDiscountBps } } } } }`,
     borrower: `query { borrower(id: "${demo.borrower.id}") { fullName loans { reference status collectionCase { daysPastDue amountOverdue { amountMinor currency } } } } }`,
     auditor: `{ collectionCases(first: 5) { totalCount edges { node { id status daysPastDue bucket } } } }`,
   };
   const who = {
     lender: `lender "${demo.lender.name}"`,
-    agency: "agency (no placements until the agencies subgraph lands)",
+    agency: "agency Sterling Recoveries (the cases placed with it; phone and e-mail masked)",
     borrower: `borrower ${demo.borrower.name}`,
     auditor: "auditor",
   };

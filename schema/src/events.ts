@@ -39,6 +39,8 @@ export interface CaseEventPayload extends Record<string, unknown> {
   caseId: string;
   loanId: string;
   borrowerId: string;
+  /** The borrower's region (town): coarse enough for allocation, never the address. */
+  region: string;
   status: string;
   daysPastDue: number;
   bucket: string | null;

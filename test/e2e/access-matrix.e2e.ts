@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { declaredFieldPolicies, FixedClock, newEvent, subjectOf, uuidv7, type Relation } from "@concord/service-kit";
 import type { Role } from "@concord/schema";
 import { buildLoansSchema, seedDemoPortfolio } from "@concord/loans";
+import { buildAgenciesSchema } from "@concord/agencies";
 import { getNamedType, isObjectType, type GraphQLSchema } from "graphql";
 import { startFederation, type Federation } from "../support/federation";
 
@@ -12,7 +13,7 @@ import { startFederation, type Federation } from "../support/federation";
  */
 
 let fed: Federation;
-let schema: GraphQLSchema;
+let schemas: GraphQLSchema[];
 const clock = new FixedClock(new Date("2026-11-25T11:00:00Z")); // 11:00 in London
 const ids = {} as Record<"lender1" | "lender2" | "case1" | "loan1" | "borrower1" | "borrower2" | "agencyActive" | "agencyEnded" | "agencyNone", string>;
 
@@ -46,7 +47,7 @@ async function waitForAccess(agencyId: string, active: boolean) {
 
 beforeAll(async () => {
   fed = await startFederation({ clock });
-  schema = await buildLoansSchema();
+  schemas = [await buildLoansSchema(), await buildAgenciesSchema()];
   await seedDemoPortfolio(fed.loans.ds, { asOf: "2026-11-25", borrowers: 60 }, clock);
   const [l1, l2] = await fed.loans.ds.query("SELECT id FROM lender ORDER BY name");
   ids.lender1 = l1.id;
@@ -60,13 +61,26 @@ beforeAll(async () => {
   );
   Object.assign(ids, { case1: c1.id, loan1: c1.loan_id, borrower1: c1.borrower_id });
   [{ id: ids.borrower2 }] = await fed.loans.ds.query("SELECT id FROM borrower WHERE lender_id = $1 LIMIT 1", [ids.lender2]);
-  ids.agencyActive = uuidv7();
-  ids.agencyEnded = uuidv7();
-  ids.agencyNone = uuidv7();
-  await publishPlacement("PlacementStarted", uuidv7(), ids.agencyActive);
-  const ended = uuidv7();
-  await publishPlacement("PlacementStarted", ended, ids.agencyEnded);
-  await publishPlacement("PlacementEnded", ended, ids.agencyEnded);
+  // Real placements through the agencies subgraph, which knows the case from loans' events.
+  for (let i = 0; i < 300 && !(await fed.agencies.ds.query("SELECT 1 FROM case_fact WHERE case_id = $1", [ids.case1])).length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const key of ["agencyActive", "agencyEnded", "agencyNone"] as const) {
+    ids[key] = uuidv7();
+    await fed.agencies.ds.query(
+      `INSERT INTO agency (id, name, licence_number, licence_review_due, regions, capacity, channels, status)
+       VALUES ($1, $2, $3, '2027-12-31', '{London}', 10, '{CALL}', 'ACTIVE')`,
+      [ids[key], `Agency ${key}`, `LIC-${ids[key].slice(-10)}`],
+    );
+  }
+  const lenderToken = await fed.token({ role: "lender", lender_id: ids.lender1 });
+  const place = async (agencyId: string) =>
+    (await fed.query(`mutation($i: PlaceCaseInput!) { placeCase(input: $i) { id } }`, {
+      i: { caseId: ids.case1, agencyId, expiresAt: "2027-03-01T00:00:00Z", commissionBps: 1000, maxDiscountBps: 500, maxInstalments: 6 },
+    }, lenderToken)).data.placeCase.id as string;
+  const ended = await place(ids.agencyEnded);
+  await fed.query(`mutation($id: ID!) { recallPlacement(placementId: $id, reason: "test") { id } }`, { id: ended }, lenderToken);
+  await place(ids.agencyActive);
   await waitForAccess(ids.agencyActive, true);
   await waitForAccess(ids.agencyEnded, false);
   callers = [
@@ -130,9 +144,12 @@ const ROUTES: Record<string, { wrap: (inner: string) => string; path: string[]; 
 };
 
 function selection(type: string, field: string): string {
-  const t = schema.getType(type);
-  if (!t || !isObjectType(t)) throw new Error(type);
-  const named = getNamedType(t.getFields()[field]!.type);
+  const def = schemas
+    .map((sch) => sch.getType(type))
+    .map((t) => (t && isObjectType(t) ? t.getFields()[field] : undefined))
+    .find(Boolean);
+  if (!def) throw new Error(`${type}.${field}`);
+  const named = getNamedType(def.type);
   if (!isObjectType(named)) return field;
   const sub = Object.keys(named.getFields()).includes("id") ? "id" : Object.keys(named.getFields())[0];
   return `${field} { ${sub} }`;

@@ -20,7 +20,7 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function runStart(ports: { pg: number; gateway: number; loans: number }): Promise<{ child: ChildProcess; output: () => string }> {
+async function runStart(ports: { pg: number; gateway: number; loans: number; agencies: number }): Promise<{ child: ChildProcess; output: () => string }> {
   let out = "";
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: repoRoot,
@@ -29,6 +29,7 @@ async function runStart(ports: { pg: number; gateway: number; loans: number }): 
       EMBEDDED_PG_PORT: String(ports.pg),
       PORT: String(ports.gateway),
       LOANS_PORT: String(ports.loans),
+      AGENCIES_PORT: String(ports.agencies),
       DATABASE_URL: "",
       LOG_LEVEL: "warn",
     }),
@@ -64,7 +65,7 @@ const listening = (port: number) =>
 
 describe("npm start", () => {
   it("serves the demo portfolio, stops everything on SIGINT, and comes back with the same data", async () => {
-    const ports = { pg: await freePort(), gateway: await freePort(), loans: await freePort() };
+    const ports = { pg: await freePort(), gateway: await freePort(), loans: await freePort(), agencies: await freePort() };
     const first = await runStart(ports);
     expect(first.output()).toContain(`http://localhost:${ports.gateway}/graphql`);
     const url = `http://127.0.0.1:${ports.gateway}/graphql`;
@@ -77,6 +78,11 @@ describe("npm start", () => {
     const r1 = await gql(url, q, {}, as("LENDER"));
     expect(r1.errors).toBeUndefined();
     expect(r1.data.collectionCases.totalCount).toBeGreaterThan(50);
+    // The demo agency token sees the cases placed with it.
+    const agency = await gql(url, `{ collectionCases(first: 5) { totalCount edges { node { borrower { phone } } } } }`, {}, as("AGENCY"));
+    expect(agency.errors).toBeUndefined();
+    expect(agency.data.collectionCases.totalCount).toBeGreaterThan(0);
+    expect(agency.data.collectionCases.edges[0].node.borrower.phone).toContain("****");
     for (const role of ["AGENCY", "BORROWER", "AUDITOR"]) {
       const r = await gql(url, `{ collectionCases(first: 1) { edges { node { id } } } }`, {}, as(role));
       expect(r.errors?.map((e) => e.extensions?.code) ?? [], role).not.toContain("UNAUTHENTICATED");

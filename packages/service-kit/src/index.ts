@@ -13,3 +13,4 @@ export * from "./cursor";
 export * from "./events";
 export * from "./auth";
 export * from "./access";
+export * from "./subgraph-main";

@@ -7,7 +7,7 @@ import {
   once,
   INTERNAL_TOKEN_HEADER,
   verifyInternalToken,
-  appendAudit,
+  auditFlushPlugin,
   startConsumer,
   type BusSubscription,
   OutboxRelay,
@@ -24,7 +24,6 @@ import { buildLoansSchema } from "./schema";
 import { createContext, type LoansContext } from "./context";
 import { migrations } from "./migrations";
 import { ACCESS_CONSUMER, applyPlacementEvent } from "./access/read-model";
-import type { ApolloServerPlugin } from "@apollo/server";
 
 export { buildLoansSchema } from "./schema";
 export { migrations } from "./migrations";
@@ -66,7 +65,7 @@ export async function start(opts: LoansOptions): Promise<LoansService> {
   const clock = opts.clock ?? systemClock;
   const server = await startGraphQLServer<LoansContext>({
     name: "loans",
-    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), flushAudit(ds, logger)] },
+    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), auditFlushPlugin<LoansContext>(ds, logger)] },
     port: opts.port ?? 0,
     host: opts.host,
     logger,
@@ -96,21 +95,3 @@ export async function start(opts: LoansOptions): Promise<LoansService> {
   };
 }
 
-/** Appends the FORBIDDEN refusals of a request to the audit log once the response is ready. */
-function flushAudit(ds: DataSource, logger: Logger): ApolloServerPlugin<LoansContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ contextValue }) {
-          const entries = contextValue.audit?.splice(0) ?? [];
-          if (entries.length === 0) return;
-          try {
-            await ds.transaction((tx) => appendAudit(tx, contextValue.principal, contextValue.requestId, entries));
-          } catch (err) {
-            logger.error({ err, requestId: contextValue.requestId }, "could not append to the audit log");
-          }
-        },
-      };
-    },
-  };
-}

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import type { ApolloServerPlugin } from "@apollo/server";
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from "typeorm";
+import type { Logger } from "../logger";
 import type { Principal } from "@concord/schema";
 import { uuidv7 } from "../ids";
 
@@ -170,4 +172,26 @@ export async function verifyAuditChain(
       checked++;
     }
   }
+}
+
+/** Apollo plugin: appends the refusals a request gathered in `context.audit` once its response is ready. */
+export function auditFlushPlugin<C extends { audit?: AuditEntry[]; principal: Principal; requestId: string }>(
+  ds: DataSource,
+  logger: Logger,
+): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue }) {
+          const entries = contextValue.audit?.splice(0) ?? [];
+          if (entries.length === 0) return;
+          try {
+            await ds.transaction((tx) => appendAudit(tx, contextValue.principal, contextValue.requestId, entries));
+          } catch (err) {
+            logger.error({ err, requestId: contextValue.requestId }, "could not append to the audit log");
+          }
+        },
+      };
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { GraphQLResolveInfo } from "graphql";
+import { isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from "graphql";
 import { UseMiddleware, type MiddlewareFn } from "type-graphql";
 import type { Principal, Role } from "@concord/schema";
 import { ConcordError } from "../errors";
@@ -20,6 +20,8 @@ export type Relation =
   | "self"
   /** an agency with an ACTIVE placement of a case the object belongs to */
   | "activePlacement"
+  /** an agency, and the object is its own (its agency record, agents, placements) */
+  | "ownAgency"
   /** an agency with an approved home visit of the object's case whose window is open */
   | "homeVisitWindow"
   /** anyone with a valid token */
@@ -40,6 +42,7 @@ export interface PolicyDefinition {
 export interface ObjectScope {
   lenderId?: string | null;
   borrowerId?: string | null;
+  agencyId?: string | null;
   /** The collection cases the object belongs to (an agency's access follows its placements). */
   caseIds?: () => Promise<string[]>;
 }
@@ -66,8 +69,15 @@ export const NEVER = never;
 const policies = new Map<string, PolicyDefinition>();
 /** type -> field -> policy name; filled by {@link Policy}. */
 const fieldPolicies = new Map<string, Map<string, string>>();
-/** type -> scope function; filled by {@link Scope}. */
-const scopes = new Map<string, (obj: any, ctx: any) => ObjectScope | Promise<ObjectScope>>();
+type ScopeFn = (obj: any, ctx: any) => ObjectScope | Promise<ObjectScope>;
+/**
+ * Scope functions by class, filled by {@link Scope}. Keyed by class rather than type name: two
+ * subgraphs may each declare an entity of the same name (CollectionCase) with its own scope,
+ * and tests run several subgraphs in one process.
+ */
+const scopesByClass = new WeakMap<object, ScopeFn>();
+/** By type name, for objects that are not instances of their type's class. */
+const scopes = new Map<string, ScopeFn>();
 
 /** Registers named policies; a name is defined once. */
 export function definePolicies<N extends string>(defs: Record<N, PolicyDefinition>): Record<N, N> {
@@ -83,6 +93,7 @@ export function definePolicies<N extends string>(defs: Record<N, PolicyDefinitio
 /** Declares how an object of this type relates to callers. */
 export function Scope<T>(fn: (obj: T, ctx: any) => ObjectScope | Promise<ObjectScope>): ClassDecorator {
   return (target) => {
+    scopesByClass.set(target, fn);
     scopes.set(target.name, fn);
   };
 }
@@ -125,6 +136,8 @@ export async function relates(relation: Relation, ctx: AccessContext, scope: Obj
       return p.role === "lender" && !!p.lenderId && p.lenderId === scope.lenderId;
     case "self":
       return p.role === "borrower" && !!p.borrowerId && p.borrowerId === scope.borrowerId;
+    case "ownAgency":
+      return p.role === "agency" && !!p.agencyId && p.agencyId === scope.agencyId;
     case "activePlacement":
       return p.role === "agency" && !!scope.caseIds && ctx.access.agencyHoldsAny(await scope.caseIds());
     case "homeVisitWindow":
@@ -142,7 +155,8 @@ export async function decide(
   const rule = policies.get(policyName)!.rules[ctx.principal.role];
   if (rule.see === "never") return rule;
   if (rule.when === "anyone") return rule.see === "masked" ? rule : { see: "value" };
-  const scopeOf = scopes.get(typeName);
+  const byClass = obj ? scopesByClass.get((obj as object).constructor) : undefined;
+  const scopeOf = byClass ?? scopes.get(typeName);
   if (!scopeOf) throw new Error(`Type ${typeName} has fields under policy ${policyName} but no @Scope`);
   const ok = await relates(rule.when, ctx, await scopeOf(obj, ctx));
   if (!ok) return { see: "never" };
@@ -196,3 +210,39 @@ export const PUBLIC = definePolicies({
     rules: { lender: value("anyone"), agency: value("anyone"), borrower: value("anyone"), auditor: value("anyone") },
   },
 }).public;
+
+/**
+ * A root query's object when the caller stands in the policy's relationship to it; otherwise a
+ * FORBIDDEN error on the query's path (recorded in the audit log), never the object.
+ */
+export async function visibleOrForbidden<T extends { id: string }>(
+  ctx: AccessContext,
+  policy: string,
+  typeName: string,
+  obj: T,
+  field: string,
+): Promise<T> {
+  const d = await decide(policy, ctx, typeName, obj);
+  if (d.see === "never") {
+    ctx.access.recordForbidden({ type: typeName, field, path: field, objectId: obj.id });
+    throw forbidden(`${typeName} ${obj.id}`);
+  }
+  return obj;
+}
+
+// Federation's own plumbing, not part of the graph callers use through the gateway.
+const FEDERATION = new Set(["_Service", "Query._service", "Query._entities"]);
+
+/** Fields of `schema`'s object types that no policy was declared for (should be none). */
+export function fieldsWithoutPolicy(schema: GraphQLSchema): string[] {
+  const declared = new Set(declaredFieldPolicies().map((f) => `${f.type}.${f.field}`));
+  const missing: string[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith("__") || FEDERATION.has(type.name)) continue;
+    for (const field of Object.keys(type.getFields())) {
+      const key = `${type.name}.${field}`;
+      if (!FEDERATION.has(key) && !declared.has(key)) missing.push(key);
+    }
+  }
+  return missing;
+}

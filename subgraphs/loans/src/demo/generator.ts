@@ -21,7 +21,7 @@ export interface DemoLender { id: string; name: string; timezone: string; curren
 export interface DemoBorrower {
   id: string; lenderId: string; fullName: string; nationalId: string; dateOfBirth: string; phone: string;
   email: string; address: string; employer: string | null; monthlyIncomeMinor: bigint; incomeCurrency: string;
-  timezone: string; preferredLanguage: string; vulnerable: boolean;
+  timezone: string; preferredLanguage: string; vulnerable: boolean; region: string;
 }
 export interface DemoLoan {
   id: string; lenderId: string; borrowerId: string; reference: string; principalMinor: bigint; currency: string;
@@ -102,14 +102,18 @@ export function generatePortfolio(opts: PortfolioOptions): Portfolio {
       dateOfBirth: `${int(1958, 2003)}-${String(int(1, 12)).padStart(2, "0")}-${String(int(1, 28)).padStart(2, "0")}`,
       phone: `${style.phone}${String(int(0, 999_999_999)).padStart(9, "0")}`,
       email: `${first}.${last}${n}@example.${li === 1 ? "cn" : "co.uk"}`.toLowerCase(),
-      address: `${int(1, 240)} ${pick(style.streets)}, ${pick(style.cities)}`,
+      address: "",
       employer: rand() < 0.85 ? pick(style.employers) : null,
       monthlyIncomeMinor: BigInt(int(1_500, 9_000)) * (li === 1 ? 1000n : 100n),
       incomeCurrency: lender.currency,
       timezone: lender.timezone,
       preferredLanguage: style.lang,
       vulnerable: rand() < 0.06,
+      region: "",
     };
+    const city = pick(style.cities);
+    borrower.address = `${int(1, 240)} ${pick(style.streets)}, ${city}`;
+    borrower.region = city;
     borrowers.push(borrower);
 
     const term = pick([12, 18, 24, 36]);

@@ -30,12 +30,12 @@ export async function seedDemoPortfolio(ds: DataSource, opts: PortfolioOptions, 
     const b = p.borrowers;
     await tx.query(
       `INSERT INTO borrower (id, lender_id, full_name, national_id, date_of_birth, phone, email, address, employer,
-         monthly_income_minor, income_currency, timezone, preferred_language, vulnerable)
+         monthly_income_minor, income_currency, timezone, preferred_language, vulnerable, region)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::boolean[])`,
+         $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[])`,
       [col(b, "id"), col(b, "lenderId"), col(b, "fullName"), col(b, "nationalId"), col(b, "dateOfBirth"), col(b, "phone"),
         col(b, "email"), col(b, "address"), col(b, "employer"), col(b, "monthlyIncomeMinor"), col(b, "incomeCurrency"),
-        col(b, "timezone"), col(b, "preferredLanguage"), col(b, "vulnerable")],
+        col(b, "timezone"), col(b, "preferredLanguage"), col(b, "vulnerable"), col(b, "region")],
     );
     const l = p.loans;
     await tx.query(

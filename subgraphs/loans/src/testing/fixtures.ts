@@ -17,9 +17,9 @@ export async function makeLoan(
   const borrowerId = uuidv7();
   await ds.query(
     `INSERT INTO borrower (id, lender_id, full_name, national_id, date_of_birth, phone, email, address, employer,
-       monthly_income_minor, income_currency, timezone, preferred_language, vulnerable)
+       monthly_income_minor, income_currency, timezone, preferred_language, vulnerable, region)
      VALUES ($1, $2, 'Ada Test', 'QQ123456A', '1990-01-01', '+447700900123', 'ada@example.test', '1 Test Street, Leeds',
-       'Acme', 250000, $3, 'Europe/London', 'en-GB', false)`,
+       'Acme', 250000, $3, 'Europe/London', 'en-GB', false, 'Leeds')`,
     [borrowerId, o.lenderId, o.currency ?? "GBP"],
   );
   const loanId = uuidv7();

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { decide, forbidden, LocalDate, notFound, Policy } from "@concord/service-kit";
+import { LocalDate, notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { Lender } from "../lender/lender.type";
@@ -87,21 +87,3 @@ export class CaseConnectionResolver {
   }
 }
 
-/**
- * A root query's object when the caller stands in the policy's relationship to it; otherwise a
- * FORBIDDEN error on the query's path (recorded in the audit log), never the object.
- */
-export async function visibleOrForbidden<T extends { id: string }>(
-  ctx: LoansContext,
-  policy: string,
-  typeName: string,
-  obj: T,
-  field: string,
-): Promise<T> {
-  const d = await decide(policy, ctx, typeName, obj);
-  if (d.see === "never") {
-    ctx.access.recordForbidden({ type: typeName, field, path: field, objectId: obj.id });
-    throw forbidden(`${typeName} ${obj.id}`);
-  }
-  return obj;
-}

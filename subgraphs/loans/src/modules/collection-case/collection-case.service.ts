@@ -19,6 +19,8 @@ export interface LoanRef {
   id: string;
   lenderId: string;
   borrowerId: string;
+  /** The borrower's region (town), shared with agencies for allocation. */
+  region: string;
   currency: string;
   status: string;
 }
@@ -73,6 +75,7 @@ export class CaseSynchroniser {
       caseId,
       loanId: loan.id,
       borrowerId: loan.borrowerId,
+      region: loan.region,
       status,
       daysPastDue: a.daysPastDue,
       bucket: a.bucket,
@@ -230,7 +233,8 @@ export async function refreshDelinquency(
     const date = asOf && asOf < today ? asOf : today;
     await ds.transaction(async (tx) => {
       const loans: Record<string, any>[] = await tx.query(
-        `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status FROM loan l
+        `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, b.region
+           FROM loan l JOIN borrower b ON b.id = l.borrower_id
           WHERE l.lender_id = $1 AND l.status IN ('ACTIVE', 'DELINQUENT')
             AND (EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = l.id AND i.due_date < $2
                            AND i.amount_paid_minor < i.amount_due_minor)
@@ -253,7 +257,7 @@ export async function refreshDelinquency(
       }
       const sync = new CaseSynchroniser(tx, now, correlationId);
       for (const l of loans) {
-        const loan: LoanRef = { id: l.id, lenderId: l.lender_id, borrowerId: l.borrower_id, currency: l.currency.trim(), status: l.status };
+        const loan: LoanRef = { id: l.id, lenderId: l.lender_id, borrowerId: l.borrower_id, region: l.region, currency: l.currency.trim(), status: l.status };
         const { outcome } = await sync.apply(loan, scheduleFromRows(schedules.get(l.id) ?? []), openCases.get(l.id) ?? null, date, "DELINQUENCY_REFRESH");
         if (outcome === "opened") result.casesOpened++;
         else if (outcome === "updated") result.casesUpdated++;

@@ -1,7 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { notFound, Policy } from "@concord/service-kit";
+import { notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
-import { visibleOrForbidden } from "../collection-case/collection-case.resolver";
 import type { LoansContext } from "../../context";
 import { Lender } from "../lender/lender.type";
 import { Borrower } from "../borrower/borrower.type";

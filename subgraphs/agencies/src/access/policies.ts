@@ -1,0 +1,31 @@
+import { definePolicies, NEVER, PUBLIC, value } from "@concord/service-kit";
+
+/** The agencies subgraph's field policies (see schema/ACCESS.md). */
+const agencyPolicies = definePolicies({
+  agencyProfile: {
+    description: "An agency's public profile (name, licence, regions, channels, status): lenders choose agencies by it.",
+    rules: { lender: value("anyone"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
+  },
+  agencyInternals: {
+    description: "An agency's agents and capacity: the agency itself, lenders and auditors.",
+    rules: { lender: value("anyone"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
+  },
+  placementTerms: {
+    description: "A placement and its terms (commission, delegated authority): the case's lender, the agency holding it, auditors.",
+    rules: { lender: value("ownLender"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
+  },
+  placementOperation: {
+    description: "Placing and recalling cases: lenders (on their own cases).",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  agencyOperation: {
+    description: "Returning a placement: the agency holding it.",
+    rules: { lender: NEVER, agency: value("anyone"), borrower: NEVER, auditor: NEVER },
+  },
+  casePlacements: {
+    description: "Who holds a case: the case's lender, the agency holding it, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: value("anyone") },
+  },
+});
+
+export const P = { ...agencyPolicies, public: PUBLIC };

@@ -1,0 +1,67 @@
+import type { DataSource } from "typeorm";
+import { appendToOutbox, newEvent, systemClock, uuidv7, type Clock } from "@concord/service-kit";
+
+export interface DemoAgencies {
+  /** The agency whose token `npm start` prints. */
+  demoAgencyId: string;
+  placed: number;
+}
+
+/**
+ * Demo agencies: three (one suspended), their agents, a share of each lender's open cases placed
+ * with the active ones, so that the demo agency's token sees cases. Runs once, when there is no
+ * agency yet, after the case facts from loans' events have arrived.
+ */
+export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemClock): Promise<DemoAgencies> {
+  return ds.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(727400)");
+    const existing = await tx.query("SELECT id FROM agency ORDER BY licence_number LIMIT 1");
+    if (existing.length) return { demoAgencyId: existing[0].id, placed: 0 };
+    const now = clock.now();
+    const day = 86_400_000;
+    const agencies = [
+      { name: "Sterling Recoveries Ltd", licence: "FCA-RC-100231", regions: ["London", "Leeds", "Bristol", "Manchester", "Cardiff", "Glasgow"], capacity: 120, status: "ACTIVE" },
+      { name: "Huaxia Credit Services", licence: "CN-SH-CS-88412", regions: ["Shanghai", "Hangzhou", "Suzhou", "Nanjing", "Shenzhen", "Chengdu"], capacity: 120, status: "ACTIVE" },
+      { name: "Northgate Collections", licence: "FCA-RC-100977", regions: ["London", "Manchester"], capacity: 40, status: "SUSPENDED" },
+    ].map((a, i) => ({ ...a, id: uuidv7(now.getTime() + i) }));
+    for (const a of agencies) {
+      await tx.query(
+        `INSERT INTO agency (id, name, licence_number, licence_review_due, regions, capacity, channels, status, suspended_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [a.id, a.name, a.licence, new Date(now.getTime() + 180 * day).toISOString().slice(0, 10), a.regions, a.capacity,
+          ["CALL", "SMS", "EMAIL", "LETTER", "VISIT"], a.status, a.status === "SUSPENDED" ? "Licence review failed" : null],
+      );
+      for (let n = 1; n <= 3; n++) {
+        await tx.query("INSERT INTO agent (id, agency_id, name, employee_number) VALUES ($1, $2, $3, $4)", [
+          uuidv7(now.getTime()), a.id, `Agent ${n} of ${a.name.split(" ")[0]}`, `${a.licence.slice(-4)}-${String(n).padStart(3, "0")}`,
+        ]);
+      }
+    }
+    // Place about half of the open cases whose region an active agency serves, deterministically.
+    const facts = await tx.query("SELECT case_id, lender_id, region FROM case_fact WHERE status = 'OPEN' ORDER BY case_id");
+    let placed = 0;
+    const events = [];
+    for (const [i, f] of facts.entries()) {
+      if (i % 2 === 1) continue;
+      const agency = agencies.find((a) => a.status === "ACTIVE" && a.regions.includes(f.region));
+      if (!agency) continue;
+      const [row] = await tx.query(
+        `INSERT INTO placement (id, case_id, agency_id, lender_id, placed_at, expires_at, status, commission_bps, max_discount_bps, max_instalments)
+         VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', 1500, 1000, 12) RETURNING *`,
+        [uuidv7(now.getTime()), f.case_id, agency.id, f.lender_id, now, new Date(now.getTime() + 90 * day)],
+      );
+      events.push(
+        newEvent(
+          {
+            type: "PlacementStarted", aggregateType: "Placement", aggregateId: row.id, lenderId: row.lender_id,
+            payload: { placementId: row.id, caseId: row.case_id, agencyId: row.agency_id, placedAt: now.toISOString(), expiresAt: new Date(row.expires_at).toISOString() },
+          },
+          now,
+        ),
+      );
+      placed++;
+    }
+    await appendToOutbox(tx, events);
+    return { demoAgencyId: agencies[0]!.id, placed };
+  });
+}

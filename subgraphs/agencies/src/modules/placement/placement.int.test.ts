@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, FixedClock, newEvent, uuidv7 } from "@concord/service-kit";
+import type { Principal } from "@concord/schema";
+import { agencyPrincipal, codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_INTERNAL_SECRET, type TestDatabase } from "@concord/test-kit";
+import { start, type AgenciesService } from "../../index";
+import { caseFactsHandler } from "../../access/case-facts";
+
+let db: TestDatabase;
+let svc: AgenciesService;
+let principal: Principal;
+const call = subgraphCaller(() => svc.url, () => principal);
+const clock = new FixedClock(new Date("2026-11-25T10:00:00Z"));
+const lender = uuidv7();
+const otherLender = uuidv7();
+
+beforeAll(async () => {
+  db = await createTestDatabase("placements");
+  svc = await start({ databaseUrl: db.url, clock, internalSecret: TEST_INTERNAL_SECRET, logger: createLogger("agencies").child({}, { level: "silent" }) });
+  principal = lenderPrincipal(lender);
+});
+afterAll(async () => {
+  await svc?.stop();
+  await db?.drop();
+});
+
+async function agency(o: { capacity?: number; status?: string; reviewDue?: string } = {}) {
+  const id = uuidv7();
+  await svc.ds.query(
+    `INSERT INTO agency (id, name, licence_number, licence_review_due, regions, capacity, channels, status)
+     VALUES ($1, 'Test Agency', $2, $3, '{Leeds}', $4, '{CALL}', $5)`,
+    [id, `LIC-${id.slice(-8)}`, o.reviewDue ?? "2027-06-01", o.capacity ?? 10, o.status ?? "ACTIVE"],
+  );
+  return id;
+}
+async function caseFact(o: { lenderId?: string; status?: string } = {}) {
+  const id = uuidv7();
+  await svc.ds.query(
+    "INSERT INTO case_fact (case_id, lender_id, region, bucket, status, days_past_due, last_event_at) VALUES ($1, $2, 'Leeds', 'DPD_31_60', $3, 40, '2026-01-01T00:00:00Z')",
+    [id, o.lenderId ?? lender, o.status ?? "OPEN"],
+  );
+  return id;
+}
+
+const PLACE = `mutation($input: PlaceCaseInput!) { placeCase(input: $input) { id status expiresAt commissionBps agency { id } collectionCase { id } } }`;
+const input = (caseId: string, agencyId: string, extra: Record<string, unknown> = {}) => ({
+  input: { caseId, agencyId, expiresAt: "2027-01-31T00:00:00Z", commissionBps: 1500, maxDiscountBps: 1000, maxInstalments: 12, ...extra },
+});
+const activeCount = async (caseId: string) =>
+  (await svc.ds.query("SELECT count(*)::int AS n FROM placement WHERE case_id = $1 AND status = 'ACTIVE'", [caseId]))[0].n;
+const outbox = async () => (await svc.ds.query("SELECT count(*)::int AS n FROM outbox"))[0].n;
+
+describe("placeCase", () => {
+  it("places a lender's open case with an agency and emits PlacementStarted", async () => {
+    const [a, c] = [await agency(), await caseFact()];
+    const r = await call(PLACE, input(c, a));
+    expect(r.errors).toBeUndefined();
+    expect(r.data.placeCase).toMatchObject({ status: "ACTIVE", commissionBps: 1500, agency: { id: a }, collectionCase: { id: c } });
+    const [e] = await svc.ds.query("SELECT type, aggregate_id FROM outbox ORDER BY seq DESC LIMIT 1");
+    expect(e).toEqual({ type: "PlacementStarted", aggregate_id: r.data.placeCase.id });
+  });
+
+  it("returns the same placement when the same placement is asked again", async () => {
+    const [a, c] = [await agency(), await caseFact()];
+    const first = await call(PLACE, input(c, a));
+    const again = await call(PLACE, input(c, a));
+    expect(again.data.placeCase.id).toBe(first.data.placeCase.id);
+    expect(await activeCount(c)).toBe(1);
+  });
+
+  it("gives one success and one CONFLICT for two placements of a case at once", async () => {
+    const [a1, a2, c] = [await agency(), await agency(), await caseFact()];
+    const results = await Promise.all([call(PLACE, input(c, a1)), call(PLACE, input(c, a2))]);
+    expect(results.map((r) => (r.errors ? codes(r)[0] : "OK")).sort()).toEqual(["CONFLICT", "OK"]);
+    expect(await activeCount(c)).toBe(1);
+  });
+
+  it("never takes an agency past its capacity, even under parallel requests", async () => {
+    const a = await agency({ capacity: 2 });
+    const cases = await Promise.all(Array.from({ length: 6 }, () => caseFact()));
+    const results = await Promise.all(cases.map((c) => call(PLACE, input(c, a))));
+    expect(results.filter((r) => !r.errors)).toHaveLength(2);
+    expect(results.filter((r) => r.errors).flatMap(codes)).toEqual(Array(4).fill("CONFLICT"));
+    expect((await svc.ds.query("SELECT count(*)::int AS n FROM placement WHERE agency_id = $1 AND status = 'ACTIVE'", [a]))[0].n).toBe(2);
+  });
+
+  it.each([
+    ["a resolved case", async () => input(await caseFact({ status: "RESOLVED" }), await agency()), "BAD_USER_INPUT"],
+    ["a ceased case", async () => input(await caseFact({ status: "CEASED" }), await agency()), "BAD_USER_INPUT"],
+    ["another lender's case", async () => input(await caseFact({ lenderId: otherLender }), await agency()), "FORBIDDEN"],
+    ["an expiry in the past", async () => input(await caseFact(), await agency(), { expiresAt: "2026-11-01T00:00:00Z" }), "BAD_USER_INPUT"],
+    ["a suspended agency", async () => input(await caseFact(), await agency({ status: "SUSPENDED" })), "BAD_USER_INPUT"],
+    ["an agency whose licence review is overdue", async () => input(await caseFact(), await agency({ reviewDue: "2026-11-01" })), "BAD_USER_INPUT"],
+    ["a full agency", async () => {
+      const a = await agency({ capacity: 1 });
+      await call(PLACE, input(await caseFact(), a));
+      return input(await caseFact(), a);
+    }, "CONFLICT"],
+    ["an unknown case", async () => input(uuidv7(), await agency()), "NOT_FOUND"],
+    ["a commission over 100%", async () => input(await caseFact(), await agency(), { commissionBps: 20_000 }), "BAD_USER_INPUT"],
+  ])("refuses %s and writes nothing", async (_label, make, code) => {
+    const vars = await make();
+    const before = await outbox();
+    const r = await call(PLACE, vars);
+    expect(codes(r)).toEqual([code]);
+    expect(await activeCount((vars.input as { caseId: string }).caseId)).toBe(0);
+    expect(await outbox()).toBe(before);
+  });
+
+  it("refuses an agency placing cases", async () => {
+    principal = agencyPrincipal(uuidv7());
+    try {
+      const r = await call(PLACE, input(await caseFact(), await agency()));
+      expect(codes(r)).toEqual(["FORBIDDEN"]);
+    } finally {
+      principal = lenderPrincipal(lender);
+    }
+  });
+});
+
+describe("ending a placement", () => {
+  const RECALL = `mutation($id: ID!, $r: String!) { recallPlacement(placementId: $id, reason: $r) { status endReason endedBy endedAt } }`;
+  const RETURN = `mutation($id: ID!, $r: String!) { returnPlacement(placementId: $id, reason: $r) { status endReason } }`;
+
+  it("recalls once; recalling an ended placement is a CONFLICT", async () => {
+    const [a, c] = [await agency(), await caseFact()];
+    const { id } = (await call(PLACE, input(c, a))).data.placeCase;
+    const r = await call(RECALL, { id, r: "Borrower complained about the agency" });
+    expect(r.data.recallPlacement).toMatchObject({ status: "RECALLED", endReason: "Borrower complained about the agency" });
+    expect(codes(await call(RECALL, { id, r: "again" }))).toEqual(["CONFLICT"]);
+    expect(await activeCount(c)).toBe(0);
+  });
+
+  it("lets only the case's lender recall and only the holding agency return", async () => {
+    const [a, c] = [await agency(), await caseFact()];
+    const { id } = (await call(PLACE, input(c, a))).data.placeCase;
+    principal = lenderPrincipal(otherLender);
+    expect(codes(await call(RECALL, { id, r: "mine now" }))).toEqual(["FORBIDDEN"]);
+    principal = agencyPrincipal(uuidv7());
+    expect(codes(await call(RETURN, { id, r: "not ours" }))).toEqual(["FORBIDDEN"]);
+    principal = agencyPrincipal(a);
+    expect((await call(RETURN, { id, r: "Borrower moved abroad" })).data.returnPlacement.status).toBe("RETURNED");
+    principal = lenderPrincipal(lender);
+  });
+
+  it("completes the placement when the loans subgraph says the case is resolved", async () => {
+    const [a, c] = [await agency(), await caseFact()];
+    const { id } = (await call(PLACE, input(c, a))).data.placeCase;
+    const resolved = newEvent(
+      { type: "CaseResolved", aggregateType: "CollectionCase", aggregateId: c, lenderId: lender, payload: { caseId: c, loanId: uuidv7(), borrowerId: uuidv7(), region: "Leeds", status: "RESOLVED", daysPastDue: 0, bucket: null, amountOverdueMinor: "0", outstandingBalanceMinor: "0", currency: "GBP", asOf: "2026-11-25" } },
+      clock.now(),
+    );
+    await svc.ds.transaction((tx) => caseFactsHandler(clock)(resolved, tx));
+    const [row] = await svc.ds.query("SELECT status, ended_by FROM placement WHERE id = $1", [id]);
+    expect(row).toEqual({ status: "COMPLETED", ended_by: "system" });
+    const [fact] = await svc.ds.query("SELECT status FROM case_fact WHERE case_id = $1", [c]);
+    expect(fact.status).toBe("RESOLVED");
+  });
+});

@@ -1,0 +1,99 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { P } from "../../access/policies";
+import type { AgenciesContext } from "../../context";
+import { Agency } from "../agency/agency.type";
+import { CollectionCase } from "../collection-case/collection-case.stub";
+import { PlaceCaseInput } from "./placement.inputs";
+import { endPlacement, placeCase } from "./placement.service";
+import { Placement } from "./placement.type";
+
+const audited = (ctx: AgenciesContext, field: string, objectId: string) => (err: unknown) => {
+  if ((err as { extensions?: { code?: string } })?.extensions?.code === "FORBIDDEN") {
+    ctx.access.recordForbidden({ type: "Mutation", field, path: field, objectId });
+  }
+  throw err;
+};
+
+@Resolver(() => Placement)
+export class PlacementResolver {
+  @Policy(P.public, "Query")
+  @Query(() => Placement, { nullable: true, description: "One placement; FORBIDDEN unless it is the caller's." })
+  async placement(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<Placement> {
+    const found = await ctx.loaders.placement.load(id);
+    if (!found) throw notFound("Placement", id);
+    return visibleOrForbidden(ctx, P.placementTerms, "Placement", found, "placement");
+  }
+
+  @Policy(P.placementOperation, "Mutation")
+  @Mutation(() => Placement, { nullable: true, description: "Places the lender's open case with an agency (at most one ACTIVE placement per case)." })
+  async placeCase(@Ctx() ctx: AgenciesContext, @Arg("input", () => PlaceCaseInput) input: PlaceCaseInput): Promise<Placement> {
+    return placeCase(ctx.ds, ctx.clock, ctx.principal, input, ctx.requestId).catch(audited(ctx, "placeCase", input.caseId));
+  }
+
+  @Policy(P.placementOperation, "Mutation")
+  @Mutation(() => Placement, { nullable: true, description: "The lender takes a case back from the agency, with a reason." })
+  async recallPlacement(
+    @Ctx() ctx: AgenciesContext,
+    @Arg("placementId", () => ID) placementId: string,
+    @Arg("reason", () => String) reason: string,
+  ): Promise<Placement> {
+    const p = ctx.principal;
+    return endPlacement(
+      ctx.ds,
+      ctx.clock,
+      placementId,
+      { status: "RECALLED", reason, by: p.sub, allowed: (row) => p.role === "lender" && row.lender_id === p.lenderId },
+      ctx.requestId,
+    ).catch(audited(ctx, "recallPlacement", placementId));
+  }
+
+  @Policy(P.agencyOperation, "Mutation")
+  @Mutation(() => Placement, { nullable: true, description: "The agency hands a case back to the lender, with a reason." })
+  async returnPlacement(
+    @Ctx() ctx: AgenciesContext,
+    @Arg("placementId", () => ID) placementId: string,
+    @Arg("reason", () => String) reason: string,
+  ): Promise<Placement> {
+    const p = ctx.principal;
+    return endPlacement(
+      ctx.ds,
+      ctx.clock,
+      placementId,
+      { status: "RETURNED", reason, by: p.sub, allowed: (row) => p.role === "agency" && row.agency_id === p.agencyId },
+      ctx.requestId,
+    ).catch(audited(ctx, "returnPlacement", placementId));
+  }
+
+  @Policy(P.placementTerms)
+  @FieldResolver(() => CollectionCase, { nullable: true, description: "The case placed." })
+  collectionCase(@Root() p: Placement): CollectionCase {
+    return Object.assign(new CollectionCase(), { id: p.caseId });
+  }
+
+  @Policy(P.placementTerms)
+  @FieldResolver(() => Agency, { nullable: true })
+  async agency(@Root() p: Placement, @Ctx() ctx: AgenciesContext): Promise<Agency | null> {
+    return ctx.loaders.agency.load(p.agencyId);
+  }
+}
+
+@Resolver(() => CollectionCase)
+export class CasePlacementsResolver {
+  @Policy(P.casePlacements, "CollectionCase")
+  @FieldResolver(() => Placement, { nullable: true, description: "The agency placement in force, if any." })
+  async activePlacement(@Root() c: CollectionCase, @Ctx() ctx: AgenciesContext): Promise<Placement | null> {
+    return (await ctx.loaders.placementsByCase.load(c.id)).find((p) => p.status === "ACTIVE") ?? null;
+  }
+
+  @Policy(P.casePlacements, "CollectionCase")
+  @FieldResolver(() => [Placement], { nullable: true, description: "Every placement of the case, oldest first." })
+  async placements(@Root() c: CollectionCase, @Ctx() ctx: AgenciesContext): Promise<Placement[]> {
+    const all = await ctx.loaders.placementsByCase.load(c.id);
+    // An agency sees only its own placements of a case, never another agency's terms.
+    if (ctx.principal.role === "agency") return all.filter((p) => p.agencyId === ctx.principal.agencyId);
+    return all;
+  }
+}
+
+

@@ -1,0 +1,79 @@
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { DateTimeISOResolver } from "graphql-scalars";
+import { Policy, Scope } from "@concord/service-kit";
+import { P } from "../../access/policies";
+
+export enum PlacementStatus {
+  ACTIVE = "ACTIVE",
+  RECALLED = "RECALLED",
+  RETURNED = "RETURNED",
+  EXPIRED = "EXPIRED",
+  COMPLETED = "COMPLETED",
+}
+registerEnumType(PlacementStatus, { name: "PlacementStatus" });
+
+@Scope<Placement>((p) => ({ lenderId: p.lenderId, agencyId: p.agencyId, caseIds: async () => [p.caseId] }))
+@Directive(`@key(fields: "id")`)
+@ObjectType({ description: "A case placed with an agency, on terms, until it expires or ends." })
+export class Placement {
+  @Policy(P.public)
+  @Field(() => ID)
+  id: string;
+
+  caseId: string;
+  agencyId: string;
+  lenderId: string;
+
+  @Policy(P.placementTerms)
+  @Field(() => DateTimeISOResolver, { nullable: true })
+  placedAt: Date;
+
+  @Policy(P.placementTerms)
+  @Field(() => DateTimeISOResolver, { nullable: true })
+  expiresAt: Date;
+
+  @Policy(P.placementTerms)
+  @Field(() => PlacementStatus, { nullable: true })
+  status: PlacementStatus;
+
+  @Policy(P.placementTerms)
+  @Field(() => DateTimeISOResolver, { nullable: true })
+  endedAt: Date | null;
+
+  @Policy(P.placementTerms)
+  @Field(() => String, { nullable: true, description: "Why it ended." })
+  endReason: string | null;
+
+  @Policy(P.placementTerms)
+  @Field(() => String, { nullable: true, description: "Who ended it: a user, or system (expiry, case resolved)." })
+  endedBy: string | null;
+
+  @Policy(P.placementTerms)
+  @Field(() => Int, { nullable: true, description: "Commission in basis points of what is collected." })
+  commissionBps: number;
+
+  @Policy(P.placementTerms)
+  @Field(() => Int, { nullable: true, description: "The largest discount the agency may offer without the lender, in basis points." })
+  maxDiscountBps: number;
+
+  @Policy(P.placementTerms)
+  @Field(() => Int, { nullable: true, description: "The most instalments the agency may offer without the lender." })
+  maxInstalments: number;
+}
+
+export const placementFromRow = (r: Record<string, any>): Placement =>
+  Object.assign(new Placement(), {
+    id: r.id,
+    caseId: r.case_id,
+    agencyId: r.agency_id,
+    lenderId: r.lender_id,
+    placedAt: new Date(r.placed_at),
+    expiresAt: new Date(r.expires_at),
+    status: r.status,
+    endedAt: r.ended_at ? new Date(r.ended_at) : null,
+    endReason: r.end_reason,
+    endedBy: r.ended_by,
+    commissionBps: r.commission_bps,
+    maxDiscountBps: r.max_discount_bps,
+    maxInstalments: r.max_instalments,
+  });

@@ -1,0 +1,20 @@
+import type { GraphQLSchema } from "graphql";
+import { buildFederatedSchema } from "@concord/service-kit";
+import type { AgenciesContext } from "./context";
+import { AgencyResolver } from "./modules/agency/agency.resolver";
+import { CasePlacementsResolver, PlacementResolver } from "./modules/placement/placement.resolver";
+import { CollectionCase } from "./modules/collection-case/collection-case.stub";
+
+type Ref = { id: string };
+
+/** The agencies subgraph schema. */
+export function buildAgenciesSchema(): Promise<GraphQLSchema> {
+  return buildFederatedSchema(
+    { resolvers: [AgencyResolver, PlacementResolver, CasePlacementsResolver], orphanedTypes: [CollectionCase] },
+    {
+      Agency: { __resolveReference: (ref: Ref, ctx: AgenciesContext) => ctx.loaders.agency.load(ref.id) },
+      Placement: { __resolveReference: (ref: Ref, ctx: AgenciesContext) => ctx.loaders.placement.load(ref.id) },
+      CollectionCase: { __resolveReference: (ref: Ref) => Object.assign(new CollectionCase(), { id: ref.id }) },
+    },
+  );
+}
