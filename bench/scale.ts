@@ -117,10 +117,10 @@ const LOAD_STEPS: Array<{ table: string; sql: string }> = [
   {
     table: "borrower",
     sql: `INSERT INTO borrower (id, lender_id, full_name, national_id, date_of_birth, phone, email, address,
-            employer, monthly_income_minor, income_currency, timezone, preferred_language, vulnerable)
+            employer, monthly_income_minor, income_currency, timezone, preferred_language, vulnerable, region)
           SELECT ${uuidSql(1, "g.i")}, '${LENDER_ID}', 'Bench Borrower ' || g.i, 'BN' || lpad(g.i::text, 8, '0'),
             date '1960-01-01' + (g.i % 15000)::int, '+4477' || lpad(g.i::text, 8, '0'), 'b' || g.i || '@example.test',
-            g.i || ' Bench Street, London', NULL, 250000, 'GBP', 'Europe/London', 'en', false
+            g.i || ' Bench Street, London', NULL, 250000, 'GBP', 'Europe/London', 'en', false, 'London'
           FROM generate_series(1, $1::bigint) AS g(i)`,
   },
   {

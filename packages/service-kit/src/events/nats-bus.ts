@@ -64,8 +64,9 @@ export class NatsEventBus implements EventBus {
   }
 
   async publish(messages: BusMessage[]): Promise<void> {
-    // One connection keeps publish order; wait for every ack before calling it durable.
-    await Promise.all(messages.map((m) => this.js.publish(`${this.prefix}.${m.subject}`, m.data, { msgID: m.id })));
+    // One at a time, each acknowledged before the next: if one fails, none after it is stored
+    // ahead of it, so the relay's retry keeps the stream in outbox order.
+    for (const m of messages) await this.js.publish(`${this.prefix}.${m.subject}`, m.data, { msgID: m.id });
   }
 
   async subscribe(name: string, handler: (d: Delivery) => Promise<void>): Promise<BusSubscription> {

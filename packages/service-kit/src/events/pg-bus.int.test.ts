@@ -1,6 +1,8 @@
-import { afterAll } from "vitest";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../testing/test-database";
-import { busContract } from "./bus.contract";
+import { busContract, waitFor } from "./bus.contract";
 import { PgEventBus } from "./pg-bus";
 
 const dbs: Array<{ drop(): Promise<void> }> = [];
@@ -12,4 +14,31 @@ busContract("PostgreSQL", async () => {
   const db = await freshDatabase("bus");
   dbs.push(db);
   return PgEventBus.open({ url: db.url, pollMs: 200 });
+});
+
+describe("PostgreSQL bus connections", () => {
+  it("survives a consumer connection that is cut, and goes on delivering", async () => {
+    const db = await freshDatabase("busdrop");
+    dbs.push(db);
+    const bus = await PgEventBus.open({ url: db.url, pollMs: 100 });
+    const seen: string[] = [];
+    const name = `drop-${randomUUID().slice(0, 8)}`;
+    const sub = await bus.subscribe(name, async (d) => {
+      seen.push(d.data);
+    });
+    await bus.publish([{ id: randomUUID(), subject: "Test.A", data: "first" }]);
+    await waitFor(() => seen.includes("first"));
+    // Cut every connection holding the consumer's lock, as a server restart or a proxy would.
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid() AND granted`,
+    );
+    await admin.end();
+    await bus.publish([{ id: randomUUID(), subject: "Test.A", data: "second" }]);
+    await waitFor(() => seen.includes("second"), 10_000);
+    await sub.stop();
+    await bus.close();
+    expect(seen.filter((s) => s === "second")).toHaveLength(1);
+  });
 });

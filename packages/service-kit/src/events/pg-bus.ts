@@ -28,6 +28,8 @@ export class PgEventBus implements EventBus {
   private listener?: pg.Client;
   private readonly waiters = new Set<() => void>();
   private closed = false;
+  /** Bumped by every notification, so a wait that starts after one arrived does not sleep. */
+  private generation = 0;
 
   private constructor(private readonly opts: PgBusOptions) {
     this.pool = new pg.Pool({ connectionString: opts.url, max: 10 });
@@ -80,10 +82,13 @@ export class PgEventBus implements EventBus {
   }
 
   private wakeAll(): void {
+    this.generation++;
     for (const w of [...this.waiters]) w();
   }
 
-  private wait(ms: number): Promise<void> {
+  /** Sleeps up to `ms` or until a notification; not at all when one came after `since`. */
+  private wait(ms: number, since?: number): Promise<void> {
+    if (since !== undefined && since !== this.generation) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -119,15 +124,22 @@ export class PgEventBus implements EventBus {
   }
 
   async subscribe(name: string, handler: (d: Delivery) => Promise<void>): Promise<BusSubscription> {
-    const client = await this.pool.connect();
-    // One active instance per consumer name: the others wait here for the lock.
     let stopped = false;
     const lockKey = `consumer:${name}`;
-    let offset = 0;
-    let saved = 0;
-    let locked = false;
-    const run = async () => {
+    const poll = this.opts.pollMs ?? 1000;
+
+    /** One session on one connection: take the consumer's lock, then deliver until stopped or the connection fails. */
+    const session = async () => {
+      const client = await this.pool.connect();
+      // A dropped connection must not crash the process; the session ends and a new one starts.
+      const onError = (err: Error) => this.opts.logger?.warn({ err, consumer: name }, "consumer connection lost");
+      client.on("error", onError);
+      let offset = 0;
+      let saved = 0;
+      let locked = false;
+      let broken = false;
       try {
+        // One active instance per consumer name: the others wait here for the lock.
         for (;;) {
           if (stopped || this.closed) return;
           const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [lockKey]);
@@ -135,17 +147,18 @@ export class PgEventBus implements EventBus {
             locked = true;
             break;
           }
-          await this.wait(this.opts.pollMs ?? 1000);
+          await this.wait(poll);
         }
         await client.query("INSERT INTO consumer_offset (consumer) VALUES ($1) ON CONFLICT DO NOTHING", [name]);
         offset = saved = Number((await client.query("SELECT seq FROM consumer_offset WHERE consumer = $1", [name])).rows[0].seq);
         while (!stopped && !this.closed) {
-          const { rows } = await client.query(
-            "SELECT seq, subject, data FROM event_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-            [offset, this.opts.batchSize ?? 200],
-          );
+          const since = this.generation;
+          const { rows } = await client.query("SELECT seq, subject, data FROM event_log WHERE seq > $1 ORDER BY seq LIMIT $2", [
+            offset,
+            this.opts.batchSize ?? 200,
+          ]);
           if (rows.length === 0) {
-            await this.wait(this.opts.pollMs ?? 1000);
+            await this.wait(poll, since);
             continue;
           }
           for (const row of rows) {
@@ -166,18 +179,33 @@ export class PgEventBus implements EventBus {
           await client.query("UPDATE consumer_offset SET seq = $2, updated_at = now() WHERE consumer = $1", [name, offset]);
           saved = offset;
         }
+      } catch (err) {
+        broken = true;
+        throw err;
       } finally {
         // A graceful stop keeps the position exactly; a crash replays at most one batch.
-        if (locked && saved !== offset) {
+        if (locked && saved !== offset && !broken) {
           await client
             .query("UPDATE consumer_offset SET seq = $2, updated_at = now() WHERE consumer = $1", [name, offset])
             .catch(() => undefined);
         }
-        await client.query("SELECT pg_advisory_unlock_all()").catch(() => undefined);
-        client.release();
+        if (!broken) await client.query("SELECT pg_advisory_unlock_all()").catch(() => undefined);
+        client.off("error", onError);
+        client.release(broken ? true : undefined);
       }
     };
-    const loop = run().catch((err) => this.opts.logger?.error({ err, consumer: name }, "consumer loop ended"));
+
+    const loop = (async () => {
+      while (!stopped && !this.closed) {
+        try {
+          await session();
+        } catch (err) {
+          if (stopped || this.closed) return;
+          this.opts.logger?.warn({ err, consumer: name }, "consumer session failed; reconnecting");
+          await this.wait(1000);
+        }
+      }
+    })();
     return {
       stop: async () => {
         stopped = true;

@@ -27,6 +27,8 @@ export class OutboxRelay {
   private client?: pg.Client;
   private stopped = false;
   private wake?: () => void;
+  /** Set by a notification; a round that starts after one arrived does not sleep. */
+  private notified = false;
   private loop?: Promise<void>;
 
   constructor(private readonly opts: RelayOptions) {}
@@ -34,7 +36,10 @@ export class OutboxRelay {
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.opts.url });
     client.on("error", (err) => this.opts.logger?.warn({ err }, "outbox relay connection error"));
-    client.on("notification", () => this.wake?.());
+    client.on("notification", () => {
+      this.notified = true;
+      this.wake?.();
+    });
     await client.connect();
     await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
     this.client = client;
@@ -42,6 +47,7 @@ export class OutboxRelay {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.notified) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.wake = undefined;
@@ -64,6 +70,7 @@ export class OutboxRelay {
     }
     while (!this.stopped) {
       let sent = 0;
+      this.notified = false;
       try {
         sent = await this.publishBatch();
       } catch (err) {
