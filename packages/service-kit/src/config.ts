@@ -20,6 +20,8 @@ export const repoRoot: string = (() => {
 })();
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** An empty variable counts as unset (VAR= in a shell or a compose file). */
+const blankAsUnset = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema);
 const optionalUrl = z
   .string()
   .trim()
@@ -37,7 +39,7 @@ const envSchema = z.object({
   /** PostgreSQL server the integration tests create their databases on; unset means embedded. */
   TEST_DATABASE_URL: optionalUrl,
   /** Where the embedded PostgreSQL keeps its data and the dev issuer its keys. @default "<repo>/.data" */
-  DATA_DIR: z.string().optional(),
+  DATA_DIR: blankAsUnset(z.string().optional()),
   /** Port of the embedded PostgreSQL started by `npm start`. @default 54329 */
   EMBEDDED_PG_PORT: port.default(54329),
   /** Gateway HTTP port. @default 4000 */
@@ -45,7 +47,7 @@ const envSchema = z.object({
   /** Bind address of every server. @default "127.0.0.1" */
   HOST: z.string().default("127.0.0.1"),
   /** Supergraph the gateway executes. @default "<repo>/schema/supergraph.graphql" */
-  SUPERGRAPH_PATH: z.string().optional(),
+  SUPERGRAPH_PATH: blankAsUnset(z.string().optional()),
   /** Event bus: nats://host:4222 for NATS JetStream; unset means PostgreSQL (database `events`). */
   BUS_URL: optionalUrl,
   /** NATS server the NATS bus tests run against; unset means those tests say they did not run. */
@@ -53,13 +55,13 @@ const envSchema = z.object({
   /** JWKS of the issuer of callers' tokens, as a URL (cached; refetched for an unknown kid). */
   JWKS_URL: optionalUrl,
   /** JWKS of the issuer of callers' tokens, as a file (re-read for an unknown kid). */
-  JWKS_FILE: z.string().optional(),
+  JWKS_FILE: blankAsUnset(z.string().optional()),
   /** Required `iss` of callers' tokens. @default "concord-dev" */
   JWT_ISSUER: z.string().default("concord-dev"),
   /** Required `aud` of callers' tokens. @default "concord" */
   JWT_AUDIENCE: z.string().default("concord"),
   /** Secret (32+ bytes) the gateway signs internal tokens with and subgraphs verify them with. */
-  INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
+  INTERNAL_TOKEN_SECRET: blankAsUnset(z.string().min(32).optional()),
   /** Seed of the demo portfolio generator. @default 42 */
   DEMO_SEED: z.coerce.number().int().default(42),
 });

@@ -1,0 +1,49 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { childEnv, repoRoot } from "@concord/service-kit";
+import { fileJwks, verifyCaller } from "@concord/gateway";
+
+const dataDir = mkdtempSync(join(tmpdir(), "concord-dev-issuer-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const run = (file: string, args: string[], env: Record<string, string>) =>
+  spawnSync(process.execPath, ["--import", "tsx", file, ...args], {
+    cwd: repoRoot,
+    env: childEnv({ DATA_DIR: dataDir, JWKS_URL: "", JWKS_FILE: "", INTERNAL_TOKEN_SECRET: "", ...env }),
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+
+describe("the development issuer", () => {
+  it("mints a token with npm run token that the gateway's verification accepts", async () => {
+    const agency = "0193a000-0000-7000-8000-00000000a001";
+    const r = run("scripts/token.ts", ["--role", "agency", "--agency", agency], { NODE_ENV: "development" });
+    expect(r.status).toBe(0);
+    const token = r.stdout.trim();
+    const principal = await verifyCaller(token, {
+      getKey: fileJwks(join(dataDir, "dev-issuer", "jwks.json")),
+      issuer: "concord-dev",
+      audience: "concord",
+    });
+    expect(principal).toMatchObject({ role: "agency", agencyId: agency });
+    expect(JSON.parse(readFileSync(join(dataDir, "dev-issuer", "jwks.json"), "utf8")).keys[0]).not.toHaveProperty("d");
+  });
+
+  it("refuses a token for a role without its id", () => {
+    const r = run("scripts/token.ts", ["--role", "lender"], { NODE_ENV: "development" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--lender");
+  });
+
+  it("is never used in production: no tokens, and the gateway will not start without a JWKS", () => {
+    const token = run("scripts/token.ts", ["--role", "auditor"], { NODE_ENV: "production" });
+    expect(token.status).toBe(1);
+    expect(token.stderr).toContain("never used in production");
+    const gateway = run("gateway/src/main.ts", [], { NODE_ENV: "production", PORT: "0" });
+    expect(gateway.status).toBe(1);
+    expect(gateway.stdout + gateway.stderr).toContain("JWKS_URL or JWKS_FILE");
+  });
+});
