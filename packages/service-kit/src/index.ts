@@ -14,3 +14,4 @@ export * from "./events";
 export * from "./auth";
 export * from "./access";
 export * from "./subgraph-main";
+export * from "./subgraph-service";
