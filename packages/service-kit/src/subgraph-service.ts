@@ -48,6 +48,8 @@ export interface SubgraphDefinition<C extends SubgraphContextBase> {
   migrations: Array<new () => MigrationInterface>;
   buildSchema(): Promise<GraphQLSchema>;
   createContext(base: { ds: DataSource; clock: Clock }, requestId: string, logger: Logger, principal: Principal): C;
+  /** Scheduled jobs (expiry, suspension): each runs at start and then every `everyMs`. */
+  jobs?: Array<{ name: string; everyMs: number; run(ds: DataSource, clock: Clock): Promise<number> }>;
   /** Durable consumers the subgraph runs when it has a bus. */
   consumers?: (clock: Clock) => Array<{ name: string; handle(event: EventEnvelope, tx: EntityManager): Promise<void> }>;
 }
@@ -87,10 +89,26 @@ export async function startSubgraph<C extends SubgraphContextBase>(def: Subgraph
   for (const c of opts.bus ? (def.consumers?.(clock) ?? []) : []) {
     subscriptions.push(await startConsumer({ name: c.name, bus: opts.bus!, ds, handle: c.handle, logger }));
   }
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<unknown>>();
+  for (const job of def.jobs ?? []) {
+    const tick = () => {
+      const p = job
+        .run(ds, clock)
+        .then((n) => n > 0 && logger.info({ job: job.name, changed: n }, "scheduled job"))
+        .catch((err) => logger.error({ err, job: job.name }, "scheduled job failed"))
+        .finally(() => running.delete(p));
+      running.add(p);
+    };
+    tick();
+    timers.push(setInterval(tick, job.everyMs));
+  }
   return {
     ...server,
     ds,
     stop: once(async () => {
+      for (const t of timers) clearInterval(t);
+      await Promise.all(running);
       await server.stop();
       for (const s of subscriptions) await s.stop();
       await relay?.stop();

@@ -4,6 +4,7 @@ import { buildAgenciesSchema } from "./schema";
 import { createContext, type AgenciesContext } from "./context";
 import { migrations } from "./migrations";
 import { CASE_FACTS_CONSUMER, caseFactsHandler } from "./access/case-facts";
+import { expirePlacements, suspendOverdueAgencies } from "./modules/placement/placement.jobs";
 
 export { buildAgenciesSchema } from "./schema";
 export { migrations } from "./migrations";
@@ -21,6 +22,10 @@ export function start(opts: AgenciesOptions): Promise<AgenciesService> {
       buildSchema: buildAgenciesSchema,
       createContext,
       consumers: (clock) => [{ name: CASE_FACTS_CONSUMER, handle: caseFactsHandler(clock) }],
+      jobs: [
+        { name: "expire-placements", everyMs: 60_000, run: expirePlacements },
+        { name: "suspend-overdue-agencies", everyMs: 60 * 60_000, run: suspendOverdueAgencies },
+      ],
     },
     opts,
   );

@@ -4,6 +4,7 @@ import type { Principal } from "@concord/schema";
 import { agencyPrincipal, codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_INTERNAL_SECRET, type TestDatabase } from "@concord/test-kit";
 import { start, type AgenciesService } from "../../index";
 import { caseFactsHandler } from "../../access/case-facts";
+import { expirePlacements, suspendOverdueAgencies } from "./placement.jobs";
 
 let db: TestDatabase;
 let svc: AgenciesService;
@@ -154,5 +155,31 @@ describe("ending a placement", () => {
     expect(row).toEqual({ status: "COMPLETED", ended_by: "system" });
     const [fact] = await svc.ds.query("SELECT status FROM case_fact WHERE case_id = $1", [c]);
     expect(fact.status).toBe("RESOLVED");
+  });
+});
+
+describe("scheduled jobs", () => {
+  it("expires placements past their expiry and emits PlacementEnded", async () => {
+    const [a, c] = [await agency(), await caseFact()];
+    const { id } = (await call(PLACE, input(c, a, { expiresAt: "2026-11-26T00:00:00Z" }))).data.placeCase;
+    expect(await expirePlacements(svc.ds, clock)).toBe(0);
+    clock.set("2026-11-26T00:00:01Z");
+    try {
+      expect(await expirePlacements(svc.ds, clock)).toBeGreaterThanOrEqual(1);
+      const [row] = await svc.ds.query("SELECT status, ended_by FROM placement WHERE id = $1", [id]);
+      expect(row).toEqual({ status: "EXPIRED", ended_by: "system" });
+      const [e] = await svc.ds.query("SELECT type FROM outbox WHERE aggregate_id = $1 ORDER BY seq DESC LIMIT 1", [id]);
+      expect(e.type).toBe("PlacementEnded");
+    } finally {
+      clock.set("2026-11-25T10:00:00Z");
+    }
+  });
+
+  it("suspends agencies whose licence review is overdue", async () => {
+    const overdue = await agency({ reviewDue: "2026-11-01" });
+    const fine = await agency({ reviewDue: "2027-11-01" });
+    expect(await suspendOverdueAgencies(svc.ds, clock)).toBeGreaterThanOrEqual(1);
+    const rows = await svc.ds.query("SELECT id, status FROM agency WHERE id = ANY($1::uuid[])", [[overdue, fine]]);
+    expect(Object.fromEntries(rows.map((r: any) => [r.id, r.status]))).toEqual({ [overdue]: "SUSPENDED", [fine]: "ACTIVE" });
   });
 });
