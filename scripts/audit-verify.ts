@@ -13,7 +13,7 @@ import {
  * broken record. Exits 1 when a chain is broken. Uses DATABASE_URL (or <NAME>_DATABASE_URL),
  * else the embedded PostgreSQL under .data/ (started for the check when it is not running).
  */
-const SUBGRAPHS_WITH_AUDIT = ["loans"];
+const SUBGRAPHS_WITH_AUDIT = ["loans", "agencies"];
 
 const e = env();
 let server: DatabaseServer | undefined;

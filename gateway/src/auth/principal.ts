@@ -1,6 +1,6 @@
 import { errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { ROLE_ID_CLAIM, ROLES, type Principal, type Role } from "@concord/schema";
-import { ConcordError } from "@concord/service-kit";
+import { ConcordError, isUuid } from "@concord/service-kit";
 
 /** The only algorithms a caller's token may use: never `none`, never HMAC. */
 export const CALLER_ALGORITHMS = ["RS256", "ES256", "EdDSA"];
@@ -41,8 +41,8 @@ export async function verifyCaller(token: string, v: CallerVerification): Promis
   const idClaim = ROLE_ID_CLAIM[role];
   for (const claim of ["lender_id", "agency_id", "borrower_id"] as const) {
     const present = payload[claim] !== undefined;
-    if (claim === idClaim && (typeof payload[claim] !== "string" || !payload[claim])) {
-      throw unauthenticated(`A ${role} token must carry ${claim}`);
+    if (claim === idClaim && (typeof payload[claim] !== "string" || !isUuid(payload[claim] as string))) {
+      throw unauthenticated(`A ${role} token must carry ${claim} (a UUID)`);
     }
     if (claim !== idClaim && present) throw unauthenticated(`A ${role} token must not carry ${claim}`);
   }
@@ -50,9 +50,10 @@ export async function verifyCaller(token: string, v: CallerVerification): Promis
   return {
     sub: String(payload.sub),
     role,
-    ...(idClaim === "lender_id" ? { lenderId: String(payload.lender_id) } : {}),
-    ...(idClaim === "agency_id" ? { agencyId: String(payload.agency_id) } : {}),
-    ...(idClaim === "borrower_id" ? { borrowerId: String(payload.borrower_id) } : {}),
+    // Ids compare as the database prints them: lower case.
+    ...(idClaim === "lender_id" ? { lenderId: String(payload.lender_id).toLowerCase() } : {}),
+    ...(idClaim === "agency_id" ? { agencyId: String(payload.agency_id).toLowerCase() } : {}),
+    ...(idClaim === "borrower_id" ? { borrowerId: String(payload.borrower_id).toLowerCase() } : {}),
     scope,
   };
 }

@@ -189,11 +189,13 @@ export function declaredPolicies(): Map<string, PolicyDefinition> {
   return policies;
 }
 
-/** Masks a phone number, keeping the country prefix and the last four digits: +86 138****1234. */
+/**
+ * Masks a phone number down to its first two digits (the country code, or the start of it) and
+ * its last four: +86 ****1234. Never more than six digits show, whatever the number's length.
+ */
 export function maskPhone(v: unknown): unknown {
-  const s = String(v);
-  const m = /^\+(\d{1,3})(\d{3})\d*(\d{4})$/.exec(s.replace(/[\s-]/g, ""));
-  return m ? `+${m[1]} ${m[2]}****${m[3]}` : "****";
+  const digits = String(v).replace(/\D/g, "");
+  return digits.length >= 10 ? `+${digits.slice(0, 2)} ****${digits.slice(-4)}` : "****";
 }
 
 /** Masks an e-mail address, keeping the first letter and the domain: w****@example.cn. */

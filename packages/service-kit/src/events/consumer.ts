@@ -60,6 +60,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<BusSubscript
         });
         return;
       } catch (err) {
+        // The consumer's own database failing is not the event's fault: let the bus deliver it
+        // again later instead of dead-lettering a healthy event.
+        if (isTransient(err)) throw err;
         if (attempt >= maxAttempts) {
           await deadLetter(d, event.id, (err as Error).message ?? String(err), attempt);
           return;
@@ -69,4 +72,14 @@ export async function startConsumer(opts: ConsumerOptions): Promise<BusSubscript
       }
     }
   });
+}
+
+/**
+ * Connection loss, server shutdown, deadlocks, serialisation failures and lock timeouts: the
+ * same event will very likely succeed later.
+ */
+export function isTransient(err: unknown): boolean {
+  const code = (err as { code?: string; driverError?: { code?: string } })?.driverError?.code ?? (err as { code?: string })?.code;
+  if (typeof code !== "string") return /Connection terminated|ECONNREFUSED|ECONNRESET/.test(String((err as Error)?.message));
+  return code.startsWith("08") || ["40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"].includes(code);
 }

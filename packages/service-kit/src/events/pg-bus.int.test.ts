@@ -31,9 +31,12 @@ describe("PostgreSQL bus connections", () => {
     // Cut every connection holding the consumer's lock, as a server restart or a proxy would.
     const admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
-    await admin.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid() AND granted`,
+    const cut = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
+    expect(cut.rowCount).toBeGreaterThanOrEqual(1);
     await admin.end();
     await bus.publish([{ id: randomUUID(), subject: "Test.A", data: "second" }]);
     await waitFor(() => seen.includes("second"), 10_000);

@@ -34,6 +34,12 @@ export class OutboxRelay {
   constructor(private readonly opts: RelayOptions) {}
 
   async start(): Promise<void> {
+    await this.connect();
+    this.loop = this.run().catch((err) => this.opts.logger?.error({ err }, "outbox relay stopped"));
+  }
+
+  /** A fresh connection that listens for outbox notifications. */
+  private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.opts.url });
     client.on("error", (err) => this.opts.logger?.warn({ err }, "outbox relay connection error"));
     client.on("notification", () => {
@@ -43,7 +49,6 @@ export class OutboxRelay {
     await client.connect();
     await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
     this.client = client;
-    this.loop = this.run().catch((err) => this.opts.logger?.error({ err }, "outbox relay stopped"));
   }
 
   private sleep(ms: number): Promise<void> {
@@ -61,21 +66,44 @@ export class OutboxRelay {
     });
   }
 
+  /** Sessions until stopped: a lost connection (and with it the lock) means a new session. */
   private async run(): Promise<void> {
-    const c = this.client!;
+    while (!this.stopped) {
+      try {
+        await this.session();
+      } catch (err) {
+        if (this.stopped) return;
+        this.opts.logger?.warn({ err }, "outbox relay lost its connection; reconnecting");
+        await this.client?.end().catch(() => undefined);
+        this.client = undefined;
+        await new Promise((r) => setTimeout(r, 1000));
+        if (!this.stopped) await this.connect().catch(() => undefined);
+      }
+    }
+  }
+
+  private async session(): Promise<void> {
+    const c = this.client;
+    if (!c) throw new Error("not connected");
+    // One active relay per database; the others wait for the lock.
     while (!this.stopped) {
       const { rows } = await c.query("SELECT pg_try_advisory_lock(727200) AS ok");
       if (rows[0].ok) break;
+      this.notified = false;
       await this.sleep(this.opts.pollMs ?? 1000);
     }
+    let failures = 0;
     while (!this.stopped) {
-      let sent = 0;
       this.notified = false;
+      let sent: number;
       try {
         sent = await this.publishBatch();
+        failures = 0;
       } catch (err) {
+        // The bus may be down for a moment; after a few failures, start over on a new connection.
+        if (++failures >= 3) throw err;
         this.opts.logger?.warn({ err }, "outbox relay: publish failed; retrying");
-        await this.sleep(1000);
+        await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
       if (sent === 0) await this.sleep(this.opts.pollMs ?? 1000);

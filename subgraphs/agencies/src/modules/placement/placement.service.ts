@@ -59,7 +59,8 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
   const agencyId = input.agencyId.toLowerCase();
   try {
     return await ds.transaction(async (tx) => {
-      const [fact] = await tx.query("SELECT * FROM case_fact WHERE case_id = $1", [caseId]);
+      // FOR SHARE: a CaseResolved being applied now waits for this placement, then completes it.
+      const [fact] = await tx.query("SELECT * FROM case_fact WHERE case_id = $1 FOR SHARE", [caseId]);
       if (!fact) throw notFound("CollectionCase", caseId);
       if (principal.role !== "lender" || fact.lender_id !== principal.lenderId) throw forbidden(`CollectionCase ${caseId}`);
       if (CLOSED_CASE.has(fact.status)) throw badInput(`The case is ${fact.status}; only open cases are placed`, "caseId");
@@ -72,6 +73,7 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
       if (existing) {
         const same =
           existing.agency_id === agencyId &&
+          new Date(existing.expires_at).getTime() === input.expiresAt.getTime() &&
           existing.commission_bps === input.commissionBps &&
           existing.max_discount_bps === input.maxDiscountBps &&
           existing.max_instalments === input.maxInstalments;

@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { Principal } from "@concord/schema";
-import { badInput, decodeCursor, encodeCursor, isUuid } from "@concord/service-kit";
+import { badInput, decodeCursor, encodeCursor, forbidden, isUuid } from "@concord/service-kit";
 import { caseFromRow, type CollectionCase } from "./collection-case.type";
 import type { CaseFilter } from "./collection-case.inputs";
 
@@ -28,6 +28,10 @@ function visibleTo(p: Principal, params: unknown[]): string[] {
 }
 
 function where(principal: Principal, filter: CaseFilter | undefined, params: unknown[]): string[] {
+  // Filtering on figures would reveal them one case at a time to a caller who may not see them.
+  if (principal.role === "auditor" && (filter?.bucket || filter?.minDaysPastDue != null || filter?.maxDaysPastDue != null)) {
+    throw forbidden("per-case figures (filter by status only)");
+  }
   if (principal.role !== "auditor" && !isUuid(principal.lenderId ?? principal.borrowerId ?? principal.agencyId ?? "")) return ["false"];
   const conds: string[] = visibleTo(principal, params);
   if (filter?.status) conds.push(`status = $${params.push(filter.status)}`);
