@@ -15,7 +15,10 @@ import { startFederation, type Federation } from "../support/federation";
 let fed: Federation;
 let schemas: GraphQLSchema[];
 const clock = new FixedClock(new Date("2026-11-25T11:00:00Z")); // 11:00 in London
-const ids = {} as Record<"lender1" | "lender2" | "case1" | "loan1" | "borrower1" | "borrower2" | "agencyActive" | "agencyEnded" | "agencyNone", string>;
+const ids = {} as Record<
+  "lender1" | "lender2" | "case1" | "loan1" | "borrower1" | "borrower2" | "agencyActive" | "agencyEnded" | "agencyNone" | "placement1",
+  string
+>;
 
 interface Caller {
   name: string;
@@ -80,7 +83,7 @@ beforeAll(async () => {
     }, lenderToken)).data.placeCase.id as string;
   const ended = await place(ids.agencyEnded);
   await fed.query(`mutation($id: ID!) { recallPlacement(placementId: $id, reason: "test") { id } }`, { id: ended }, lenderToken);
-  await place(ids.agencyActive);
+  ids.placement1 = await place(ids.agencyActive);
   await waitForAccess(ids.agencyActive, true);
   await waitForAccess(ids.agencyEnded, false);
   callers = [
@@ -88,7 +91,7 @@ beforeAll(async () => {
     { name: "another lender", role: "lender", claims: { lender_id: ids.lender2 }, relations: [] },
     { name: "its borrower", role: "borrower", claims: { borrower_id: ids.borrower1 }, relations: ["self"] },
     { name: "another borrower", role: "borrower", claims: { borrower_id: ids.borrower2 }, relations: [] },
-    { name: "the agency holding it", role: "agency", claims: { agency_id: ids.agencyActive }, relations: ["activePlacement"] },
+    { name: "the agency holding it", role: "agency", claims: { agency_id: ids.agencyActive }, relations: ["activePlacement", "ownAgency"] },
     { name: "an agency whose placement ended", role: "agency", claims: { agency_id: ids.agencyEnded }, relations: [] },
     { name: "an agency that never held it", role: "agency", claims: { agency_id: ids.agencyNone }, relations: [] },
     { name: "an auditor", role: "auditor", claims: {}, relations: [] },
@@ -136,6 +139,13 @@ const ROUTES: Record<string, { wrap: (inner: string) => string; path: string[]; 
     path: ["collectionCase", "amountOverdue"],
     gates: [{ policy: "caseStatus", path: ["collectionCase"] }, { policy: "portfolioFigures", path: ["collectionCase", "amountOverdue"] }],
   },
+  Placement: { wrap: (f) => `placement(id: "$placement1") { ${f} }`, path: ["placement"], gates: [{ policy: "placementTerms", path: ["placement"] }] },
+  Agency: { wrap: (f) => `agency(id: "$agencyActive") { ${f} }`, path: ["agency"], gates: [{ policy: "agencyProfile", path: ["agency"] }] },
+  Agent: {
+    wrap: (f) => `agency(id: "$agencyActive") { agents { ${f} } }`,
+    path: ["agency", "agents", "0"],
+    gates: [{ policy: "agencyProfile", path: ["agency"] }, { policy: "agencyInternals", path: ["agency", "agents"] }],
+  },
   AuditEntry: {
     wrap: (f) => `auditEntries(first: 1) { entries { ${f} } }`,
     path: ["auditEntries", "entries", "0"],
@@ -149,10 +159,18 @@ function selection(type: string, field: string): string {
     .map((t) => (t && isObjectType(t) ? t.getFields()[field] : undefined))
     .find(Boolean);
   if (!def) throw new Error(`${type}.${field}`);
-  const named = getNamedType(def.type);
-  if (!isObjectType(named)) return field;
-  const sub = Object.keys(named.getFields()).includes("id") ? "id" : Object.keys(named.getFields())[0];
-  return `${field} { ${sub} }`;
+  return `${field}${subSelection(getNamedType(def.type))}`;
+}
+
+/** The smallest valid selection under a field of this type: its id, a scalar, or a nested one. */
+function subSelection(t: ReturnType<typeof getNamedType>): string {
+  if (!isObjectType(t)) return "";
+  const fields = t.getFields();
+  if (fields.id) return " { id }";
+  const scalar = Object.values(fields).find((f) => !isObjectType(getNamedType(f.type)));
+  if (scalar) return ` { ${scalar.name} }`;
+  const first = Object.values(fields)[0]!;
+  return ` { ${first.name}${subSelection(getNamedType(first.type))} }`;
 }
 
 const at = (data: any, path: string[]) => path.reduce((v, k) => (v == null ? v : v[k]), data);
