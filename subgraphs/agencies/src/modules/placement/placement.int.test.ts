@@ -24,20 +24,20 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function agency(o: { capacity?: number; status?: string; reviewDue?: string } = {}) {
+async function agency(o: { capacity?: number; status?: string; reviewDue?: string; regions?: string[] } = {}) {
   const id = uuidv7();
   await svc.ds.query(
     `INSERT INTO agency (id, name, licence_number, licence_review_due, regions, capacity, channels, status)
-     VALUES ($1, 'Test Agency', $2, $3, '{Leeds}', $4, '{CALL}', $5)`,
-    [id, `LIC-${id.slice(-8)}`, o.reviewDue ?? "2027-06-01", o.capacity ?? 10, o.status ?? "ACTIVE"],
+     VALUES ($1, 'Test Agency', $2, $3, $6, $4, '{CALL}', $5)`,
+    [id, `LIC-${id.slice(-8)}`, o.reviewDue ?? "2027-06-01", o.capacity ?? 10, o.status ?? "ACTIVE", o.regions ?? ["Leeds"]],
   );
   return id;
 }
-async function caseFact(o: { lenderId?: string; status?: string } = {}) {
+async function caseFact(o: { lenderId?: string; status?: string; region?: string } = {}) {
   const id = uuidv7();
   await svc.ds.query(
-    "INSERT INTO case_fact (case_id, lender_id, region, bucket, status, days_past_due, last_event_at) VALUES ($1, $2, 'Leeds', 'DPD_31_60', $3, 40, '2026-01-01T00:00:00Z')",
-    [id, o.lenderId ?? lender, o.status ?? "OPEN"],
+    "INSERT INTO case_fact (case_id, lender_id, region, bucket, status, days_past_due, last_event_at) VALUES ($1, $2, $4, 'DPD_31_60', $3, 40, '2026-01-01T00:00:00Z')",
+    [id, o.lenderId ?? lender, o.status ?? "OPEN", o.region ?? "Leeds"],
   );
   return id;
 }
@@ -181,5 +181,61 @@ describe("scheduled jobs", () => {
     expect(await suspendOverdueAgencies(svc.ds, clock)).toBeGreaterThanOrEqual(1);
     const rows = await svc.ds.query("SELECT id, status FROM agency WHERE id = ANY($1::uuid[])", [[overdue, fine]]);
     expect(Object.fromEntries(rows.map((r: any) => [r.id, r.status]))).toEqual({ [overdue]: "SUSPENDED", [fine]: "ACTIVE" });
+  });
+});
+
+describe("allocateCases", () => {
+  const ALLOCATE = `mutation($input: AllocateCasesInput!) { allocateCases(input: $input) {
+    placed { caseId agencyId placementId } unplaced { caseId reason } byAgency { agencyId placed activeAfter capacity } } }`;
+  const terms = { expiresAt: "2027-02-01T00:00:00Z", commissionBps: 1500, maxDiscountBps: 1000, maxInstalments: 12 };
+  const region = () => `Town-${uuidv7().slice(-8)}`;
+
+  it("places across the agencies serving each region, balanced, never past capacity, and says why the rest stayed", async () => {
+    const town = region();
+    const elsewhere = region();
+    const a = await agency({ capacity: 4, regions: [town] });
+    const b = await agency({ capacity: 4, regions: [town] });
+    const cases = [];
+    for (let i = 0; i < 10; i++) cases.push(await caseFact({ region: town }));
+    const lonely = await caseFact({ region: elsewhere });
+    const r = await call(ALLOCATE, { input: { ...terms, regions: [town, elsewhere] } });
+    expect(r.errors).toBeUndefined();
+    const { placed, unplaced, byAgency } = r.data.allocateCases;
+    expect(placed).toHaveLength(8);
+    const per = (id: string) => placed.filter((p: any) => p.agencyId === id).length;
+    expect([per(a), per(b)]).toEqual([4, 4]);
+    expect(unplaced.filter((u: any) => u.reason === "CAPACITY_EXHAUSTED")).toHaveLength(2);
+    expect(unplaced).toContainEqual({ caseId: lonely, reason: "NO_AGENCY_FOR_REGION" });
+    expect(byAgency.filter((x: any) => [a, b].includes(x.agencyId)).every((x: any) => x.activeAfter <= x.capacity)).toBe(true);
+    // Deterministic: cases in id order, alternating between the two equally loaded agencies.
+    const sorted = [...cases].sort();
+    expect(placed.map((p: any) => p.caseId)).toEqual(sorted.slice(0, 8));
+    const [{ n }] = await svc.ds.query("SELECT count(*)::int AS n FROM outbox WHERE type = 'PlacementStarted' AND aggregate_id = ANY($1)", [placed.map((p: any) => p.placementId)]);
+    expect(n).toBe(8);
+  });
+
+  it("never exceeds capacity or one ACTIVE placement per case when runs overlap", async () => {
+    const town = region();
+    const a = await agency({ capacity: 5, regions: [town] });
+    for (let i = 0; i < 12; i++) await caseFact({ region: town });
+    const runs = await Promise.all([1, 2, 3].map(() => call(ALLOCATE, { input: { ...terms, regions: [town] } })));
+    expect(runs.flatMap((r) => r.errors ?? [])).toEqual([]);
+    expect(runs.reduce((sum, r) => sum + r.data.allocateCases.placed.length, 0)).toBe(5);
+    const [{ n }] = await svc.ds.query("SELECT count(*)::int AS n FROM placement WHERE agency_id = $1 AND status = 'ACTIVE'", [a]);
+    expect(n).toBe(5);
+    const [{ dup }] = await svc.ds.query(
+      "SELECT count(*)::int AS dup FROM (SELECT case_id FROM placement WHERE status = 'ACTIVE' GROUP BY case_id HAVING count(*) > 1) d",
+    );
+    expect(dup).toBe(0);
+  });
+
+  it("refuses anyone but a lender, and bad terms", async () => {
+    principal = agencyPrincipal(uuidv7());
+    try {
+      expect(codes(await call(ALLOCATE, { input: terms }))).toEqual(["FORBIDDEN"]);
+    } finally {
+      principal = lenderPrincipal(lender);
+    }
+    expect(codes(await call(ALLOCATE, { input: { ...terms, expiresAt: "2026-01-01T00:00:00Z" } }))).toEqual(["BAD_USER_INPUT"]);
   });
 });
