@@ -97,3 +97,63 @@ describe("placements through the gateway", () => {
     expect(all.data.agencies.map((a: any) => a.status)).toContain("SUSPENDED");
   });
 });
+
+describe("home visits through the gateway", () => {
+  const VISIT_FIELDS = "id status windowStart windowEnd";
+  it("runs request → approve → schedule → report, shows the address only inside the window, and records a report outside it as a violation", async () => {
+    const agency = await fed.token({ role: "agency", agency_id: agencyId });
+    const [held] = await fed.agencies.ds.query(
+      "SELECT p.case_id, p.lender_id FROM placement p WHERE p.agency_id = $1 AND p.status = 'ACTIVE' ORDER BY p.id DESC LIMIT 1",
+      [agencyId],
+    );
+    const lenderOfCase = await fed.token({ role: "lender", lender_id: held.lender_id });
+    const [agent] = await fed.agencies.ds.query("SELECT id FROM agent WHERE agency_id = $1 LIMIT 1", [agencyId]);
+    const [borrower] = await fed.loans.ds.query("SELECT borrower_id FROM collection_case WHERE id = $1", [held.case_id]);
+    const address = `{ borrower(id: "${borrower.borrower_id}") { address } }`;
+    const request = (windowStart: string, windowEnd: string) =>
+      fed.query(`mutation($i: RequestHomeVisitInput!) { requestHomeVisit(input: $i) { ${VISIT_FIELDS} } }`, {
+        i: { caseId: held.case_id, agentId: agent.id, reason: "No answer by phone for 30 days", windowStart, windowEnd },
+      }, agency);
+
+    expect(codes(await request("2026-11-24T10:00:00Z", "2026-11-24T12:00:00Z"))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await request("2026-11-25T12:00:00Z", "2026-11-26T13:00:00Z"))).toEqual(["BAD_USER_INPUT"]);
+    const asked = await request("2026-11-25T11:00:00Z", "2026-11-25T13:00:00Z");
+    expect(asked.errors).toBeUndefined();
+    const visitId = asked.data.requestHomeVisit.id;
+    expect(asked.data.requestHomeVisit.status).toBe("REQUESTED");
+
+    // Without approval a report is refused, and the attempt is kept as a violation.
+    const early = await fed.query(`mutation { completeHomeVisit(visitId: "${visitId}", report: "r", recordingReference: "rec-1") { status } }`, {}, agency);
+    expect(codes(early)).toEqual(["FORBIDDEN"]);
+    expect(codes(await fed.query(`mutation { approveHomeVisit(visitId: "${visitId}") { status } }`, {}, agency))).toEqual(["FORBIDDEN"]);
+    const approved = await fed.query(`mutation { approveHomeVisit(visitId: "${visitId}", note: "Go ahead") { status } }`, {}, lenderOfCase);
+    expect(approved.data.approveHomeVisit.status).toBe("APPROVED");
+    const scheduled = await fed.query(`mutation { confirmHomeVisit(visitId: "${visitId}") { status } }`, {}, agency);
+    expect(scheduled.data.confirmHomeVisit.status).toBe("SCHEDULED");
+    await until(async () => (await fed.loans.ds.query("SELECT 1 FROM visit_window WHERE visit_id = $1", [visitId])).length === 1, "visit window in loans");
+
+    expect(codes(await fed.query(address, {}, agency))).toEqual(["FORBIDDEN"]); // 10:00, before the window
+    clock.set("2026-11-25T12:00:00Z");
+    try {
+      const inside = await fed.query(address, {}, agency);
+      expect(inside.errors).toBeUndefined();
+      expect(inside.data.borrower.address).toBeTruthy();
+      clock.set("2026-11-25T14:00:00Z");
+      const late = await fed.query(`mutation { completeHomeVisit(visitId: "${visitId}", report: "late", recordingReference: "rec-2") { status } }`, {}, agency);
+      expect(late.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", rule: "VISIT_OUTSIDE_WINDOW" });
+      clock.set("2026-11-25T12:30:00Z");
+      const done = await fed.query(
+        `mutation { completeHomeVisit(visitId: "${visitId}", report: "Met the borrower; promise to pay on 1 Dec", recordingReference: "rec-3") { status report recordingReference } }`,
+        {},
+        agency,
+      );
+      expect(done.data.completeHomeVisit).toEqual({ status: "COMPLETED", report: "Met the borrower; promise to pay on 1 Dec", recordingReference: "rec-3" });
+      await until(async () => (await fed.loans.ds.query("SELECT 1 FROM visit_window WHERE visit_id = $1 AND NOT open", [visitId])).length === 1, "visit closed in loans");
+      expect(codes(await fed.query(address, {}, agency))).toEqual(["FORBIDDEN"]);
+    } finally {
+      clock.set("2026-11-25T10:00:00Z");
+    }
+    const violations = await fed.agencies.ds.query("SELECT rule FROM visit_violation WHERE visit_id = $1 ORDER BY attempted_at", [visitId]);
+    expect(violations.map((v: any) => v.rule)).toEqual(["VISIT_WITHOUT_APPROVAL", "VISIT_OUTSIDE_WINDOW"]);
+  });
+});

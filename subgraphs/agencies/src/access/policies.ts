@@ -22,6 +22,14 @@ const agencyPolicies = definePolicies({
     description: "Returning a placement: the agency holding it.",
     rules: { lender: NEVER, agency: value("anyone"), borrower: NEVER, auditor: NEVER },
   },
+  visitDetails: {
+    description: "A home-visit request, its decision, appointment and report: the case's lender, the agency, auditors.",
+    rules: { lender: value("ownLender"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
+  },
+  visitParties: {
+    description: "Cancelling a visit: the case's lender or the agency (the resolver checks which visit is theirs).",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: NEVER },
+  },
   casePlacements: {
     description: "Who holds a case: the case's lender, the agency holding it, auditors.",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: value("anyone") },

@@ -61,6 +61,28 @@ export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemCloc
       );
       placed++;
     }
+    // One approved home visit for the demo agency, its window open now, so its token sees that address.
+    const [first] = await tx.query("SELECT * FROM placement WHERE agency_id = $1 ORDER BY id LIMIT 1", [agencies[0]!.id]);
+    if (first) {
+      const [agent] = await tx.query("SELECT id FROM agent WHERE agency_id = $1 ORDER BY employee_number LIMIT 1", [first.agency_id]);
+      const visitId = uuidv7(now.getTime());
+      const windowStart = new Date(now.getTime() - 3_600_000);
+      const windowEnd = new Date(now.getTime() + 8 * 3_600_000);
+      await tx.query(
+        `INSERT INTO home_visit (id, case_id, agency_id, agent_id, lender_id, reason, window_start, window_end, status, decided_by, decided_at, requested_at)
+         VALUES ($1, $2, $3, $4, $5, 'No contact by phone for 30 days', $6, $7, 'APPROVED', 'demo-lender-user', $8, $8)`,
+        [visitId, first.case_id, first.agency_id, agent.id, first.lender_id, windowStart, windowEnd, now],
+      );
+      events.push(
+        newEvent(
+          {
+            type: "HomeVisitApproved", aggregateType: "HomeVisitRequest", aggregateId: visitId, lenderId: first.lender_id,
+            payload: { visitId, caseId: first.case_id, agencyId: first.agency_id, windowStart: windowStart.toISOString(), windowEnd: windowEnd.toISOString() },
+          },
+          now,
+        ),
+      );
+    }
     await appendToOutbox(tx, events);
     return { demoAgencyId: agencies[0]!.id, placed };
   });

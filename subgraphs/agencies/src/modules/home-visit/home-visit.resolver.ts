@@ -1,0 +1,100 @@
+import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
+import { DateTimeISOResolver } from "graphql-scalars";
+import { notFound, Policy, Scope, visibleOrForbidden } from "@concord/service-kit";
+import { P } from "../../access/policies";
+import type { AgenciesContext } from "../../context";
+import { cancelHomeVisit, completeHomeVisit, confirmHomeVisit, decideHomeVisit, requestHomeVisit } from "./home-visit.service";
+
+export enum HomeVisitStatus {
+  REQUESTED = "REQUESTED",
+  APPROVED = "APPROVED",
+  REJECTED = "REJECTED",
+  SCHEDULED = "SCHEDULED",
+  COMPLETED = "COMPLETED",
+  CANCELLED = "CANCELLED",
+}
+registerEnumType(HomeVisitStatus, { name: "HomeVisitStatus" });
+
+@Scope<HomeVisitRequest>((v) => ({ lenderId: v.lenderId, agencyId: v.agencyId, caseIds: async () => [v.caseId] }))
+@ObjectType({ description: "A home visit: requested by an agent, approved by the lender, confirmed with the borrower, reported." })
+export class HomeVisitRequest {
+  @Policy(P.public) @Field(() => ID) id: string;
+  lenderId: string;
+  agencyId: string;
+  @Policy(P.visitDetails) @Field(() => ID, { nullable: true }) caseId: string;
+  @Policy(P.visitDetails) @Field(() => ID, { nullable: true }) agentId: string;
+  @Policy(P.visitDetails) @Field(() => String, { nullable: true }) reason: string;
+  @Policy(P.visitDetails) @Field(() => DateTimeISOResolver, { nullable: true }) windowStart: Date;
+  @Policy(P.visitDetails) @Field(() => DateTimeISOResolver, { nullable: true }) windowEnd: Date;
+  @Policy(P.visitDetails) @Field(() => HomeVisitStatus, { nullable: true }) status: HomeVisitStatus;
+  @Policy(P.visitDetails) @Field(() => String, { nullable: true }) report: string | null;
+  @Policy(P.visitDetails) @Field(() => String, { nullable: true }) recordingReference: string | null;
+}
+
+const fromRow = (r: Record<string, any>) =>
+  Object.assign(new HomeVisitRequest(), {
+    id: r.id, lenderId: r.lender_id, agencyId: r.agency_id, caseId: r.case_id, agentId: r.agent_id, reason: r.reason,
+    windowStart: new Date(r.window_start), windowEnd: new Date(r.window_end), status: r.status, report: r.report,
+    recordingReference: r.recording_reference,
+  });
+
+@InputType()
+export class RequestHomeVisitInput {
+  @Field(() => ID) caseId: string;
+  @Field(() => ID) agentId: string;
+  @Field(() => String) reason: string;
+  @Field(() => DateTimeISOResolver) windowStart: Date;
+  @Field(() => DateTimeISOResolver, { description: "At most a day after windowStart." }) windowEnd: Date;
+}
+
+@Resolver(() => HomeVisitRequest)
+export class HomeVisitResolver {
+  @Policy(P.public, "Query")
+  @Query(() => HomeVisitRequest, { nullable: true })
+  async homeVisit(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<HomeVisitRequest> {
+    const [row] = await ctx.ds.query("SELECT * FROM home_visit WHERE id = $1", [/^[0-9a-f-]{36}$/i.test(id) ? id : null]);
+    if (!row) throw notFound("HomeVisitRequest", id);
+    return visibleOrForbidden(ctx, P.visitDetails, "HomeVisitRequest", fromRow(row), "homeVisit");
+  }
+
+  @Policy(P.agencyOperation, "Mutation")
+  @Mutation(() => HomeVisitRequest, { nullable: true, description: "An agent asks the lender for a home visit of a case the agency holds." })
+  async requestHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("input", () => RequestHomeVisitInput) input: RequestHomeVisitInput) {
+    return fromRow(await requestHomeVisit(ctx.ds, ctx.clock, ctx.principal, input));
+  }
+
+  @Policy(P.placementOperation, "Mutation")
+  @Mutation(() => HomeVisitRequest, { nullable: true, description: "The lender approves a requested visit." })
+  async approveHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("visitId", () => ID) visitId: string, @Arg("note", () => String, { nullable: true }) note?: string) {
+    return fromRow(await decideHomeVisit(ctx.ds, ctx.clock, ctx.principal, visitId, true, note ?? null, ctx.requestId));
+  }
+
+  @Policy(P.placementOperation, "Mutation")
+  @Mutation(() => HomeVisitRequest, { nullable: true, description: "The lender rejects a requested visit." })
+  async rejectHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("visitId", () => ID) visitId: string, @Arg("note", () => String, { nullable: true }) note?: string) {
+    return fromRow(await decideHomeVisit(ctx.ds, ctx.clock, ctx.principal, visitId, false, note ?? null, ctx.requestId));
+  }
+
+  @Policy(P.agencyOperation, "Mutation")
+  @Mutation(() => HomeVisitRequest, { nullable: true, description: "The agency confirms the appointment with the borrower." })
+  async confirmHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("visitId", () => ID) visitId: string) {
+    return fromRow(await confirmHomeVisit(ctx.ds, ctx.clock, ctx.principal, visitId));
+  }
+
+  @Policy(P.agencyOperation, "Mutation")
+  @Mutation(() => HomeVisitRequest, { nullable: true, description: "The agency reports the visit with its recording; refused (and recorded as a violation) without approval or outside the window." })
+  async completeHomeVisit(
+    @Ctx() ctx: AgenciesContext,
+    @Arg("visitId", () => ID) visitId: string,
+    @Arg("report", () => String) report: string,
+    @Arg("recordingReference", () => String) recordingReference: string,
+  ) {
+    return fromRow(await completeHomeVisit(ctx.ds, ctx.clock, ctx.principal, visitId, report, recordingReference, ctx.requestId));
+  }
+
+  @Policy(P.visitParties, "Mutation")
+  @Mutation(() => HomeVisitRequest, { nullable: true, description: "The lender or the agency cancels a visit that has not happened." })
+  async cancelHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("visitId", () => ID) visitId: string) {
+    return fromRow(await cancelHomeVisit(ctx.ds, ctx.clock, ctx.principal, visitId, ctx.requestId));
+  }
+}

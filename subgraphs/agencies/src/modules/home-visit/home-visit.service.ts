@@ -1,0 +1,141 @@
+import type { DataSource, EntityManager } from "typeorm";
+import type { HomeVisitApprovedPayload, HomeVisitClosedPayload, Principal } from "@concord/schema";
+import { appendToOutbox, badInput, ConcordError, conflict, forbidden, isUuid, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
+
+const DAY_MS = 86_400_000;
+
+export interface HomeVisitRequestInput {
+  caseId: string;
+  agentId: string;
+  reason: string;
+  windowStart: Date;
+  windowEnd: Date;
+}
+
+function emitFor(row: Record<string, any>, type: "HomeVisitApproved" | "HomeVisitCompleted" | "HomeVisitCancelled", at: Date, correlationId: string | null) {
+  const payload: HomeVisitApprovedPayload | HomeVisitClosedPayload =
+    type === "HomeVisitApproved"
+      ? { visitId: row.id, caseId: row.case_id, agencyId: row.agency_id, windowStart: new Date(row.window_start).toISOString(), windowEnd: new Date(row.window_end).toISOString() }
+      : { visitId: row.id, caseId: row.case_id, agencyId: row.agency_id };
+  return newEvent({ type, aggregateType: "HomeVisitRequest", aggregateId: row.id, lenderId: row.lender_id, payload, correlationId }, at);
+}
+
+async function lockVisit(tx: EntityManager, id: string): Promise<Record<string, any>> {
+  if (!isUuid(id)) throw notFound("HomeVisitRequest", id);
+  const [row] = await tx.query("SELECT * FROM home_visit WHERE id = $1 FOR UPDATE", [id.toLowerCase()]);
+  if (!row) throw notFound("HomeVisitRequest", id);
+  return row;
+}
+
+const reread = async (tx: EntityManager, id: string) => (await tx.query("SELECT * FROM home_visit WHERE id = $1", [id]))[0];
+
+/** An agent of the agency holding the case asks the lender for a visit in a window of at most a day. */
+export async function requestHomeVisit(ds: DataSource, clock: Clock, p: Principal, i: HomeVisitRequestInput): Promise<Record<string, any>> {
+  const now = clock.now();
+  if (p.role !== "agency") throw forbidden("home-visit requests");
+  if (!isUuid(i.caseId)) throw notFound("CollectionCase", i.caseId);
+  if (!isUuid(i.agentId)) throw notFound("Agent", i.agentId);
+  if (i.windowStart.getTime() <= now.getTime()) throw badInput("The visit window must start in the future", "windowStart");
+  if (i.windowEnd.getTime() <= i.windowStart.getTime()) throw badInput("The window must end after it starts", "windowEnd");
+  if (i.windowEnd.getTime() - i.windowStart.getTime() > DAY_MS) throw badInput("A visit window lasts at most a day", "windowEnd");
+  const reason = i.reason.trim();
+  if (!reason || reason.length > 1000) throw badInput("A reason of 1 to 1000 characters is required", "reason");
+  return ds.transaction(async (tx) => {
+    const [placement] = await tx.query(
+      "SELECT * FROM placement WHERE case_id = $1 AND agency_id = $2 AND status = 'ACTIVE' FOR SHARE",
+      [i.caseId.toLowerCase(), p.agencyId],
+    );
+    if (!placement) throw forbidden("a visit for a case your agency does not hold");
+    const [agent] = await tx.query("SELECT * FROM agent WHERE id = $1 AND agency_id = $2 AND active", [i.agentId.toLowerCase(), p.agencyId]);
+    if (!agent) throw badInput("The agent is not an active agent of your agency", "agentId");
+    const [agency] = await tx.query("SELECT channels FROM agency WHERE id = $1", [p.agencyId]);
+    if (!agency.channels.includes("VISIT")) throw badInput("Your agency is not allowed home visits", "caseId");
+    const [row] = await tx.query(
+      `INSERT INTO home_visit (id, case_id, agency_id, agent_id, lender_id, reason, window_start, window_end, status, requested_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'REQUESTED', $9) RETURNING *`,
+      [uuidv7(now.getTime()), placement.case_id, p.agencyId, agent.id, placement.lender_id, reason, i.windowStart, i.windowEnd, now],
+    );
+    return row;
+  });
+}
+
+/** The case's lender approves or rejects a requested visit whose window has not begun. */
+export async function decideHomeVisit(ds: DataSource, clock: Clock, p: Principal, id: string, approve: boolean, note: string | null, correlationId: string | null) {
+  return ds.transaction(async (tx) => {
+    const now = clock.now();
+    const row = await lockVisit(tx, id);
+    if (p.role !== "lender" || row.lender_id !== p.lenderId) throw forbidden(`HomeVisitRequest ${id}`);
+    if (row.status !== "REQUESTED") throw conflict(`The request was already ${row.status}`);
+    if (approve && new Date(row.window_start).getTime() <= now.getTime()) throw badInput("The window has already begun; ask for a new one", "visitId");
+    await tx.query("UPDATE home_visit SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5 WHERE id = $1", [
+      row.id, approve ? "APPROVED" : "REJECTED", p.sub, now, note,
+    ]);
+    const after = await reread(tx, row.id);
+    if (approve) await appendToOutbox(tx, [emitFor(after, "HomeVisitApproved", now, correlationId)]);
+    return after;
+  });
+}
+
+/** The agency confirms the appointment with the borrower. */
+export async function confirmHomeVisit(ds: DataSource, clock: Clock, p: Principal, id: string) {
+  return ds.transaction(async (tx) => {
+    const row = await lockVisit(tx, id);
+    if (p.role !== "agency" || row.agency_id !== p.agencyId) throw forbidden(`HomeVisitRequest ${id}`);
+    if (row.status !== "APPROVED") throw conflict(`Only an APPROVED visit is scheduled (it is ${row.status})`);
+    await tx.query("UPDATE home_visit SET status = 'SCHEDULED', appointment_confirmed_at = $2 WHERE id = $1", [row.id, clock.now()]);
+    return reread(tx, row.id);
+  });
+}
+
+/**
+ * The agency reports the visit, with the recording. A report without an approval, or outside the
+ * approved window, is refused, and the attempt is recorded as a violation all the same.
+ */
+export async function completeHomeVisit(
+  ds: DataSource, clock: Clock, p: Principal, id: string, report: string, recordingReference: string, correlationId: string | null,
+) {
+  const now = clock.now();
+  if (!report.trim() || !recordingReference.trim()) throw badInput("A report and a recording reference are required", "report");
+  let violation: { rule: string; row: Record<string, any> } | undefined;
+  const done = await ds.transaction(async (tx) => {
+    const row = await lockVisit(tx, id);
+    if (p.role !== "agency" || row.agency_id !== p.agencyId) throw forbidden(`HomeVisitRequest ${id}`);
+    if (row.status === "COMPLETED") throw conflict("The visit was already reported");
+    if (row.status !== "APPROVED" && row.status !== "SCHEDULED") {
+      violation = { rule: "VISIT_WITHOUT_APPROVAL", row };
+      return null;
+    }
+    if (now < new Date(row.window_start) || now >= new Date(row.window_end)) {
+      violation = { rule: "VISIT_OUTSIDE_WINDOW", row };
+      return null;
+    }
+    await tx.query("UPDATE home_visit SET status = 'COMPLETED', report = $2, recording_reference = $3, completed_at = $4 WHERE id = $1", [
+      row.id, report.trim(), recordingReference.trim(), now,
+    ]);
+    const after = await reread(tx, row.id);
+    await appendToOutbox(tx, [emitFor(after, "HomeVisitCompleted", now, correlationId)]);
+    return after;
+  });
+  if (violation) {
+    await ds.query("INSERT INTO visit_violation (id, visit_id, case_id, agency_id, rule, attempted_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
+      uuidv7(now.getTime()), violation.row.id, violation.row.case_id, violation.row.agency_id, violation.rule, now, `status ${violation.row.status}`,
+    ]);
+    throw new ConcordError("FORBIDDEN", violation.rule === "VISIT_WITHOUT_APPROVAL" ? "The visit has no approval" : "The visit is outside its approved window", { rule: violation.rule });
+  }
+  return done!;
+}
+
+/** Either party cancels a visit that has not happened. */
+export async function cancelHomeVisit(ds: DataSource, clock: Clock, p: Principal, id: string, correlationId: string | null) {
+  return ds.transaction(async (tx) => {
+    const now = clock.now();
+    const row = await lockVisit(tx, id);
+    const mine = (p.role === "agency" && row.agency_id === p.agencyId) || (p.role === "lender" && row.lender_id === p.lenderId);
+    if (!mine) throw forbidden(`HomeVisitRequest ${id}`);
+    if (!["REQUESTED", "APPROVED", "SCHEDULED"].includes(row.status)) throw conflict(`The visit is ${row.status}`);
+    await tx.query("UPDATE home_visit SET status = 'CANCELLED' WHERE id = $1", [row.id]);
+    const after = await reread(tx, row.id);
+    if (row.status !== "REQUESTED") await appendToOutbox(tx, [emitFor(after, "HomeVisitCancelled", now, correlationId)]);
+    return after;
+  });
+}
