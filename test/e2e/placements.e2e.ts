@@ -85,6 +85,23 @@ describe("placements through the gateway", () => {
     expect(none.data.collectionCases.edges.map((e: any) => e.node.id)).not.toContain(caseId);
   });
 
+  it("lets a lender allocate through the gateway, and each agency then sees exactly the cases it holds", async () => {
+    const lender = await fed.token({ role: "lender", lender_id: lenderId });
+    const r = await fed.query(
+      `mutation($i: AllocateCasesInput!) { allocateCases(input: $i) { placed { caseId agencyId } unplaced { reason } byAgency { agencyId activeAfter capacity } } }`,
+      { i: { expiresAt: "2027-02-01T00:00:00Z", commissionBps: 1500, maxDiscountBps: 1000, maxInstalments: 12 } },
+      lender,
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data.allocateCases.placed.length).toBeGreaterThan(0);
+    for (const a of r.data.allocateCases.byAgency) expect(a.activeAfter).toBeLessThanOrEqual(a.capacity);
+    const [{ n }] = await fed.agencies.ds.query("SELECT count(*)::int AS n FROM placement WHERE status = 'ACTIVE'");
+    await until(async () => (await fed.loans.ds.query("SELECT count(*)::int AS n FROM case_access WHERE active"))[0].n >= n, "access read model");
+    const holds: string[] = (await fed.agencies.ds.query("SELECT case_id FROM placement WHERE agency_id = $1 AND status = 'ACTIVE' ORDER BY case_id", [agencyId])).map((x: any) => x.case_id);
+    const seen = await fed.query(`{ collectionCases(first: 500) { edges { node { id } } } }`, {}, await fed.token({ role: "agency", agency_id: agencyId }));
+    expect(seen.data.collectionCases.edges.map((e: any) => e.node.id).sort()).toEqual(holds);
+  });
+
   it("shows an agency its own agency and placements only", async () => {
     const agency = await fed.token({ role: "agency", agency_id: agencyId });
     const r = await fed.query(`{ agencies { id name agents { employeeNumber } placements(first: 5) { edges { node { id status } } } } }`, {}, agency);
