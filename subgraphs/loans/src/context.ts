@@ -1,7 +1,6 @@
-import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import type { Principal } from "@concord/schema";
-import { isUuid, type AccessContext, type AuditEntry, type Clock, type Logger } from "@concord/service-kit";
+import { createAccess, type AccessContext, type AuditEntry, type Clock, type Logger } from "@concord/service-kit";
 import { createLoaders, type Loaders } from "./loaders";
 
 /** What every resolver of the loans subgraph receives. */
@@ -25,16 +24,6 @@ export function createContext(
   principal: Principal,
 ): LoansContext {
   const audit: AuditEntry[] = [];
-  // Which of the asked cases the calling agency holds an ACTIVE placement of: one query a tick.
-  const held = new DataLoader<string, boolean>(async (caseIds) => {
-    if (principal.role !== "agency" || !principal.agencyId || !isUuid(principal.agencyId)) return caseIds.map(() => false);
-    const rows: Array<{ case_id: string }> = await base.ds.query(
-      "SELECT case_id FROM case_access WHERE agency_id = $1 AND active AND case_id = ANY($2::uuid[])",
-      [principal.agencyId, caseIds.filter(isUuid)],
-    );
-    const set = new Set(rows.map((r) => r.case_id));
-    return caseIds.map((id) => set.has(id));
-  });
   return {
     ...base,
     requestId,
@@ -42,21 +31,20 @@ export function createContext(
     principal,
     audit,
     loaders: createLoaders(base.ds),
-    access: {
-      agencyHoldsAny: async (caseIds) => (caseIds.length ? (await held.loadMany(caseIds)).some((v) => v === true) : false),
+    // Who holds which case comes from the agencies subgraph's events, kept in case_access.
+    access: createAccess(base.ds, principal, audit, {
+      heldCasesSql: "SELECT case_id FROM case_access WHERE agency_id = $1 AND active AND case_id = ANY($2::uuid[])",
       // An approved visit whose window is open now, by an agency that still holds the case.
-      visitWindowOpen: async (caseIds) => {
-        if (principal.role !== "agency" || !principal.agencyId || !isUuid(principal.agencyId) || caseIds.length === 0) return false;
-        const rows = await base.ds.query(
-          `SELECT 1 FROM visit_window v
-            WHERE v.agency_id = $1 AND v.case_id = ANY($2::uuid[]) AND v.open AND v.window_start <= $3 AND $3 < v.window_end
-              AND EXISTS (SELECT 1 FROM case_access a WHERE a.agency_id = v.agency_id AND a.case_id = v.case_id AND a.active)
-            LIMIT 1`,
-          [principal.agencyId, caseIds.filter(isUuid), base.clock.now()],
-        );
-        return rows.length > 0;
-      },
-      recordForbidden: (e) => audit.push({ action: "FORBIDDEN", type: e.type, field: e.field, objectId: e.objectId, path: e.path }),
-    },
+      visitWindowOpen: async (agencyId, caseIds) =>
+        (
+          await base.ds.query(
+            `SELECT 1 FROM visit_window v
+              WHERE v.agency_id = $1 AND v.case_id = ANY($2::uuid[]) AND v.open AND v.window_start <= $3 AND $3 < v.window_end
+                AND EXISTS (SELECT 1 FROM case_access a WHERE a.agency_id = v.agency_id AND a.case_id = v.case_id AND a.active)
+              LIMIT 1`,
+            [agencyId, caseIds, base.clock.now()],
+          )
+        ).length > 0,
+    }),
   };
 }

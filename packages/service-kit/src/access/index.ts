@@ -1,2 +1,3 @@
 export * from "./policy";
 export * from "./audit-log";
+export * from "./access-context";

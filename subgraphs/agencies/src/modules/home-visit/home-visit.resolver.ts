@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { notFound, Policy, Scope, visibleOrForbidden } from "@concord/service-kit";
+import { isUuid, notFound, Policy, Scope, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { cancelHomeVisit, completeHomeVisit, confirmHomeVisit, decideHomeVisit, requestHomeVisit } from "./home-visit.service";
@@ -52,7 +52,7 @@ export class HomeVisitResolver {
   @Policy(P.public, "Query")
   @Query(() => HomeVisitRequest, { nullable: true })
   async homeVisit(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<HomeVisitRequest> {
-    const [row] = await ctx.ds.query("SELECT * FROM home_visit WHERE id = $1", [/^[0-9a-f-]{36}$/i.test(id) ? id : null]);
+    const [row] = await ctx.ds.query("SELECT * FROM home_visit WHERE id = $1", [isUuid(id) ? id.toLowerCase() : null]);
     if (!row) throw notFound("HomeVisitRequest", id);
     return visibleOrForbidden(ctx, P.visitDetails, "HomeVisitRequest", fromRow(row), "homeVisit");
   }
