@@ -49,6 +49,7 @@ import {
   type BusSubscription,
   type DatabaseServer,
   type Delivery,
+  type LogEntry,
   type EventBus,
   type EventEnvelope,
 } from "@concord/service-kit";
@@ -208,6 +209,15 @@ class TimedBus implements EventBus {
       this.lastDelivered = performance.now();
       return handler(d);
     });
+  }
+  head(): Promise<number> {
+    return this.inner.head();
+  }
+  read(after: number, limit: number): Promise<LogEntry[]> {
+    return this.inner.read(after, limit);
+  }
+  tail(after: number, handler: (e: LogEntry) => Promise<void> | void): Promise<BusSubscription> {
+    return this.inner.tail(after, handler);
   }
   close(): Promise<void> {
     return this.inner.close();

@@ -6,9 +6,11 @@ import {
   StorageType,
   type ConsumerMessages,
   type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
   type NatsConnection,
 } from "nats";
-import type { BusMessage, BusSubscription, Delivery, EventBus } from "./bus";
+import type { BusMessage, BusSubscription, Delivery, EventBus, LogEntry } from "./bus";
 import type { Logger } from "../logger";
 
 /** Options of {@link NatsEventBus}. */
@@ -35,6 +37,7 @@ export class NatsEventBus implements EventBus {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
     private readonly opts: NatsBusOptions,
   ) {
     this.stream = opts.stream ?? "CONCORD_EVENTS";
@@ -44,8 +47,8 @@ export class NatsEventBus implements EventBus {
   static async open(opts: NatsBusOptions): Promise<NatsEventBus> {
     const u = new URL(opts.url);
     const nc = await connect({ servers: `${u.hostname}:${u.port || 4222}`, name: "concord", maxReconnectAttempts: -1 });
-    const bus = new NatsEventBus(nc, nc.jetstream(), opts);
     const jsm = await nc.jetstreamManager();
+    const bus = new NatsEventBus(nc, nc.jetstream(), jsm, opts);
     const config = {
       name: bus.stream,
       subjects: [`${bus.prefix}.>`],
@@ -69,12 +72,13 @@ export class NatsEventBus implements EventBus {
     for (const m of messages) await this.js.publish(`${this.prefix}.${m.subject}`, m.data, { msgID: m.id });
   }
 
-  async subscribe(name: string, handler: (d: Delivery) => Promise<void>): Promise<BusSubscription> {
-    const jsm = await this.nc.jetstreamManager();
+  async subscribe(consumerName: string, handler: (d: Delivery) => Promise<void>): Promise<BusSubscription> {
+    // JetStream durable names may not hold '.', '*', '>' or spaces; Concord's are `<subgraph>.<purpose>`.
+    const name = consumerName.replace(/[.*>\s]/g, "_");
     try {
-      await jsm.consumers.info(this.stream, name);
+      await this.jsm.consumers.info(this.stream, name);
     } catch {
-      await jsm.consumers.add(this.stream, {
+      await this.jsm.consumers.add(this.stream, {
         durable_name: name,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
@@ -109,6 +113,99 @@ export class NatsEventBus implements EventBus {
         messages?.stop();
         await loop;
       },
+    };
+  }
+
+  async head(): Promise<number> {
+    return (await this.jsm.streams.info(this.stream)).state.last_seq;
+  }
+
+  /**
+   * One fetch from an ordered (ephemeral, unacknowledged) consumer that starts after `after`.
+   * Its count of pending messages says how many are stored, gaps left out, so the fetch asks for
+   * exactly what is there and never waits out its expiry for messages that do not exist.
+   */
+  async read(after: number, limit: number): Promise<LogEntry[]> {
+    const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: after + 1 });
+    try {
+      // The ordered consumer is created on the server by its first info().
+      const wanted = Math.min(limit, (await consumer.info()).num_pending);
+      if (wanted <= 0) return [];
+      const entries: LogEntry[] = [];
+      for await (const m of await consumer.fetch({ max_messages: wanted, expires: 5_000 })) entries.push(this.entry(m));
+      return entries;
+    } finally {
+      await consumer.delete().catch(() => undefined);
+    }
+  }
+
+  /**
+   * An ordered consumer per tail: pushed to as soon as a message is stored (no polling), and
+   * recreated by the client after a reconnect or a missed message. Should its iterator end
+   * anyway, the tail starts a new one after the last message it handed over.
+   */
+  async tail(after: number, handler: (e: LogEntry) => Promise<void> | void): Promise<BusSubscription> {
+    let stopped = false;
+    let last = after;
+    let messages: ConsumerMessages | undefined;
+    let wake: (() => void) | undefined;
+
+    const connected = () => !this.nc.isClosed() && !this.nc.isDraining();
+
+    const session = async () => {
+      const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: last + 1 });
+      let current: ConsumerMessages | undefined;
+      try {
+        current = messages = await consumer.consume({ max_messages: 100 });
+        if (stopped) return;
+        for await (const m of current) {
+          // A consumer whose start lies beyond the stream's end starts at the end instead.
+          if (m.seq <= last) continue;
+          try {
+            await handler(this.entry(m));
+          } catch (err) {
+            this.opts.logger?.warn({ err, seq: m.seq }, "tail handler failed; skipping the message");
+          }
+          last = m.seq;
+          if (stopped) break;
+        }
+      } finally {
+        current?.stop();
+        await consumer.delete().catch(() => undefined);
+      }
+    };
+
+    const loop = (async () => {
+      while (!stopped && connected()) {
+        try {
+          await session();
+        } catch (err) {
+          if (stopped || !connected()) return;
+          this.opts.logger?.warn({ err, after: last }, "tail failed; restarting");
+        }
+        if (stopped || !connected()) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 1000);
+        });
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        messages?.stop();
+        wake?.();
+        await loop;
+      },
+    };
+  }
+
+  private entry(m: JsMsg): LogEntry {
+    return {
+      seq: m.seq,
+      subject: m.subject.slice(this.prefix.length + 1),
+      data: m.string(),
+      publishedAt: new Date(Math.floor(m.info.timestampNanos / 1_000_000)),
     };
   }
 

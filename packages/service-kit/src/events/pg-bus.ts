@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { BusMessage, BusSubscription, Delivery, EventBus } from "./bus";
+import type { BusMessage, BusSubscription, Delivery, EventBus, LogEntry } from "./bus";
 import type { Logger } from "../logger";
 
 const CHANNEL = "concord_events";
@@ -202,6 +202,67 @@ export class PgEventBus implements EventBus {
         } catch (err) {
           if (stopped || this.closed) return;
           this.opts.logger?.warn({ err, consumer: name }, "consumer session failed; reconnecting");
+          await this.wait(1000);
+        }
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        this.wakeAll();
+        await loop;
+      },
+    };
+  }
+
+  async head(): Promise<number> {
+    const { rows } = await this.pool.query("SELECT coalesce(max(seq), 0) AS seq FROM event_log");
+    return Number(rows[0].seq);
+  }
+
+  async read(after: number, limit: number): Promise<LogEntry[]> {
+    const { rows } = await this.pool.query(
+      "SELECT seq, subject, data, published_at FROM event_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+      [after, limit],
+    );
+    return rows.map((row) => ({ seq: Number(row.seq), subject: row.subject, data: row.data, publishedAt: row.published_at }));
+  }
+
+  /**
+   * Reads through the pool rather than a connection of its own (a process may hold several
+   * tails) and takes no lock and keeps no offset: every tail sees every message. Sequence order
+   * is commit order (see publish), so reading after the last seen sequence misses nothing.
+   */
+  async tail(after: number, handler: (e: LogEntry) => Promise<void> | void): Promise<BusSubscription> {
+    let stopped = false;
+    let last = after;
+    const poll = this.opts.pollMs ?? 1000;
+    const live = () => !stopped && !this.closed;
+
+    /** Hands over one batch, one entry at a time; false when there was nothing after `last`. */
+    const deliverBatch = async (): Promise<boolean> => {
+      const entries = await this.read(last, this.opts.batchSize ?? 200);
+      for (const e of entries) {
+        if (!live()) break;
+        try {
+          await handler(e);
+        } catch (err) {
+          this.opts.logger?.warn({ err, seq: e.seq }, "tail handler failed; skipping the message");
+        }
+        last = e.seq;
+      }
+      return entries.length > 0;
+    };
+
+    const loop = (async () => {
+      while (live()) {
+        // Taken before the read: a notification that arrives during it cuts the wait short.
+        const since = this.generation;
+        try {
+          if (!(await deliverBatch())) await this.wait(poll, since);
+        } catch (err) {
+          if (!live()) return;
+          this.opts.logger?.warn({ err, after: last }, "tail read failed; retrying");
           await this.wait(1000);
         }
       }

@@ -22,6 +22,9 @@ function recordingBus(): EventBus & { got: BusMessage[] } {
     got,
     publish: async (m) => void got.push(...m),
     subscribe: async () => ({ stop: async () => {} }),
+    head: async () => got.length,
+    read: async () => [],
+    tail: async () => ({ stop: async () => {} }),
     close: async () => {},
   };
 }
@@ -57,8 +60,10 @@ describe("outbox relay", () => {
     await write(2);
     await waitFor(() => bus.got.length === 2, 10_000);
     expect(bus.got.map((m) => JSON.parse(m.data).payload.n)).toEqual([1, 2]);
-    const [{ n }] = await ds.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL");
-    expect(n).toBe(0);
+    // The relay marks a batch published right after the bus took it: wait for that, not just the publish.
+    const pending = async () => (await ds.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL"))[0].n as number;
+    for (let tries = 0; (await pending()) > 0 && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50));
+    expect(await pending()).toBe(0);
   });
 });
 
