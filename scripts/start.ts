@@ -58,7 +58,8 @@ try {
   await launch(
     "gateway",
     "gateway/src/main.ts",
-    { PORT: String(e.PORT), SUBGRAPH_URL_LOANS: loansUrl, SUBGRAPH_URL_AGENCIES: agenciesUrl },
+    // DATABASE_URL: the subscriptions' bus is database `events` on the same server.
+    { PORT: String(e.PORT), SUBGRAPH_URL_LOANS: loansUrl, SUBGRAPH_URL_AGENCIES: agenciesUrl, DATABASE_URL: db.url },
     `http://127.0.0.1:${e.PORT}/graphql`,
   );
   demo.agencyId = await demoAgencies(agenciesDb, openCases);

@@ -1,13 +1,22 @@
 import { readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { ApolloGateway } from "@apollo/gateway";
-import { createLogger, startGraphQLServer, type Logger, type RunningServer } from "@concord/service-kit";
+import type { ApolloServerPlugin } from "@apollo/server";
+import { GraphQLError, type GraphQLSchema } from "graphql";
+import { ERROR_CODES, SUBSCRIPTIONS } from "@concord/schema";
+import { createLogger, once, startGraphQLServer, type EventBus, type Logger, type RunningServer } from "@concord/service-kit";
 import { SubgraphDataSource } from "./data-source";
 import type { GatewayContext } from "./context";
 import { bearer, unauthenticated, verifyCaller, type CallerVerification } from "./auth/principal";
+import { checkOperationLimits, DEFAULT_LIMITS, type OperationLimits } from "./limits";
+import { SubscriptionHub } from "./subscriptions/hub";
+import { declarationProblems, type Resolution } from "./subscriptions/plan";
+import { serveSubscriptions } from "./subscriptions/ws";
 
 export { verifyCaller, CALLER_ALGORITHMS, type CallerVerification } from "./auth/principal";
 export { remoteJwks, fileJwks } from "./auth/jwks";
 export { loadDevIssuer, type DevIssuer, type DevClaims } from "./auth/dev-issuer";
+export { DEFAULT_LIMITS, type OperationLimits } from "./limits";
 
 /** Options of {@link start}. */
 export interface GatewayOptions {
@@ -28,6 +37,24 @@ export interface GatewayOptions {
   landingPage?: boolean;
   /** The development issuer's public JWKS file, served at /.well-known/jwks.json. */
   devJwksPath?: string;
+  /** What one operation may ask for (HTTP and WebSocket). @default DEFAULT_LIMITS */
+  limits?: OperationLimits;
+  /**
+   * The event bus that feeds subscriptions (graphql-ws on /graphql). Without it the gateway
+   * serves queries and mutations only, and refuses subscriptions with a clear error.
+   */
+  bus?: EventBus;
+  subscriptions?: {
+    /** How far back `after:` may reach. @default 24 hours */
+    replayWindowMs?: number;
+    /** Payloads one subscriber may have waiting before it is closed as too slow. @default 256 */
+    queueLimit?: number;
+  };
+}
+
+/** The running gateway; `subscribers` counts open subscriptions. */
+export interface RunningGateway extends RunningServer<GatewayContext> {
+  subscribers(): number;
 }
 
 /**
@@ -35,7 +62,7 @@ export interface GatewayOptions {
  * (never introspecting subgraphs at run time) at /graphql, with GET /health. Every operation
  * needs a valid caller JWT; without one nothing is resolved.
  */
-export async function start(opts: GatewayOptions): Promise<RunningServer<GatewayContext>> {
+export async function start(opts: GatewayOptions): Promise<RunningGateway> {
   const logger = opts.logger ?? createLogger("gateway");
   const supergraphSdl = readFileSync(opts.supergraphPath, "utf8");
   const gateway = new ApolloGateway({
@@ -48,9 +75,10 @@ export async function start(opts: GatewayOptions): Promise<RunningServer<Gateway
       error: (m) => logger.error(m),
     },
   });
-  return startGraphQLServer<GatewayContext>({
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const server = await startGraphQLServer<GatewayContext>({
     name: "gateway",
-    apollo: { gateway },
+    apollo: { gateway, plugins: [operationRules(limits, !!opts.bus)] },
     port: opts.port ?? 0,
     host: opts.host,
     logger,
@@ -63,4 +91,70 @@ export async function start(opts: GatewayOptions): Promise<RunningServer<Gateway
       return { requestId, logger: log.child({ principal: principal.sub, role: principal.role }), principal };
     },
   });
+  if (!opts.bus) return { ...server, subscribers: () => 0 };
+
+  // @apollo/gateway loaded the supergraph on start; its API schema is what clients see.
+  const schema = (gateway as unknown as { schema?: GraphQLSchema }).schema;
+  if (!schema) throw new Error("the gateway has no schema after start");
+  const problems = declarationProblems(schema, SUBSCRIPTIONS);
+  if (problems.length) throw new Error(`SUBSCRIPTIONS does not match the supergraph:\n${problems.join("\n")}`);
+  const hub = new SubscriptionHub({
+    bus: opts.bus,
+    logger: logger.child({ part: "subscriptions" }),
+    replayWindowMs: opts.subscriptions?.replayWindowMs,
+    // Each event is resolved by an ordinary query through this same gateway, with the subscriber's principal.
+    resolve: async (query, variables, principal) => {
+      const requestId = randomUUID();
+      const res = await server.apollo.executeOperation(
+        { query, variables },
+        { contextValue: { requestId, principal, logger: logger.child({ requestId, principal: principal.sub, role: principal.role }) } },
+      );
+      if (res.body.kind !== "single") throw new Error("a resolution answered incrementally");
+      return res.body.singleResult as Resolution;
+    },
+  });
+  await hub.start();
+  const ws = serveSubscriptions({
+    httpServer: server.httpServer,
+    schema,
+    hub,
+    auth: opts.auth,
+    limits,
+    logger: logger.child({ part: "websocket" }),
+    queueLimit: opts.subscriptions?.queueLimit,
+  });
+  return {
+    ...server,
+    subscribers: () => hub.size,
+    stop: once(async () => {
+      await ws.stop();
+      await hub.stop();
+      await server.stop();
+    }),
+  };
+}
+
+/**
+ * Refusals before anything is planned: an operation over a limit, and a subscription sent over
+ * HTTP (the WebSocket serves those; @apollo/gateway would only fail on it internally).
+ */
+function operationRules(limits: OperationLimits, subscriptions: boolean): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation }) {
+          const limited = checkOperationLimits(document, limits);
+          if (limited) throw new GraphQLError(limited.message, { extensions: { ...limited.extensions, http: { status: 400 } } });
+          if (operation?.operation === "subscription") {
+            throw new GraphQLError(
+              subscriptions
+                ? "Subscriptions are served over WebSocket: connect to this same /graphql with graphql-ws (subprotocol graphql-transport-ws)"
+                : "This gateway runs without an event bus, so it serves no subscriptions",
+              { extensions: { code: ERROR_CODES.BAD_REQUEST, http: { status: 400 } } },
+            );
+          }
+        },
+      };
+    },
+  };
 }

@@ -56,6 +56,8 @@ export interface CaseEventPayload extends Record<string, unknown> {
 export interface PaymentRecordedPayload extends Record<string, unknown> {
   paymentId: string;
   loanId: string;
+  /** Whose loan: lets a borrower's subscription find its own payments. */
+  borrowerId: string;
   caseId: string | null;
   amountMinor: MinorUnitsString;
   currency: string;

@@ -1,3 +1,4 @@
 export * from "./error-codes";
 export * from "./events";
 export * from "./principal";
+export * from "./subscriptions";

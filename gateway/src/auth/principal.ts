@@ -22,6 +22,11 @@ export const unauthenticated = (message: string) => new ConcordError("UNAUTHENTI
  * claim that goes with it.
  */
 export async function verifyCaller(token: string, v: CallerVerification): Promise<Principal> {
+  return (await verifyCallerToken(token, v)).principal;
+}
+
+/** {@link verifyCaller}, also telling when the token expires (a WebSocket is closed then). */
+export async function verifyCallerToken(token: string, v: CallerVerification): Promise<{ principal: Principal; expiresAt: Date }> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, v.getKey, {
@@ -47,7 +52,7 @@ export async function verifyCaller(token: string, v: CallerVerification): Promis
     if (claim !== idClaim && present) throw unauthenticated(`A ${role} token must not carry ${claim}`);
   }
   const scope = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
-  return {
+  const principal: Principal = {
     sub: String(payload.sub),
     role,
     // Ids compare as the database prints them: lower case.
@@ -56,6 +61,7 @@ export async function verifyCaller(token: string, v: CallerVerification): Promis
     ...(idClaim === "borrower_id" ? { borrowerId: String(payload.borrower_id).toLowerCase() } : {}),
     scope,
   };
+  return { principal, expiresAt: new Date(Number(payload.exp) * 1000) };
 }
 
 /** The bearer token of an Authorization header, or undefined. */

@@ -50,6 +50,10 @@ const envSchema = z.object({
   SUPERGRAPH_PATH: blankAsUnset(z.string().optional()),
   /** Event bus: nats://host:4222 for NATS JetStream; unset means PostgreSQL (database `events`). */
   BUS_URL: optionalUrl,
+  /** How far back a subscription's `after:` cursor may reach, in hours. @default 24 */
+  REPLAY_WINDOW_HOURS: z.coerce.number().positive().default(24),
+  /** Payloads one subscriber may have waiting before the gateway closes it as too slow. @default 256 */
+  SUBSCRIPTION_QUEUE_LIMIT: z.coerce.number().int().positive().default(256),
   /** NATS server the NATS bus tests run against; unset means those tests say they did not run. */
   NATS_URL: optionalUrl,
   /** JWKS of the issuer of callers' tokens, as a URL (cached; refetched for an unknown kid). */

@@ -3,3 +3,4 @@ export * from "./graphql-client";
 
 export * from "./principals";
 export * from "./issuer";
+export * from "./subscriptions";

@@ -6,13 +6,14 @@ import { CasePlacementsResolver, PlacementResolver } from "./modules/placement/p
 import { CollectionCase } from "./modules/collection-case/collection-case.stub";
 import { AllocationResolver } from "./modules/placement/allocation.resolver";
 import { HomeVisitResolver } from "./modules/home-visit/home-visit.resolver";
+import { PlacementReceivedResolver } from "./modules/placement/placement-received";
 
 type Ref = { id: string };
 
 /** The agencies subgraph schema. */
 export function buildAgenciesSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [AgencyResolver, PlacementResolver, CasePlacementsResolver, AllocationResolver, HomeVisitResolver], orphanedTypes: [CollectionCase] },
+    { resolvers: [AgencyResolver, PlacementResolver, CasePlacementsResolver, AllocationResolver, HomeVisitResolver, PlacementReceivedResolver], orphanedTypes: [CollectionCase] },
     {
       Agency: { __resolveReference: (ref: Ref, ctx: AgenciesContext) => ctx.loaders.agency.load(ref.id) },
       Placement: { __resolveReference: (ref: Ref, ctx: AgenciesContext) => ctx.loaders.placement.load(ref.id) },

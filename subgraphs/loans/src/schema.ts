@@ -8,6 +8,7 @@ import { PaymentResolver } from "./modules/payment/payment.resolver";
 import { Lender } from "./modules/lender/lender.type";
 import { AuditResolver } from "./modules/audit/audit.resolver";
 import { RevealContactResolver } from "./modules/contact/reveal-contact";
+import { CaseUpdateResolver } from "./modules/collection-case/case-update";
 
 type Ref = { id: string };
 
@@ -23,6 +24,7 @@ export function buildLoansSchema(): Promise<GraphQLSchema> {
         PaymentResolver,
         AuditResolver,
         RevealContactResolver,
+        CaseUpdateResolver,
       ],
       orphanedTypes: [Lender],
     },

@@ -1,6 +1,6 @@
 import { isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from "graphql";
 import { UseMiddleware, type MiddlewareFn } from "type-graphql";
-import type { Principal, Role } from "@concord/schema";
+import { ROLES, SUBSCRIPTIONS, type Principal, type Role } from "@concord/schema";
 import { ConcordError } from "../errors";
 
 /**
@@ -64,6 +64,17 @@ const never: Rule = { see: "never" };
 export const value = (when: Relation): Rule => ({ see: "value", when });
 export const masked = (when: Relation, mask: (v: unknown) => unknown): Rule => ({ see: "masked", when, mask });
 export const NEVER = never;
+
+/**
+ * The rules of a `Subscription` field: exactly the roles its entry in SUBSCRIPTIONS lists may
+ * subscribe (the gateway enforces that list; what each event shows is then up to the payload's
+ * own field policies, applied when the gateway resolves it).
+ */
+export function subscriberRules(field: string): Record<Role, Rule> {
+  const declared = SUBSCRIPTIONS.find((s) => s.field === field);
+  if (!declared) throw new Error(`Subscription.${field} has no entry in SUBSCRIPTIONS (schema/src/subscriptions.ts)`);
+  return Object.fromEntries(ROLES.map((r) => [r, declared.roles.includes(r) ? value("anyone") : never])) as Record<Role, Rule>;
+}
 
 /** Declared policies by name; filled by {@link definePolicies}. */
 const policies = new Map<string, PolicyDefinition>();

@@ -1,4 +1,4 @@
-import { definePolicies, NEVER, PUBLIC, value } from "@concord/service-kit";
+import { definePolicies, NEVER, PUBLIC, subscriberRules, value } from "@concord/service-kit";
 
 /** The agencies subgraph's field policies (see schema/ACCESS.md). */
 const agencyPolicies = definePolicies({
@@ -13,6 +13,10 @@ const agencyPolicies = definePolicies({
   placementTerms: {
     description: "A placement and its terms (commission, delegated authority): the case's lender, the agency holding it, auditors.",
     rules: { lender: value("ownLender"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
+  },
+  placementsReceived: {
+    description: "Live notice of the cases placed with an agency (placementsReceived): that agency only.",
+    rules: subscriberRules("placementsReceived"),
   },
   placementOperation: {
     description: "Placing and recalling cases: lenders (on their own cases).",

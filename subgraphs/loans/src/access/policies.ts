@@ -1,4 +1,4 @@
-import { definePolicies, maskEmail, maskPhone, masked, NEVER, PUBLIC, value } from "@concord/service-kit";
+import { definePolicies, maskEmail, maskPhone, masked, NEVER, PUBLIC, subscriberRules, value } from "@concord/service-kit";
 
 /**
  * The loans subgraph's field policies: "Who sees what" of DESIGN.md, once. Each field of the
@@ -44,6 +44,14 @@ const loansPolicies = definePolicies({
   historyOutline: {
     description: "What changed in a case and why, without the values.",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  caseUpdates: {
+    description: "Live updates of cases (caseUpdated): lenders for their portfolio, agencies for the cases they hold. Each event's case is resolved with the subscriber's own rights.",
+    rules: subscriberRules("caseUpdated"),
+  },
+  myCaseUpdates: {
+    description: "Live updates of the borrower's own cases and payments (myCaseUpdates).",
+    rules: subscriberRules("myCaseUpdates"),
   },
   auditTrail: {
     description: "The audit trail: auditors only. Entries carry ids, never PII.",

@@ -118,6 +118,7 @@ export async function recordPayment(
     const payload: PaymentRecordedPayload = {
       paymentId: inserted.id,
       loanId: loan.id,
+      borrowerId: loan.borrower_id,
       caseId,
       amountMinor: amount.toString(),
       currency,

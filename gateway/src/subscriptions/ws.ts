@@ -1,0 +1,104 @@
+import type { Server } from "node:http";
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from "graphql";
+import { WebSocketServer } from "ws";
+import { useServer } from "graphql-ws/use/ws";
+import { ERROR_CODES, WS_CLOSE_CODES, type Principal } from "@concord/schema";
+import type { Logger } from "@concord/service-kit";
+import { bearer, verifyCallerToken, type CallerVerification } from "../auth/principal";
+import { checkOperationLimits, type OperationLimits } from "../limits";
+import { planSubscription } from "./plan";
+import { Subscriber } from "./subscriber";
+import type { SubscriptionHub } from "./hub";
+
+export interface WebSocketOptions {
+  httpServer: Server;
+  /** The supergraph's API schema: subscription operations are validated against it. */
+  schema: GraphQLSchema;
+  hub: SubscriptionHub;
+  auth: CallerVerification;
+  limits: OperationLimits;
+  logger: Logger;
+  /** Payloads one subscriber may have waiting before it is closed as too slow. @default 256 */
+  queueLimit?: number;
+}
+
+/** What we keep per connection, beside graphql-ws's own `{ socket, request }`. */
+interface Connection extends Record<PropertyKey, unknown> {
+  principal?: Principal;
+  expiry?: NodeJS.Timeout;
+}
+
+/**
+ * graphql-ws on the gateway's own HTTP server, same path as queries (/graphql). The caller's JWT
+ * comes in connection_init (`{ "authorization": "Bearer <jwt>" }`) and is checked as over HTTP: a
+ * bad one closes the socket with 4403, and the socket is closed with 4001 when it expires. Each
+ * subscription is validated, held to the operation limits and planned, then fed by the hub.
+ */
+export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<void> } {
+  const wss = new WebSocketServer({ server: opts.httpServer, path: "/graphql" });
+  const queueLimit = opts.queueLimit ?? 256;
+
+  useServer<Record<string, unknown>, Connection>(
+    {
+      schema: opts.schema,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const token = bearer(typeof params.authorization === "string" ? params.authorization : undefined) ?? (typeof params.token === "string" ? params.token : undefined);
+        if (!token) return false;
+        try {
+          const { principal, expiresAt } = await verifyCallerToken(token, opts.auth);
+          const c = ctx.extra;
+          c.principal = principal;
+          const ms = Math.min(expiresAt.getTime() - Date.now(), 2 ** 31 - 1);
+          c.expiry = setTimeout(() => c.socket.close(WS_CLOSE_CODES.TOKEN_EXPIRED, "Token expired; reconnect with a fresh one"), Math.max(0, ms));
+          c.expiry.unref();
+          return true;
+        } catch (err) {
+          opts.logger.info({ reason: (err as Error).message }, "WebSocket connection refused");
+          return false;
+        }
+      },
+      onClose: (ctx) => clearTimeout(ctx.extra.expiry),
+      onSubscribe: async (ctx, _id, payload) => {
+        const principal = ctx.extra.principal!;
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [new GraphQLError((err as Error).message, { extensions: { code: ERROR_CODES.GRAPHQL_PARSE_FAILED } })];
+        }
+        const invalid = validate(opts.schema, document);
+        if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ERROR_CODES.GRAPHQL_VALIDATION_FAILED } }));
+        const limited = checkOperationLimits(document, opts.limits);
+        if (limited) return [limited];
+        const plan = planSubscription(opts.schema, opts.hub.declarations, document, payload.operationName, payload.variables);
+        if (Array.isArray(plan)) return plan;
+        if (!plan.declaration.roles.includes(principal.role)) {
+          return [new GraphQLError(`A ${principal.role} may not subscribe to ${plan.declaration.field}`, { extensions: { code: ERROR_CODES.FORBIDDEN } })];
+        }
+        const socket = ctx.extra.socket;
+        const sub = new Subscriber(principal, plan, queueLimit, ({ code, reason }) => socket.close(code, reason), (s) => opts.hub.remove(s));
+        try {
+          await opts.hub.add(sub, plan.args.after as string | null | undefined);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          throw err;
+        }
+        return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: sub };
+      },
+      subscribe: (args) => args.contextValue as Subscriber,
+      onError: (_ctx, _id, _payload, errors) => {
+        for (const e of errors) if (!e.extensions?.code) opts.logger.error({ err: e }, "subscription failed");
+      },
+    },
+    wss,
+  );
+
+  return {
+    /** Closes every connection with 1012 (Service Restart): clients reconnect, resuming with their last cursor. */
+    async stop() {
+      for (const client of wss.clients) client.close(WS_CLOSE_CODES.SERVICE_RESTART, "Gateway restarting; reconnect and resume after your last cursor");
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import type { EventEnvelope } from "./events";
+import type { Principal, Role } from "./principal";
+
+/**
+ * The live subscriptions, declared once.
+ *
+ * A subscription field is declared twice over, and both halves are declarations: its GraphQL
+ * shape in the subgraph that owns its payload (so it composes into the supergraph), and here
+ * what feeds it — which bus events, who they concern, and which ordinary query resolves the
+ * payload's object. The gateway serves every entry of {@link SUBSCRIPTIONS} the same way; adding
+ * a field (restructuring's planUpdated, say) is one more entry, not new plumbing.
+ */
+
+/** What the gateway has learnt from the bus about who holds a case since it started. */
+export interface DeliveryFacts {
+  /** The agency holding the case's ACTIVE placement; null when none; undefined when not known. */
+  caseHolder(caseId: string): string | null | undefined;
+}
+
+/** The arguments a subscriber passed, as GraphQL coerced them. */
+export type SubscriptionArgs = Record<string, unknown>;
+
+export interface SubscriptionDeclaration {
+  /** The field of `Subscription`. */
+  field: string;
+  /** The roles that may subscribe; anyone else is refused with FORBIDDEN. */
+  roles: readonly Role[];
+  /** The events that feed it, as bus subjects `<AggregateType>.<EventType>`. */
+  subjects: readonly string[];
+  /**
+   * The payload's object: the payload field `field` is resolved by the root query `query(id:)`
+   * through the federated graph with the subscriber's principal, exactly as a query would be.
+   * When the subscriber may not see that object, the event is not delivered to it.
+   */
+  entity: { field: string; query: string; idOf(e: EventEnvelope): string | null };
+  /** The payload's other fields, taken from the event itself (the cursor is the bus sequence). */
+  meta: Record<string, (e: EventEnvelope, cursor: string) => unknown>;
+  /** Whether the event is for this subscriber at all: a cheap check before anything is resolved. */
+  concerns(e: EventEnvelope, p: Principal, args: SubscriptionArgs, facts: DeliveryFacts): boolean;
+}
+
+/**
+ * Close codes of the gateway's WebSocket, beside graphql-ws's own (4403 Forbidden answers a
+ * connection_init without a valid token). Clients reconnect after each of these, resuming with
+ * the last cursor they received.
+ */
+export const WS_CLOSE_CODES = {
+  /** The connection's token expired: reconnect with a fresh one. */
+  TOKEN_EXPIRED: 4001,
+  /** The client read too slowly and its queue filled up: reconnect and resume with the last cursor. */
+  SLOW_CONSUMER: 4008,
+  /** The gateway is shutting down (standard 1012 Service Restart): reconnect and resume with the last cursor. */
+  SERVICE_RESTART: 1012,
+} as const;
+
+/** How each event type shows in `CaseUpdate.kind`. */
+export const CASE_UPDATE_KINDS: Record<string, string> = {
+  "CollectionCase.CaseOpened": "OPENED",
+  "CollectionCase.CaseUpdated": "UPDATED",
+  "CollectionCase.CaseResolved": "RESOLVED",
+  "Loan.PaymentRecorded": "PAYMENT_RECORDED",
+  "Placement.PlacementStarted": "PLACEMENT_STARTED",
+  "Placement.PlacementEnded": "PLACEMENT_ENDED",
+};
+
+const subjectOf = (e: EventEnvelope) => `${e.aggregateType}.${e.type}`;
+const str = (v: unknown) => (typeof v === "string" ? v : null);
+
+/** The case an event is about, whichever subgraph emitted it. */
+export function caseIdOf(e: EventEnvelope): string | null {
+  return e.aggregateType === "CollectionCase" ? e.aggregateId : str(e.payload.caseId);
+}
+
+/** An agency hears of a case while it holds it (the resolution then applies every field rule). */
+function agencyHolds(e: EventEnvelope, p: Principal, facts: DeliveryFacts): boolean {
+  const caseId = caseIdOf(e);
+  if (!caseId || !p.agencyId) return false;
+  const holder = facts.caseHolder(caseId);
+  // Not known since the gateway started: the resolution, through the loans read model, decides.
+  return holder === undefined || holder === p.agencyId;
+}
+
+function matchesCaseFilter(e: EventEnvelope, args: SubscriptionArgs): boolean {
+  const caseId = args.caseId as string | null | undefined;
+  if (caseId && caseId.toLowerCase() !== caseIdOf(e)) return false;
+  const filter = args.filter as { kinds?: string[] | null; buckets?: string[] | null } | null | undefined;
+  if (filter?.kinds?.length && !filter.kinds.includes(CASE_UPDATE_KINDS[subjectOf(e)]!)) return false;
+  // Only case events carry a bucket; with a bucket filter the others do not match.
+  if (filter?.buckets?.length && !filter.buckets.includes(str(e.payload.bucket) ?? "")) return false;
+  return true;
+}
+
+const caseMeta: SubscriptionDeclaration["meta"] = {
+  cursor: (_e, cursor) => cursor,
+  kind: (e) => CASE_UPDATE_KINDS[subjectOf(e)],
+  occurredAt: (e) => e.occurredAt,
+  caseId: (e) => caseIdOf(e),
+};
+
+const CASE_SUBJECTS = Object.keys(CASE_UPDATE_KINDS);
+
+export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
+  {
+    field: "caseUpdated",
+    roles: ["lender", "agency"],
+    subjects: CASE_SUBJECTS,
+    entity: { field: "case", query: "collectionCase", idOf: caseIdOf },
+    meta: caseMeta,
+    concerns: (e, p, args, facts) => {
+      if (!caseIdOf(e) || !matchesCaseFilter(e, args)) return false;
+      if (p.role === "lender") return e.lenderId === p.lenderId;
+      return p.role === "agency" && agencyHolds(e, p, facts);
+    },
+  },
+  {
+    field: "myCaseUpdates",
+    roles: ["borrower"],
+    // A borrower follows its own cases and payments; who collects them is the lender's business.
+    subjects: ["CollectionCase.CaseOpened", "CollectionCase.CaseUpdated", "CollectionCase.CaseResolved", "Loan.PaymentRecorded"],
+    entity: { field: "case", query: "collectionCase", idOf: caseIdOf },
+    meta: caseMeta,
+    concerns: (e, p, args) => !!caseIdOf(e) && !!p.borrowerId && e.payload.borrowerId === p.borrowerId && matchesCaseFilter(e, args),
+  },
+  {
+    field: "placementsReceived",
+    roles: ["agency"],
+    subjects: ["Placement.PlacementStarted"],
+    entity: { field: "placement", query: "placement", idOf: (e) => e.aggregateId },
+    meta: {
+      cursor: (_e, cursor) => cursor,
+      occurredAt: (e) => e.occurredAt,
+      placementId: (e) => e.aggregateId,
+      caseId: (e) => caseIdOf(e),
+    },
+    concerns: (e, p) => p.role === "agency" && e.payload.agencyId === p.agencyId,
+  },
+];
