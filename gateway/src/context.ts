@@ -7,4 +7,6 @@ export interface GatewayContext {
   logger: Logger;
   /** The verified caller. */
   principal: Principal;
+  /** Set when the gateway resolves a subscription event for a subscriber (not an HTTP request). */
+  subscription?: boolean;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { ApolloGateway } from "@apollo/gateway";
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, type GraphQLSchema } from "graphql";
-import { ERROR_CODES, SUBSCRIPTIONS } from "@concord/schema";
+import { ERROR_CODES, SUBSCRIPTIONS, type Principal } from "@concord/schema";
 import { createLogger, once, startGraphQLServer, type EventBus, type Logger, type RunningServer } from "@concord/service-kit";
 import { SubgraphDataSource } from "./data-source";
 import type { GatewayContext } from "./context";
@@ -98,19 +98,27 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
   if (!schema) throw new Error("the gateway has no schema after start");
   const problems = declarationProblems(schema, SUBSCRIPTIONS);
   if (problems.length) throw new Error(`SUBSCRIPTIONS does not match the supergraph:\n${problems.join("\n")}`);
+  const resolve = async (query: string, variables: Record<string, unknown>, principal: Principal): Promise<Resolution> => {
+    const requestId = randomUUID();
+    const res = await server.apollo.executeOperation(
+      { query, variables },
+      { contextValue: { requestId, principal, subscription: true, logger: logger.child({ requestId, principal: principal.sub, role: principal.role }) } },
+    );
+    if (res.body.kind !== "single") throw new Error("a resolution answered incrementally");
+    return res.body.singleResult as Resolution;
+  };
   const hub = new SubscriptionHub({
     bus: opts.bus,
     logger: logger.child({ part: "subscriptions" }),
     replayWindowMs: opts.subscriptions?.replayWindowMs,
     // Each event is resolved by an ordinary query through this same gateway, with the subscriber's principal.
-    resolve: async (query, variables, principal) => {
-      const requestId = randomUUID();
-      const res = await server.apollo.executeOperation(
-        { query, variables },
-        { contextValue: { requestId, principal, logger: logger.child({ requestId, principal: principal.sub, role: principal.role }) } },
-      );
-      if (res.body.kind !== "single") throw new Error("a resolution answered incrementally");
-      return res.body.singleResult as Resolution;
+    resolve: (query, variables, principal) => resolve(query, variables, principal),
+    // Who holds a case, asked as the case's lender by the gateway itself: an id, never PII.
+    holderOf: async (caseId, lenderId) => {
+      const r = await resolve(HOLDER_QUERY, { id: caseId }, { sub: "concord-gateway", role: "lender", lenderId, scope: [] });
+      const c = r.data?.collectionCase as { activePlacement?: { agency?: { id?: string } | null } | null } | null | undefined;
+      if (!c) throw new Error(r.errors?.[0]?.message ?? "no answer");
+      return c.activePlacement?.agency?.id ?? null;
     },
   });
   await hub.start();
@@ -134,6 +142,8 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
   };
 }
 
+const HOLDER_QUERY = "query ConcordCaseHolder($id: ID!) { collectionCase(id: $id) { activePlacement { agency { id } } } }";
+
 /**
  * Refusals before anything is planned: an operation over a limit, and a subscription sent over
  * HTTP (the WebSocket serves those; @apollo/gateway would only fail on it internally).
@@ -142,8 +152,9 @@ function operationRules(limits: OperationLimits, subscriptions: boolean): Apollo
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation }) {
-          const limited = checkOperationLimits(document, limits);
+        async didResolveOperation({ document, operation, contextValue }) {
+          // A subscription's resolution query was built from an operation already held to the limits.
+          const limited = contextValue.subscription ? null : checkOperationLimits(document, limits);
           if (limited) throw new GraphQLError(limited.message, { extensions: { ...limited.extensions, http: { status: 400 } } });
           if (operation?.operation === "subscription") {
             throw new GraphQLError(

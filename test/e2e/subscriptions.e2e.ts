@@ -32,6 +32,7 @@ function suite(bus: "postgres" | "nats") {
     let agencyId: string;
     let placementId: string;
     let placementsFeed: LiveSubscription;
+    let otherPlacementsFeed: LiveSubscription;
     let refs = 0;
 
     const pay = async (c: { loanId: string; currency: string }, amountMinor: number, token = lender) => {
@@ -105,6 +106,7 @@ function suite(bus: "postgres" | "nats") {
 
       // The agency listens for placements, then the lender places case A with it.
       placementsFeed = await live(`subscription { placementsReceived { cursor caseId placement { id status } } }`, undefined, agency);
+      otherPlacementsFeed = await live(`subscription { placementsReceived { cursor caseId } }`, undefined, otherAgency);
       const placed = await fed.query(
         `mutation($input: PlaceCaseInput!) { placeCase(input: $input) { id } }`,
         { input: { caseId: caseA.id, agencyId, expiresAt: new Date(Date.now() + 30 * 86400_000).toISOString(), commissionBps: 1200, maxDiscountBps: 500, maxInstalments: 6 } },
@@ -121,6 +123,8 @@ function suite(bus: "postgres" | "nats") {
       expect(p!.errors).toBeUndefined();
       expect(p!.data.placementsReceived).toMatchObject({ caseId: caseA.id, placement: { id: placementId, status: "ACTIVE" } });
       expect(p!.data.placementsReceived.cursor).toMatch(/^\d+$/);
+      // Events are delivered one at a time: once the agency has it, the other agency would have too.
+      expect(otherPlacementsFeed.received).toEqual([]);
     });
 
     it("pushes a payment to the lender with the new days past due, to the holding agency masked, to the borrower its own, and to nobody else", async () => {
@@ -174,7 +178,7 @@ function suite(bus: "postgres" | "nats") {
     });
 
     it("sends the agency nothing more once the case is recalled", async () => {
-      const agencyFeed = await live(`subscription($id: ID!) { caseUpdated(caseId: $id) { cursor kind } }`, { id: caseA.id }, agency);
+      const agencyFeed = await live(`subscription($id: ID!) { caseUpdated(caseId: $id, filter: { kinds: [PAYMENT_RECORDED] }) { cursor kind } }`, { id: caseA.id }, agency);
       const lenderFeed = await live(`subscription($id: ID!) { caseUpdated(caseId: $id, filter: { kinds: [PAYMENT_RECORDED] }) { cursor } }`, { id: caseA.id }, lender);
       await pay(caseA, 1);
       await agencyFeed.next(1);

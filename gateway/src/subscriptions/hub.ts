@@ -1,6 +1,15 @@
-import { ERROR_CODES, SUBSCRIPTIONS, type DeliveryFacts, type EventEnvelope, type Principal, type SubscriptionDeclaration } from "@concord/schema";
+import { GraphQLError } from "graphql";
+import {
+  caseIdOf,
+  ERROR_CODES,
+  SUBSCRIPTIONS,
+  type DeliveryFacts,
+  type EventEnvelope,
+  type Principal,
+  type SubscriptionDeclaration,
+} from "@concord/schema";
 import { badInput, ConcordError, parseEnvelope, type BusSubscription, type EventBus, type LogEntry, type Logger } from "@concord/service-kit";
-import { ID_VARIABLE, type Resolution } from "./plan";
+import { ID_VARIABLE, type Resolution, type Shaped, type SubscriptionPlan } from "./plan";
 import type { Subscriber } from "./subscriber";
 
 /** Runs an ordinary query through the gateway with `principal` as the caller. */
@@ -9,12 +18,23 @@ export type Resolve = (query: string, variables: Record<string, unknown>, princi
 export interface HubOptions {
   bus: EventBus;
   resolve: Resolve;
+  /**
+   * Which agency holds a case's ACTIVE placement now (null: none), asked of the graph when the
+   * hub has not seen that case's placement events since it started.
+   */
+  holderOf?: (caseId: string, lenderId: string) => Promise<string | null>;
   logger: Logger;
   declarations?: readonly SubscriptionDeclaration[];
   /** How far back `after:` may reach. @default 24 hours */
   replayWindowMs?: number;
   /** Resolutions running at once for one event. @default 32 */
   concurrency?: number;
+  /** How long one resolution may take before it counts as failed. @default 10 s */
+  resolveTimeoutMs?: number;
+  /** Attempts of a failing resolution before its subscribers get an error. @default 3 */
+  attempts?: number;
+  /** Cases whose holder is remembered (the oldest are forgotten, and asked again). @default 100,000 */
+  holderCacheSize?: number;
   now?: () => number;
 }
 
@@ -26,14 +46,18 @@ const REPLAY_BATCH = 200;
  * every event), finds the subscribers each event concerns, resolves each group of subscribers
  * sharing rights and selection once, through an ordinary query with their principal, and queues
  * the shaped payload for each. A subscriber that comes with a cursor first gets what it missed.
+ * An event is never skipped silently: when its resolution keeps failing, the subscribers it
+ * concerned get an error telling them to resume after their last cursor.
  */
 export class SubscriptionHub {
   readonly declarations: readonly SubscriptionDeclaration[];
   private readonly bySubject = new Map<string, SubscriptionDeclaration[]>();
   private readonly subscribers = new Map<string, Set<Subscriber>>();
-  /** Which agency holds each case, as learnt from Placement events since the gateway started. */
+  /** Which agency holds each case: from Placement events on the bus, or asked of the graph. */
   private readonly holders = new Map<string, string | null>();
   private readonly facts: DeliveryFacts = { caseHolder: (caseId) => this.holders.get(caseId) };
+  /** Open subscriptions of agencies (the only ones that need to know who holds a case). */
+  private agencySubscribers = 0;
   /** The last bus sequence the tail handed over. */
   private position = 0;
   private tail?: BusSubscription;
@@ -70,18 +94,17 @@ export class SubscriptionHub {
    * events follow with no gap and no duplicate.
    */
   async add(sub: Subscriber, after?: string | null): Promise<void> {
-    const set = this.subscribers.get(sub.plan.declaration.field)!;
     if (after == null) {
       sub.lastSeq = this.position;
-      set.add(sub);
+      this.register(sub);
       return;
     }
-    if (!/^\d{1,18}$/.test(after)) throw badInput("after: is not a cursor this gateway gave out", "after");
+    if (!/^\d{1,15}$/.test(after)) throw badInput("after: is not a cursor this gateway gave out", "after");
     // Registered before anything is read, so every live event from now on is either read by
     // the replay or held for after it.
     sub.lastSeq = Number(after);
     sub.replaying = true;
-    set.add(sub);
+    this.register(sub);
     try {
       if (sub.lastSeq > (await this.opts.bus.head())) throw badInput("after: is ahead of every event on the bus", "after");
       const [first] = await this.opts.bus.read(sub.lastSeq, 1);
@@ -93,35 +116,47 @@ export class SubscriptionHub {
         );
       }
     } catch (err) {
-      set.delete(sub);
+      this.remove(sub);
       throw err;
     }
     void this.replay(sub).catch((err) => {
-      this.opts.logger.error({ err }, "replay failed; closing the subscriber");
-      sub.close({ code: 1011, reason: "Replay failed; reconnect and resume after your last cursor" });
-      void sub.return();
+      this.opts.logger.error({ err }, "replay failed");
+      sub.fail(resumeError(sub));
     });
   }
 
-  /** Forgets a subscriber (its iterator ended). */
+  /** Forgets a subscriber (it ended). */
   remove(sub: Subscriber): void {
-    this.subscribers.get(sub.plan.declaration.field)?.delete(sub);
+    if (this.subscribers.get(sub.plan.declaration.field)?.delete(sub) && sub.principal.role === "agency") this.agencySubscribers--;
+  }
+
+  private register(sub: Subscriber): void {
+    this.subscribers.get(sub.plan.declaration.field)!.add(sub);
+    if (sub.principal.role === "agency") this.agencySubscribers++;
   }
 
   private async replay(sub: Subscriber): Promise<void> {
     for (;;) {
-      const batch = await this.opts.bus.read(sub.lastSeq, REPLAY_BATCH);
-      if (batch.length === 0) break;
-      for (const entry of batch) {
+      // Everything on the bus after the subscriber's position, at the client's pace.
+      for (;;) {
+        const batch = await this.opts.bus.read(sub.lastSeq, REPLAY_BATCH);
+        if (batch.length === 0) break;
+        for (const entry of batch) {
+          await sub.room();
+          if (sub.closed) return;
+          await this.deliverOne(sub, entry);
+        }
+      }
+      // Then what the tail handed over meanwhile; if too much came to hold, read the bus again.
+      while (sub.pending.length > 0 && !sub.pendingDropped) {
+        const entry = sub.pending.shift()!;
+        await sub.room();
         if (sub.closed) return;
         await this.deliverOne(sub, entry);
       }
-    }
-    // Caught up with the bus: what the tail handed over meanwhile, then live.
-    while (sub.pending.length > 0) {
-      const entry = sub.pending.shift()!;
-      if (sub.closed) return;
-      await this.deliverOne(sub, entry);
+      if (!sub.pendingDropped) break;
+      sub.pendingDropped = false;
+      sub.pending.length = 0;
     }
     sub.replaying = false;
   }
@@ -129,11 +164,12 @@ export class SubscriptionHub {
   private async deliverOne(sub: Subscriber, entry: LogEntry): Promise<void> {
     const e = this.envelope(entry);
     const d = sub.plan.declaration;
-    if (e && entry.seq > sub.lastSeq && d.subjects.includes(entry.subject) && d.concerns(e, sub.principal, sub.plan.args, this.facts)) {
-      await this.resolveFor([sub], e, entry.seq);
+    if (e && entry.seq > sub.lastSeq && d.subjects.includes(entry.subject)) {
+      await this.knowHolder(e);
+      if (d.concerns(e, sub.principal, sub.plan.args, this.facts)) await this.resolveFor([sub], e, entry.seq);
     }
-    // Passed over or delivered, it is behind the subscriber now.
-    sub.lastSeq = Math.max(sub.lastSeq, entry.seq);
+    // Passed over or delivered, it is behind the subscriber now (unless it failed and ended).
+    if (!sub.closed) sub.lastSeq = Math.max(sub.lastSeq, entry.seq);
   }
 
   private async onEntry(entry: LogEntry): Promise<void> {
@@ -141,6 +177,7 @@ export class SubscriptionHub {
     const e = this.envelope(entry);
     if (!e) return;
     this.learn(e);
+    await this.knowHolder(e);
     const targets: Subscriber[] = [];
     for (const d of this.bySubject.get(entry.subject) ?? []) {
       for (const sub of this.subscribers.get(d.field)!) {
@@ -167,16 +204,28 @@ export class SubscriptionHub {
     const plan = group[0]!.plan;
     const id = plan.declaration.entity.idOf(e);
     if (!id) return;
-    let r;
-    try {
-      r = await this.opts.resolve(plan.query, { ...plan.variables, [ID_VARIABLE]: id }, group[0]!.principal);
-    } catch (err) {
-      this.opts.logger.error({ err, seq, field: plan.declaration.field }, "could not resolve an event for its subscribers");
-      return;
+    const shaped = await this.resolveShaped(plan, group[0]!.principal, e, id, seq);
+    if (shaped.outcome === "deliver") for (const s of group) s.push(shaped.delivery, seq);
+    else if (shaped.outcome === "failed") {
+      this.opts.logger.error({ seq, field: plan.declaration.field, reason: shaped.reason, subscribers: group.length }, "could not resolve an event; its subscribers must resume");
+      for (const s of group) s.fail(resumeError(s));
     }
-    const payload = plan.shape(e, String(seq), r);
-    if (!payload) return;
-    for (const s of group) s.push(payload, seq);
+  }
+
+  private async resolveShaped(plan: SubscriptionPlan, principal: Principal, e: EventEnvelope, id: string, seq: number): Promise<Shaped> {
+    const attempts = this.opts.attempts ?? 3;
+    let shaped: Shaped = { outcome: "failed", reason: "not tried" };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const r = await withTimeout(this.opts.resolve(plan.query, { ...plan.variables, [ID_VARIABLE]: id }, principal), this.opts.resolveTimeoutMs ?? 10_000);
+        shaped = plan.shape(e, String(seq), r);
+      } catch (err) {
+        shaped = { outcome: "failed", reason: (err as Error).message };
+      }
+      if (shaped.outcome !== "failed") return shaped;
+      if (attempt < attempts) await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+    return shaped;
   }
 
   private envelope(entry: LogEntry): EventEnvelope | null {
@@ -193,9 +242,45 @@ export class SubscriptionHub {
   private learn(e: EventEnvelope): void {
     const caseId = typeof e.payload.caseId === "string" ? e.payload.caseId : null;
     if (!caseId || e.aggregateType !== "Placement") return;
-    if (e.type === "PlacementStarted") this.holders.set(caseId, String(e.payload.agencyId));
-    else if (e.type === "PlacementEnded" && (this.holders.get(caseId) ?? e.payload.agencyId) === e.payload.agencyId) this.holders.set(caseId, null);
+    if (e.type === "PlacementStarted") this.remember(caseId, String(e.payload.agencyId));
+    else if (e.type === "PlacementEnded" && (this.holders.get(caseId) ?? e.payload.agencyId) === e.payload.agencyId) this.remember(caseId, null);
   }
+
+  /**
+   * A case event for which agencies are listening, about a case whose placements the hub has not
+   * seen: ask the graph who holds it, so that no agency is asked on the chance that it might.
+   */
+  private async knowHolder(e: EventEnvelope): Promise<void> {
+    const caseId = caseIdOf(e);
+    if (!caseId || !e.lenderId || this.agencySubscribers === 0 || this.holders.has(caseId) || !this.opts.holderOf) return;
+    try {
+      this.remember(caseId, await withTimeout(this.opts.holderOf(caseId, e.lenderId), this.opts.resolveTimeoutMs ?? 10_000));
+    } catch (err) {
+      // Unknown it stays: the resolution, with the agency's own rights, then decides.
+      this.opts.logger.warn({ err, caseId }, "could not learn who holds a case");
+    }
+  }
+
+  private remember(caseId: string, agencyId: string | null): void {
+    this.holders.delete(caseId);
+    this.holders.set(caseId, agencyId);
+    if (this.holders.size > (this.opts.holderCacheSize ?? 100_000)) this.holders.delete(this.holders.keys().next().value!);
+  }
+}
+
+/** The error a subscriber gets when an event could not be resolved for it: resume, nothing is lost. */
+function resumeError(sub: Subscriber): GraphQLError {
+  return new GraphQLError(`An update could not be resolved; subscribe again with after: "${sub.lastSeq}" to resume without a gap`, {
+    extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR, resumeAfter: String(sub.lastSeq) },
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
+  ]);
 }
 
 async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -62,26 +62,51 @@ describe("planning a subscription", () => {
 
   it("shapes the answer into the payload asked for, with the event's own fields and errors on the payload's paths", () => {
     const p = plan(`subscription { updates: caseUpdated { __typename kind cursor at: occurredAt c: case { id borrower { phone } } } }`);
-    const d = p.shape(event, "42", {
+    const shaped = p.shape(event, "42", {
       data: { c: { id: "c1", borrower: { phone: null } } },
       errors: [{ message: "You may not see Borrower.phone", path: ["c", "borrower", "phone"], extensions: { code: "FORBIDDEN" } }],
     });
+    const d = shaped.outcome === "deliver" ? shaped.delivery : undefined;
     expect(d?.data).toEqual({
       updates: { __typename: "CaseUpdate", kind: "UPDATED", cursor: "42", at: "2026-11-25T10:00:00.000Z", c: { id: "c1", borrower: { phone: null } } },
     });
-    expect(d?.errors?.map((e) => [e.path, e.extensions.code])).toEqual([[["updates", "c", "borrower", "phone"], "FORBIDDEN"]]);
+    expect(d?.errors?.map((err) => [err.path, err.extensions.code])).toEqual([[["updates", "c", "borrower", "phone"], "FORBIDDEN"]]);
   });
 
   it("delivers nothing when the subscriber may not see the event's object", () => {
     const p = plan(`subscription { caseUpdated { kind case { id } } }`);
-    expect(p.shape(event, "1", { data: { case: null }, errors: [{ message: "no", path: ["case"], extensions: { code: "FORBIDDEN" } }] })).toBeNull();
+    expect(p.shape(event, "1", { data: { case: null }, errors: [{ message: "no", path: ["case"], extensions: { code: "FORBIDDEN" } }] })).toEqual({ outcome: "hidden" });
+    expect(p.shape(event, "1", { data: { case: null }, errors: [{ message: "gone", path: ["case"], extensions: { code: "NOT_FOUND" } }] })).toEqual({ outcome: "hidden" });
+  });
+
+  it("calls a resolution that did not work a failure, never a delivery nor a silent skip", () => {
+    const p = plan(`subscription { caseUpdated { kind case { id } } }`);
+    const failed = (r: Parameters<SubscriptionPlan["shape"]>[2]) => p.shape(event, "1", r).outcome;
+    // The whole operation refused (no data at all): nothing about the object is known.
+    expect(failed({ errors: [{ message: "limit", extensions: { code: "OPERATION_LIMIT_EXCEEDED" } }] })).toBe("failed");
+    expect(failed({ data: null, errors: [{ message: "down", extensions: { code: "INTERNAL_SERVER_ERROR" } }] })).toBe("failed");
+    // The object null for a reason other than access: a subgraph down, say.
+    expect(failed({ data: { case: null }, errors: [{ message: "down", path: ["case"], extensions: { code: "INTERNAL_SERVER_ERROR" } }] })).toBe("failed");
+    // An error that is not about the object.
+    expect(failed({ data: { case: { id: "c1" } }, errors: [{ message: "odd", extensions: { code: "INTERNAL_SERVER_ERROR" } }] })).toBe("failed");
+  });
+
+  it("does not take inherited properties for the object (an alias named like one)", () => {
+    const p = plan(`subscription { caseUpdated { cursor constructor: case { id } } }`);
+    expect(p.shape(event, "1", { data: Object.create({ constructor: {} }) }).outcome).toBe("failed");
+    expect(p.shape(event, "1", { errors: [{ message: "refused", extensions: { code: "OPERATION_LIMIT_EXCEEDED" } }] }).outcome).toBe("failed");
   });
 
   it("asks for the object even when only the event's own fields are selected, since only that says whether it may be seen", () => {
     const p = plan(`subscription { caseUpdated { cursor } }`);
     expect(p.query).toContain("collectionCase(id:");
-    expect(p.shape(event, "5", { data: { concordAccess: null } })).toBeNull();
-    expect(p.shape(event, "5", { data: { concordAccess: { __typename: "CollectionCase" } } })?.data).toEqual({ caseUpdated: { cursor: "5" } });
+    expect(p.shape(event, "5", { data: { concordAccess: null }, errors: [{ message: "no", path: ["concordAccess"], extensions: { code: "FORBIDDEN" } }] })).toEqual({
+      outcome: "hidden",
+    });
+    expect(p.shape(event, "5", { data: { concordAccess: { __typename: "CollectionCase" } } })).toEqual({
+      outcome: "deliver",
+      delivery: { data: { caseUpdated: { cursor: "5" } } },
+    });
   });
 
   it("gives equal keys to equal selections and different keys to different ones", () => {

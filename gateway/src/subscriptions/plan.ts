@@ -56,9 +56,15 @@ export interface SubscriptionPlan {
   variables: Record<string, unknown>;
   /** Plans with equal keys resolve and shape every event identically (for the same principal scope). */
   key: string;
-  /** The payload for one event, or null when the subscriber may not see the event's object. */
-  shape(e: EventEnvelope, cursor: string, r: Resolution): Delivery | null;
+  /**
+   * What one event's resolution means for the subscriber: a payload to deliver; hidden (the
+   * subscriber may not see the event's object: refused or not found); or failed (the resolution
+   * did not work, so nothing can be said — the event must not be skipped silently).
+   */
+  shape(e: EventEnvelope, cursor: string, r: Resolution): Shaped;
 }
+
+export type Shaped = { outcome: "deliver"; delivery: Delivery } | { outcome: "hidden" } | { outcome: "failed"; reason: string };
 
 type Part = { key: string; kind: "meta" | "entity" | "typename"; name: string };
 
@@ -108,7 +114,8 @@ export function planSubscription(
       parts.push({ key, kind: "entity", name });
       queryFields.push(entityField(key, declaration.entity.query, nodes.flatMap((n) => n.selectionSet?.selections ?? [])));
     } else if (declaration.meta[name]) parts.push({ key, kind: "meta", name });
-    else return [refuse(ERROR_CODES.INTERNAL_SERVER_ERROR, `${payloadType.name}.${name} has no source in the gateway's SUBSCRIPTIONS`)];
+    // declarationProblems() keeps the gateway from starting with such a field; never expected here.
+    else return [refuse(ERROR_CODES.INTERNAL_SERVER_ERROR, "Internal server error")];
   }
   // Nothing of the object selected: still ask for it, since only its resolution says whether the
   // subscriber may hear of the event at all.
@@ -140,10 +147,21 @@ export function planSubscription(
     args,
     query,
     variables,
-    key: JSON.stringify([query, variables, rootKey, parts]),
+    key: JSON.stringify([declaration.field, query, variables, rootKey, parts]),
     shape(e, cursor, r) {
-      const data = r.data ?? {};
-      if (visibleKeys.every((k) => data[k] == null)) return null;
+      const data = r.data;
+      if (!data) return { outcome: "failed", reason: r.errors?.[0]?.message ?? "no data" };
+      const strays = (r.errors ?? []).filter((err) => !(typeof err.path?.[0] === "string" && visibleKeys.includes(err.path[0])));
+      if (strays.length) return { outcome: "failed", reason: strays[0]!.message };
+      const roots = visibleKeys.map((k) => (Object.hasOwn(data, k) ? data[k] : undefined));
+      if (roots.some((v) => v === undefined)) return { outcome: "failed", reason: "the answer lacks the object" };
+      if (roots.every((v) => v === null)) {
+        // Refused or gone: not this subscriber's to hear of. Anything else is a failure to retry.
+        const why = (r.errors ?? []).filter((err) => err.path?.length === 1).map((err) => err.extensions?.code);
+        return why.length && why.every((c) => c === ERROR_CODES.FORBIDDEN || c === ERROR_CODES.NOT_FOUND)
+          ? { outcome: "hidden" }
+          : { outcome: "failed", reason: r.errors?.[0]?.message ?? "the object resolved to null" };
+      }
       const payload: Record<string, unknown> = {};
       for (const p of parts) {
         if (p.kind === "typename") payload[p.key] = payloadType.name;
@@ -151,9 +169,9 @@ export function planSubscription(
         else payload[p.key] = data[p.key] ?? null;
       }
       const errors = (r.errors ?? [])
-        .filter((err) => typeof err.path?.[0] === "string" && entityKeys.includes(err.path[0]))
+        .filter((err) => entityKeys.includes(err.path![0] as string))
         .map((err) => new GraphQLError(err.message, { path: [rootKey, ...err.path!], extensions: err.extensions }));
-      return errors.length ? { data: { [rootKey]: payload }, errors } : { data: { [rootKey]: payload } };
+      return { outcome: "deliver", delivery: errors.length ? { data: { [rootKey]: payload }, errors } : { data: { [rootKey]: payload } } };
     },
   };
 }

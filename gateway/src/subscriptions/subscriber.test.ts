@@ -1,3 +1,4 @@
+import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
 import { WS_CLOSE_CODES, type Principal } from "@concord/schema";
 import type { SubscriptionPlan } from "./plan";
@@ -38,13 +39,43 @@ describe("a subscriber's queue", () => {
     expect(await s.next()).toEqual({ value: undefined, done: true });
   });
 
-  it("bounds the events held back during a replay the same way", () => {
+  it("lets go of live events held during a replay past the limit, for the replay to read them from the bus", () => {
     const { s, closes } = subscriber(2);
     const entry = (seq: number) => ({ seq, subject: "CollectionCase.CaseUpdated", data: "{}", publishedAt: new Date() });
-    expect(s.hold(entry(1))).toBe(true);
-    expect(s.hold(entry(2))).toBe(true);
-    expect(s.hold(entry(3))).toBe(false);
-    expect(closes.map((c) => c.code)).toEqual([WS_CLOSE_CODES.SLOW_CONSUMER]);
+    s.hold(entry(1));
+    s.hold(entry(2));
+    expect(s.pendingDropped).toBe(false);
+    s.hold(entry(3));
+    s.hold(entry(4));
+    expect(s.pendingDropped).toBe(true);
+    expect(s.pending).toEqual([]);
+    expect(closes).toEqual([]);
+  });
+
+  it("makes the replay wait until the client has read half its queue", async () => {
+    const { s } = subscriber(4);
+    for (let n = 1; n <= 4; n++) s.push(payload(n), n);
+    let roomy = false;
+    const room = s.room().then(() => (roomy = true));
+    await s.next();
+    await Promise.resolve();
+    expect(roomy).toBe(false);
+    await s.next();
+    await s.next();
+    await room;
+    expect(roomy).toBe(true);
+  });
+
+  it("fails with an error after what was queued, and lets the hub forget it at once", async () => {
+    const { s, ended } = subscriber();
+    s.push(payload(1), 1);
+    s.fail(new GraphQLError("resume", { extensions: { code: "INTERNAL_SERVER_ERROR" } }));
+    expect(ended).toEqual([s]);
+    expect(s.push(payload(2), 2)).toBe(false);
+    expect((await s.next()).value).toEqual(payload(1));
+    await expect(s.next()).rejects.toThrow("resume");
+    await s.return();
+    expect(ended).toHaveLength(1);
   });
 
   it("ends once, whoever ends it, and wakes a reader waiting for more", async () => {

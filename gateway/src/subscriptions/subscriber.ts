@@ -1,3 +1,4 @@
+import type { GraphQLError } from "graphql";
 import { WS_CLOSE_CODES, type Principal } from "@concord/schema";
 import type { LogEntry } from "@concord/service-kit";
 import type { Delivery, SubscriptionPlan } from "./plan";
@@ -17,8 +18,12 @@ export class Subscriber implements AsyncIterableIterator<Delivery> {
   /** True while missed events are replayed; live events wait in `pending` meanwhile. */
   replaying = false;
   readonly pending: LogEntry[] = [];
+  /** Set when live events were let go of during the replay: the replay reads them from the bus again. */
+  pendingDropped = false;
   private readonly queue: Delivery[] = [];
-  private waiting?: (r: IteratorResult<Delivery>) => void;
+  private waiting?: { resolve: (r: IteratorResult<Delivery>) => void; reject: (err: unknown) => void };
+  private roomWaiter?: () => void;
+  private failure?: GraphQLError;
   private ended = false;
 
   constructor(
@@ -37,34 +42,60 @@ export class Subscriber implements AsyncIterableIterator<Delivery> {
     return `${p.role}:${p.lenderId ?? p.agencyId ?? p.borrowerId ?? p.sub}:${p.scope.join(" ")}\u0000${this.plan.key}`;
   }
 
+  /** True once nothing more will be queued: returned, or failed. */
   get closed(): boolean {
-    return this.ended;
+    return this.ended || this.failure !== undefined;
   }
 
   /** Queues one payload; false (and the subscriber closed) when its queue is full. */
   push(d: Delivery, seq: number): boolean {
-    if (this.ended || seq <= this.lastSeq) return !this.ended;
+    if (this.closed || seq <= this.lastSeq) return !this.closed;
     this.lastSeq = seq;
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = undefined;
-      w({ value: d, done: false });
+      w.resolve({ value: d, done: false });
       return true;
     }
-    if (this.queue.length >= this.limit) {
-      return this.tooSlow();
-    }
+    if (this.queue.length >= this.limit) return this.tooSlow();
     this.queue.push(d);
     return true;
   }
 
-  /** Holds a live event for after the replay; false (and the subscriber closed) when too many wait. */
-  hold(entry: LogEntry): boolean {
+  /**
+   * Holds a live event for after the replay. Past the limit the held events are let go of: the
+   * bus has them all, and the replay reads on until it is truly caught up.
+   */
+  hold(entry: LogEntry): void {
+    if (this.pendingDropped) return;
     if (this.pending.length >= this.limit) {
-      return this.tooSlow();
+      this.pending.length = 0;
+      this.pendingDropped = true;
+      return;
     }
     this.pending.push(entry);
-    return true;
+  }
+
+  /** Resolves once the client has taken enough of its queue for more (the replay waits on it). */
+  room(): Promise<void> {
+    if (this.ended || this.queue.length < this.limit / 2) return Promise.resolve();
+    return new Promise((resolve) => (this.roomWaiter = resolve));
+  }
+
+  /**
+   * Ends the subscription with an error the client sees (graphql-ws `error`), its other
+   * subscriptions on the connection untouched; what it has queued is sent first.
+   */
+  fail(error: GraphQLError): void {
+    if (this.closed) return;
+    this.failure = error;
+    // graphql-ws does not call return() after an error: let the hub forget it now.
+    this.onEnd(this);
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w.reject(error);
+    }
   }
 
   private tooSlow(): false {
@@ -75,19 +106,27 @@ export class Subscriber implements AsyncIterableIterator<Delivery> {
 
   next(): Promise<IteratorResult<Delivery>> {
     const d = this.queue.shift();
+    if (this.roomWaiter && this.queue.length < this.limit / 2) {
+      this.roomWaiter();
+      this.roomWaiter = undefined;
+    }
     if (d) return Promise.resolve({ value: d, done: false });
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiting = resolve));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 
   return(): Promise<IteratorResult<Delivery>> {
     if (!this.ended) {
+      const failed = this.failure !== undefined;
       this.ended = true;
       this.queue.length = 0;
       this.pending.length = 0;
-      this.waiting?.({ value: undefined, done: true });
+      this.waiting?.resolve({ value: undefined, done: true });
       this.waiting = undefined;
-      this.onEnd(this);
+      this.roomWaiter?.();
+      this.roomWaiter = undefined;
+      if (!failed) this.onEnd(this);
     }
     return Promise.resolve({ value: undefined, done: true });
   }

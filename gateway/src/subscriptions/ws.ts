@@ -20,6 +20,8 @@ export interface WebSocketOptions {
   logger: Logger;
   /** Payloads one subscriber may have waiting before it is closed as too slow. @default 256 */
   queueLimit?: number;
+  /** Subscriptions one connection may hold at once. @default 32 */
+  maxPerConnection?: number;
 }
 
 /** What we keep per connection, beside graphql-ws's own `{ socket, request }`. */
@@ -37,6 +39,7 @@ interface Connection extends Record<PropertyKey, unknown> {
 export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<void> } {
   const wss = new WebSocketServer({ server: opts.httpServer, path: "/graphql" });
   const queueLimit = opts.queueLimit ?? 256;
+  const maxPerConnection = opts.maxPerConnection ?? 32;
 
   useServer<Record<string, unknown>, Connection>(
     {
@@ -48,6 +51,7 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
         try {
           const { principal, expiresAt } = await verifyCallerToken(token, opts.auth);
           const c = ctx.extra;
+          if (c.socket.readyState !== c.socket.OPEN) return false;
           c.principal = principal;
           const ms = Math.min(expiresAt.getTime() - Date.now(), 2 ** 31 - 1);
           c.expiry = setTimeout(() => c.socket.close(WS_CLOSE_CODES.TOKEN_EXPIRED, "Token expired; reconnect with a fresh one"), Math.max(0, ms));
@@ -71,18 +75,27 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
         if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ERROR_CODES.GRAPHQL_VALIDATION_FAILED } }));
         const limited = checkOperationLimits(document, opts.limits);
         if (limited) return [limited];
+        if (Object.keys(ctx.subscriptions).length > maxPerConnection) {
+          return [new GraphQLError(`At most ${maxPerConnection} subscriptions per connection`, { extensions: { code: ERROR_CODES.OPERATION_LIMIT_EXCEEDED } })];
+        }
         const plan = planSubscription(opts.schema, opts.hub.declarations, document, payload.operationName, payload.variables);
         if (Array.isArray(plan)) return plan;
         if (!plan.declaration.roles.includes(principal.role)) {
           return [new GraphQLError(`A ${principal.role} may not subscribe to ${plan.declaration.field}`, { extensions: { code: ERROR_CODES.FORBIDDEN } })];
         }
         const socket = ctx.extra.socket;
-        const sub = new Subscriber(principal, plan, queueLimit, ({ code, reason }) => socket.close(code, reason), (s) => opts.hub.remove(s));
+        const close = ({ code, reason }: { code: number; reason: string }) => {
+          socket.close(code, reason);
+          // A client too slow to read is too slow to answer the close handshake as well.
+          setTimeout(() => socket.terminate(), 5_000).unref();
+        };
+        const sub = new Subscriber(principal, plan, queueLimit, close, (s) => opts.hub.remove(s));
         try {
           await opts.hub.add(sub, plan.args.after as string | null | undefined);
         } catch (err) {
-          if (err instanceof GraphQLError) return [err];
-          throw err;
+          if (err instanceof GraphQLError && err.extensions.code) return [err];
+          opts.logger.error({ err }, "could not start a subscription");
+          return [new GraphQLError("Internal server error", { extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } })];
         }
         return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: sub };
       },
