@@ -198,6 +198,14 @@ async function banner(url: string, embedded: boolean, demo: DemoPrincipals): Pro
       "",
     );
   }
-  lines.push("Press Ctrl-C to stop.", "");
+  lines.push(
+    "Live updates (graphql-ws on the same URL; resumes after the last cursor when reconnected):",
+    `  npm run subscribe -- --token "$LENDER_TOKEN" 'subscription($after: String) { caseUpdated(after: $after) { cursor kind caseId case { status daysPastDue } } }'`,
+    `  npm run subscribe -- --token "$AGENCY_TOKEN" 'subscription { placementsReceived { cursor caseId placement { expiresAt } } }'`,
+    `  npm run subscribe -- --token "$BORROWER_TOKEN" 'subscription { myCaseUpdates { kind case { daysPastDue amountOverdue { amountMinor currency } } } }'`,
+    "",
+    "Press Ctrl-C to stop.",
+    "",
+  );
   return lines.join("\n");
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createConnection } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { childEnv, freePort, repoRoot } from "@concord/service-kit";
-import { gql } from "@concord/test-kit";
+import { gql, subscribe } from "@concord/test-kit";
 
 /**
  * `npm start` as a new user runs it: nothing configured but free ports and a data folder of
@@ -87,6 +87,26 @@ describe("npm start", () => {
       const r = await gql(url, `{ collectionCases(first: 1) { edges { node { id } } } }`, {}, as(role));
       expect(r.errors?.map((e) => e.extensions?.code) ?? [], role).not.toContain("UNAUTHENTICATED");
     }
+    // Live updates over the WebSocket, fed by the bus the started gateway tails.
+    const [{ node: watched }] = (
+      await gql(url, `{ collectionCases(first: 1) { edges { node { id loan { id principal { currency } } } } } }`, {}, as("LENDER"))
+    ).data.collectionCases.edges;
+    const feed = subscribe(url, tokens.LENDER, `subscription($id: ID!) { caseUpdated(caseId: $id, filter: { kinds: [PAYMENT_RECORDED] }) { cursor caseId case { id } } }`, { id: watched.id });
+    let paid: Awaited<ReturnType<typeof feed.next>> = [];
+    for (let n = 0; paid.length === 0 && n < 20; n++) {
+      // The subscription may reach the gateway after the first payment: pay until one arrives.
+      const payment = await gql(
+        url,
+        `mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { replayed } }`,
+        { i: { loanId: watched.loan.id, amountMinor: 1, currency: watched.loan.principal.currency, receivedAt: new Date().toISOString(), externalReference: `start-e2e-${n}` } },
+        as("LENDER"),
+      );
+      expect(payment.errors).toBeUndefined();
+      paid = await feed.next(1, 1500).catch(() => []);
+    }
+    expect(paid[0]?.data.caseUpdated).toMatchObject({ caseId: watched.id, case: { id: watched.id } });
+    await feed.stop();
+
     // The development issuer's public keys are served for clients that verify tokens.
     const jwks = (await (await fetch(`http://127.0.0.1:${ports.gateway}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
     expect(jwks.keys.length).toBe(1);
