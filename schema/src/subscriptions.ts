@@ -35,6 +35,12 @@ export interface SubscriptionDeclaration {
   entity: { field: string; query: string; idOf(e: EventEnvelope): string | null };
   /** The payload's other fields, taken from the event itself (the cursor is the bus sequence). */
   meta: Record<string, (e: EventEnvelope, cursor: string) => unknown>;
+  /**
+   * An argument that, when given, confines a subscription to events with that key (caseId: one
+   * case). The gateway indexes such subscribers, so an event is checked only against those it
+   * may concern. `concerns` must still check it.
+   */
+  narrowedBy?: { arg: string; keyOf(e: EventEnvelope): string | null };
   /** Whether the event is for this subscriber at all: a cheap check before anything is resolved. */
   concerns(e: EventEnvelope, p: Principal, args: SubscriptionArgs, facts: DeliveryFacts): boolean;
 }
@@ -106,6 +112,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
     subjects: CASE_SUBJECTS,
     entity: { field: "case", query: "collectionCase", idOf: caseIdOf },
     meta: caseMeta,
+    narrowedBy: { arg: "caseId", keyOf: caseIdOf },
     concerns: (e, p, args, facts) => {
       if (!caseIdOf(e) || !matchesCaseFilter(e, args)) return false;
       if (p.role === "lender") return e.lenderId === p.lenderId;
@@ -119,6 +126,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
     subjects: ["CollectionCase.CaseOpened", "CollectionCase.CaseUpdated", "CollectionCase.CaseResolved", "Loan.PaymentRecorded"],
     entity: { field: "case", query: "collectionCase", idOf: caseIdOf },
     meta: caseMeta,
+    narrowedBy: { arg: "caseId", keyOf: caseIdOf },
     concerns: (e, p, args) => !!caseIdOf(e) && !!p.borrowerId && e.payload.borrowerId === p.borrowerId && matchesCaseFilter(e, args),
   },
   {

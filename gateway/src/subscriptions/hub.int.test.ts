@@ -85,7 +85,10 @@ const cursors = (got: Delivery[]) => got.map((d) => Number((d.data.caseUpdated a
 function hubWith(resolve: Resolve, extra: Partial<ConstructorParameters<typeof SubscriptionHub>[0]> = {}) {
   return new SubscriptionHub({ bus, resolve, logger: createLogger("test"), ...extra });
 }
-const visible: Resolve = async (_q, v) => ({ data: { case: { id: v.concordSubscriptionId, status: "OPEN" } } });
+/** The graph as it answers a subscriber who may see the case (`concordAccess` when it selected nothing of it). */
+const visible: Resolve = async (_q, v) => ({
+  data: { case: { id: v.concordSubscriptionId, status: "OPEN" }, concordAccess: { __typename: "CollectionCase" } },
+});
 
 describe("the subscription hub", () => {
   it("resolves an event once for every group of subscribers with the same rights and selection", async () => {
@@ -101,6 +104,25 @@ describe("the subscription hub", () => {
     expect(calls).toHaveLength(2);
     expect(other.got).toEqual([]);
     await hub.stop();
+  });
+
+  it("gives a subscriber confined to one case that case's events only, and counts it while it is open", async () => {
+    const hub = hubWith(visible);
+    await hub.start();
+    const [x, y] = [uuidv7(), uuidv7()];
+    const one = reader(hub, lender(), plan(`subscription($id: ID) { caseUpdated(caseId: $id) { cursor caseId } }`, { id: x.toUpperCase() }));
+    const all = reader(hub, lender(), plan(`subscription { caseUpdated { cursor caseId } }`));
+    await hub.add(one.sub);
+    await hub.add(all.sub);
+    expect(hub.size).toBe(2);
+    await publishCase(y);
+    await publishCase(x);
+    await until(() => all.got.length === 2 && one.got.length === 1);
+    expect(one.got.map((d) => (d.data.caseUpdated as { caseId: string }).caseId)).toEqual([x]);
+    await one.sub.return();
+    expect(hub.size).toBe(1);
+    await hub.stop();
+    expect(hub.size).toBe(0);
   });
 
   it("replays from a cursor at a slow client's pace while live events keep coming, with no gap and no duplicate", async () => {

@@ -52,10 +52,12 @@ const REPLAY_BATCH = 200;
 export class SubscriptionHub {
   readonly declarations: readonly SubscriptionDeclaration[];
   private readonly bySubject = new Map<string, SubscriptionDeclaration[]>();
-  private readonly subscribers = new Map<string, Set<Subscriber>>();
+  /** Open subscribers by field: those confined to one key (see `narrowedBy`) indexed by it, the rest together. */
+  private readonly subscribers = new Map<string, { wide: Set<Subscriber>; byKey: Map<string, Set<Subscriber>> }>();
   /** Which agency holds each case: from Placement events on the bus, or asked of the graph. */
   private readonly holders = new Map<string, string | null>();
   private readonly facts: DeliveryFacts = { caseHolder: (caseId) => this.holders.get(caseId) };
+  private count = 0;
   /** Open subscriptions of agencies (the only ones that need to know who holds a case). */
   private agencySubscribers = 0;
   /** The last bus sequence the tail handed over. */
@@ -65,7 +67,7 @@ export class SubscriptionHub {
   constructor(private readonly opts: HubOptions) {
     this.declarations = opts.declarations ?? SUBSCRIPTIONS;
     for (const d of this.declarations) {
-      this.subscribers.set(d.field, new Set());
+      this.subscribers.set(d.field, { wide: new Set(), byKey: new Map() });
       for (const s of d.subjects) this.bySubject.set(s, [...(this.bySubject.get(s) ?? []), d]);
     }
   }
@@ -78,14 +80,35 @@ export class SubscriptionHub {
 
   async stop(): Promise<void> {
     await this.tail?.stop();
-    for (const set of this.subscribers.values()) for (const s of [...set]) await s.return();
+    for (const s of [...this.all()]) await s.return();
   }
 
   /** How many subscriptions are open. */
   get size(): number {
-    let n = 0;
-    for (const set of this.subscribers.values()) n += set.size;
-    return n;
+    return this.count;
+  }
+
+  private *all(): Iterable<Subscriber> {
+    for (const f of this.subscribers.values()) {
+      yield* f.wide;
+      for (const set of f.byKey.values()) yield* set;
+    }
+  }
+
+  /** The subscribers of a field an event may concern: the wide ones, and those narrowed to its key. */
+  private *candidates(d: SubscriptionDeclaration, e: EventEnvelope): Iterable<Subscriber> {
+    const f = this.subscribers.get(d.field)!;
+    yield* f.wide;
+    const key = d.narrowedBy?.keyOf(e);
+    const narrow = key ? f.byKey.get(key) : undefined;
+    if (narrow) yield* narrow;
+  }
+
+  /** The key a subscriber is confined to, if its declaration narrows and it gave the argument. */
+  private keyOf(sub: Subscriber): string | null {
+    const arg = sub.plan.declaration.narrowedBy?.arg;
+    const v = arg ? sub.plan.args[arg] : null;
+    return typeof v === "string" && v ? v.toLowerCase() : null;
   }
 
   /**
@@ -127,11 +150,24 @@ export class SubscriptionHub {
 
   /** Forgets a subscriber (it ended). */
   remove(sub: Subscriber): void {
-    if (this.subscribers.get(sub.plan.declaration.field)?.delete(sub) && sub.principal.role === "agency") this.agencySubscribers--;
+    const f = this.subscribers.get(sub.plan.declaration.field)!;
+    const key = this.keyOf(sub);
+    const set = key ? f.byKey.get(key) : f.wide;
+    if (!set?.delete(sub)) return;
+    if (key && set.size === 0) f.byKey.delete(key);
+    this.count--;
+    if (sub.principal.role === "agency") this.agencySubscribers--;
   }
 
   private register(sub: Subscriber): void {
-    this.subscribers.get(sub.plan.declaration.field)!.add(sub);
+    const f = this.subscribers.get(sub.plan.declaration.field)!;
+    const key = this.keyOf(sub);
+    if (key) {
+      const set = f.byKey.get(key);
+      if (set) set.add(sub);
+      else f.byKey.set(key, new Set([sub]));
+    } else f.wide.add(sub);
+    this.count++;
     if (sub.principal.role === "agency") this.agencySubscribers++;
   }
 
@@ -180,7 +216,7 @@ export class SubscriptionHub {
     await this.knowHolder(e);
     const targets: Subscriber[] = [];
     for (const d of this.bySubject.get(entry.subject) ?? []) {
-      for (const sub of this.subscribers.get(d.field)!) {
+      for (const sub of this.candidates(d, e)) {
         if (sub.replaying) {
           if (d.concerns(e, sub.principal, sub.plan.args, this.facts)) sub.hold(entry);
         } else if (entry.seq > sub.lastSeq && d.concerns(e, sub.principal, sub.plan.args, this.facts)) {

@@ -10,6 +10,19 @@ import { planSubscription } from "./plan";
 import { Subscriber } from "./subscriber";
 import type { SubscriptionHub } from "./hub";
 
+/** Distinct operation texts (and plans) kept; the oldest are dropped beyond it. */
+const CACHE_SIZE = 1_000;
+
+/** `make()` once per key, remembered for the next caller, the oldest dropped beyond CACHE_SIZE. */
+function cached<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = make();
+  cache.set(key, value);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return value;
+}
+
 export interface WebSocketOptions {
   httpServer: Server;
   /** The supergraph's API schema: subscription operations are validated against it. */
@@ -40,6 +53,20 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
   const wss = new WebSocketServer({ server: opts.httpServer, path: "/graphql" });
   const queueLimit = opts.queueLimit ?? 256;
   const maxPerConnection = opts.maxPerConnection ?? 32;
+  const documents = new Map<string, DocumentNode | GraphQLError[]>();
+  const plans = new Map<string, ReturnType<typeof planSubscription>>();
+  const check = (query: string): DocumentNode | GraphQLError[] => {
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (err) {
+      return [new GraphQLError((err as Error).message, { extensions: { code: ERROR_CODES.GRAPHQL_PARSE_FAILED } })];
+    }
+    const invalid = validate(opts.schema, document);
+    if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ERROR_CODES.GRAPHQL_VALIDATION_FAILED } }));
+    const limited = checkOperationLimits(document, opts.limits);
+    return limited ? [limited] : document;
+  };
 
   useServer<Record<string, unknown>, Connection>(
     {
@@ -65,20 +92,16 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
       onClose: (ctx) => clearTimeout(ctx.extra.expiry),
       onSubscribe: async (ctx, _id, payload) => {
         const principal = ctx.extra.principal!;
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return [new GraphQLError((err as Error).message, { extensions: { code: ERROR_CODES.GRAPHQL_PARSE_FAILED } })];
-        }
-        const invalid = validate(opts.schema, document);
-        if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ERROR_CODES.GRAPHQL_VALIDATION_FAILED } }));
-        const limited = checkOperationLimits(document, opts.limits);
-        if (limited) return [limited];
         if (Object.keys(ctx.subscriptions).length > maxPerConnection) {
           return [new GraphQLError(`At most ${maxPerConnection} subscriptions per connection`, { extensions: { code: ERROR_CODES.OPERATION_LIMIT_EXCEEDED } })];
         }
-        const plan = planSubscription(opts.schema, opts.hub.declarations, document, payload.operationName, payload.variables);
+        // Apps send the same few operations: each text is parsed, checked and planned once,
+        // and its subscribers share the document and plan.
+        const checked = cached(documents, payload.query, () => check(payload.query));
+        if (Array.isArray(checked)) return checked;
+        const document = checked;
+        const planKey = JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null]);
+        const plan = cached(plans, planKey, () => planSubscription(opts.schema, opts.hub.declarations, document, payload.operationName, payload.variables));
         if (Array.isArray(plan)) return plan;
         if (!plan.declaration.roles.includes(principal.role)) {
           return [new GraphQLError(`A ${principal.role} may not subscribe to ${plan.declaration.field}`, { extensions: { code: ERROR_CODES.FORBIDDEN } })];
