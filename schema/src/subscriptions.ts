@@ -82,7 +82,7 @@ function agencyHolds(e: EventEnvelope, p: Principal, facts: DeliveryFacts): bool
   const caseId = caseIdOf(e);
   if (!caseId || !p.agencyId) return false;
   const holder = facts.caseHolder(caseId);
-  // Not known since the gateway started: the resolution, through the loans read model, decides.
+  // Not known (the gateway could not learn it): the resolution, with the agency's own rights, decides.
   return holder === undefined || holder === p.agencyId;
 }
 

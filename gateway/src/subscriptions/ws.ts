@@ -50,7 +50,8 @@ interface Connection extends Record<PropertyKey, unknown> {
  * subscription is validated, held to the operation limits and planned, then fed by the hub.
  */
 export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<void> } {
-  const wss = new WebSocketServer({ server: opts.httpServer, path: "/graphql" });
+  // Messages as large as an HTTP request body may be, no larger (ws would take 100 MiB).
+  const wss = new WebSocketServer({ server: opts.httpServer, path: "/graphql", maxPayload: 1_048_576 });
   const queueLimit = opts.queueLimit ?? 256;
   const maxPerConnection = opts.maxPerConnection ?? 32;
   const documents = new Map<string, DocumentNode | GraphQLError[]>();
