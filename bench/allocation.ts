@@ -3,7 +3,7 @@
  * run on a fresh database: the time it takes and how evenly it spreads the cases.
  * Writes its section of BENCHMARKS.md (pass --no-write to only print).
  */
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { writeBenchmarkSection } from "./support";
 import { join } from "node:path";
 import { tmpdir, cpus } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -14,7 +14,6 @@ import {
   env,
   FixedClock,
   migrate,
-  repoRoot,
   startEmbeddedPostgres,
   type DatabaseServer,
 } from "@concord/service-kit";
@@ -77,12 +76,7 @@ try {
   ];
   console.log(lines.join("\n"));
   if (write) {
-    const path = join(repoRoot, "BENCHMARKS.md");
-    const text = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-    const start = text.indexOf("## Allocation:");
-    const rest = start < 0 ? -1 : text.indexOf("\n## ", start + 3);
-    const next = start < 0 ? `${text.trimEnd()}\n\n${lines.join("\n")}` : `${text.slice(0, start)}${lines.join("\n")}${rest < 0 ? "" : text.slice(rest)}`;
-    writeFileSync(path, next.trimEnd() + "\n");
+    writeBenchmarkSection(lines[0]!, lines.join("\n"));
     console.log("Updated BENCHMARKS.md");
   }
 } finally {

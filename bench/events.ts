@@ -21,9 +21,10 @@
  * stream and embedded server are removed at the end, on errors and on Ctrl-C; a detached janitor
  * removes them if this process is killed outright.
  */
+import { cleanupStack, percentile, writeBenchmarkSection } from "./support";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -116,34 +117,8 @@ const secs = (v: number): string => `${(v / 1000).toFixed(1)} s`;
 const int = (v: number): string => Math.round(v).toLocaleString("en-US");
 const sleep = (msec: number) => new Promise<void>((r) => setTimeout(r, msec));
 
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? NaN;
-}
 
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-
-/** Registers `fn` to run at cleanup, last registered first. */
-function defer(fn: () => Promise<void>): void {
-  cleanups.push(fn);
-}
-
-/** Runs the registered cleanups once, in reverse order; a second caller waits for the first. */
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    while (cleanups.length) {
-      const fn = cleanups.pop()!;
-      try {
-        await fn();
-      } catch (err) {
-        log(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
+const { defer, cleanup } = cleanupStack(log);
 
 // ---------------------------------------------------------------------------------------------
 // The pipeline under test, with timestamps at each hand-over
@@ -611,26 +586,6 @@ ${explanation(args, pg, nats)}
 `;
 }
 
-function writeBenchmarks(text: string): string {
-  const file = join(repoRoot, "BENCHMARKS.md");
-  if (!existsSync(file)) {
-    writeFileSync(file, `# Benchmarks\n\n${text}`);
-    return file;
-  }
-  const old = readFileSync(file, "utf8");
-  const lines = old.split("\n");
-  const startIdx = lines.findIndex((l) => l.trim() === SECTION_TITLE);
-  if (startIdx === -1) {
-    writeFileSync(file, `${old.replace(/\n*$/, "")}\n\n${text}`);
-    return file;
-  }
-  let endIdx = lines.findIndex((l, i) => i > startIdx && /^#{1,2} /.test(l));
-  if (endIdx === -1) endIdx = lines.length;
-  const before = lines.slice(0, startIdx).join("\n");
-  const after = lines.slice(endIdx).join("\n");
-  writeFileSync(file, `${before}${before ? "\n" : ""}${text}${after ? `\n${after}` : ""}`.replace(/\n*$/, "\n"));
-  return file;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Main
@@ -824,7 +779,7 @@ async function main(): Promise<void> {
   console.log(`Machine: ${machine}. Whole run: ${secs(runMs)}.`);
 
   if (args.write) {
-    const file = writeBenchmarks(section(args, results, machine, runMs));
+    const file = writeBenchmarkSection(SECTION_TITLE, section(args, results, machine, runMs));
     console.log(`Updated ${file}`);
   } else {
     console.log("BENCHMARKS.md not updated (custom workload or --no-write; pass --write to record).");

@@ -9,7 +9,7 @@
  * first page and a page ~90% deep over real HTTP. PostgreSQL is TEST_DATABASE_URL or
  * DATABASE_URL when set, else a throwaway embedded server.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cleanupStack, percentile, writeBenchmarkSection } from "./support";
 import { join } from "node:path";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -22,7 +22,6 @@ import {
   INTERNAL_TOKEN_HEADER,
   signInternalToken,
   env,
-  repoRoot,
   startEmbeddedPostgres,
   type DatabaseServer,
 } from "@concord/service-kit";
@@ -91,10 +90,6 @@ const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(2));
 const secs = (v: number): string => `${(v / 1000).toFixed(1)} s`;
 const log = (msg: string): void => void process.stderr.write(`[bench:scale] ${msg}\n`);
 
-function percentile(sorted: number[], p: number): number {
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Bulk load
@@ -392,47 +387,11 @@ ${planLines(results)}
 `;
 }
 
-function writeBenchmarks(text: string): string {
-  const file = join(repoRoot, "BENCHMARKS.md");
-  if (!existsSync(file)) {
-    writeFileSync(file, `# Benchmarks\n\n${text}`);
-    return file;
-  }
-  const old = readFileSync(file, "utf8");
-  const lines = old.split("\n");
-  const startIdx = lines.findIndex((l) => l.trim() === SECTION_TITLE);
-  if (startIdx === -1) {
-    writeFileSync(file, `${old.replace(/\n*$/, "")}\n\n${text}`);
-    return file;
-  }
-  let endIdx = lines.findIndex((l, i) => i > startIdx && /^#{1,2} /.test(l));
-  if (endIdx === -1) endIdx = lines.length;
-  const before = lines.slice(0, startIdx).join("\n");
-  const after = lines.slice(endIdx).join("\n");
-  writeFileSync(file, `${before}${before ? "\n" : ""}${text}${after ? `\n${after}` : ""}`.replace(/\n*$/, "\n"));
-  return file;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Main
 
-const cleanups: Array<() => Promise<void>> = [];
-
-async function cleanup(): Promise<void> {
-  while (cleanups.length) {
-    const fn = cleanups.pop()!;
-    try {
-      await fn();
-    } catch (err) {
-      log(`cleanup failed: ${(err as Error).message}`);
-    }
-  }
-}
-
-/** Registers `fn` to run at cleanup, last registered first. */
-function defer(fn: () => Promise<void>): void {
-  cleanups.push(fn);
-}
+const { defer, cleanup } = cleanupStack(log);
 
 async function main(): Promise<void> {
   const runStart = performance.now();
@@ -507,7 +466,7 @@ async function main(): Promise<void> {
   console.log(`Machine: ${machine}. Whole run: ${secs(runMs)}.`);
 
   if (args.write && r) {
-    const file = writeBenchmarks(section(results, r, machine, runMs));
+    const file = writeBenchmarkSection(SECTION_TITLE, section(results, r, machine, runMs));
     console.log(`Updated ${file}`);
   } else {
     console.log("BENCHMARKS.md not updated (custom --sizes or --no-write; pass --write to record).");

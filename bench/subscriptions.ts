@@ -17,7 +17,7 @@
  * when set, else a throwaway embedded server; databases and server are removed at the end.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -35,7 +35,8 @@ import {
 } from "@concord/service-kit";
 import { seedDemoPortfolio, start as startLoans, type LoansService } from "@concord/loans";
 import { start as startAgencies, type AgenciesService } from "@concord/agencies";
-import { createTestIssuer, TEST_AUDIENCE, TEST_INTERNAL_SECRET, TEST_ISSUER } from "@concord/test-kit";
+import { createTestIssuer, TEST_AUDIENCE, TEST_INTERNAL_SECRET, TEST_ISSUER, until } from "@concord/test-kit";
+import { cleanupStack, percentile, writeBenchmarkSection } from "./support";
 import { heapGrowth, type CpuSummary } from "./subscriptions-diagnostics";
 
 const SECTION_TITLE = "## Subscriptions: idle memory per subscriber and commit-to-delivery fan-out";
@@ -110,37 +111,10 @@ const int = (v: number): string => Math.round(v).toLocaleString("en-US");
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? NaN;
-}
 const median = (xs: number[]) => percentile(xs, 50);
 
-async function until(ok: () => boolean | Promise<boolean>, what: string, timeoutMs: number, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-/** Registers `fn` to run at cleanup, last registered first. */
-const defer = (fn: () => Promise<void>): void => void cleanups.push(fn);
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    while (cleanups.length) {
-      try {
-        await cleanups.pop()!();
-      } catch (err) {
-        log(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
+const { defer, cleanup } = cleanupStack(log);
 
 // ---------------------------------------------------------------------------------------------
 // The gateway child
@@ -398,8 +372,11 @@ async function main(): Promise<void> {
   });
   log(`gateway pid ${gatewayPid} at ${gatewayUrl}`);
   const clients = new Clients(gatewayUrl);
-  // First so it runs after the gateway child has stopped (which closes every connection).
-  cleanups.splice(cleanups.length - 1, 0, () => clients.close());
+  // After the gateway child has stopped (which closes every connection), not before.
+  defer(async () => {
+    await gateway.stop();
+    await clients.close();
+  });
 
   let refs = 0;
   const pay = async () => {
@@ -709,12 +686,7 @@ async function main(): Promise<void> {
     for (const f of profile.functions.slice(0, 15)) console.log(`  ${ms(f.ms).padStart(6)} ms  ${f.name}`);
   }
   if (args.write) {
-    const path = join(repoRoot, "BENCHMARKS.md");
-    const text = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-    const startAt = text.indexOf(SECTION_TITLE);
-    const rest = startAt < 0 ? -1 : text.indexOf("\n## ", startAt + 3);
-    const next = startAt < 0 ? `${text.trimEnd()}\n\n${lines.join("\n")}` : `${text.slice(0, startAt)}${lines.join("\n")}${rest < 0 ? "" : text.slice(rest)}`;
-    writeFileSync(path, next.trimEnd() + "\n");
+    writeBenchmarkSection(SECTION_TITLE, lines.join("\n"));
     log("updated BENCHMARKS.md");
   } else log("not written to BENCHMARKS.md (quick run, a diagnostic or --no-write)");
 }

@@ -112,7 +112,7 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
     logger: logger.child({ part: "subscriptions" }),
     replayWindowMs: opts.subscriptions?.replayWindowMs,
     // Each event is resolved by an ordinary query through this same gateway, with the subscriber's principal.
-    resolve: (query, variables, principal) => resolve(query, variables, principal),
+    resolve,
     // Who holds a case, asked as the case's lender by the gateway itself: an id, never PII.
     holderOf: async (caseId, lenderId) => {
       const r = await resolve(HOLDER_QUERY, { id: caseId }, { sub: "concord-gateway", role: "lender", lenderId, scope: [] });

@@ -111,3 +111,6 @@ export const EVENT_TYPES = {
   HomeVisitCancelled: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
+
+/** The bus subject of an event: `<AggregateType>.<EventType>`. */
+export const subjectOf = (e: { aggregateType: string; type: string }) => `${e.aggregateType}.${e.type}`;

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from "./events";
+import { subjectOf, type EventEnvelope } from "./events";
 import type { Principal, Role } from "./principal";
 
 /**
@@ -69,7 +69,6 @@ export const CASE_UPDATE_KINDS: Record<string, string> = {
   "Placement.PlacementEnded": "PLACEMENT_ENDED",
 };
 
-const subjectOf = (e: EventEnvelope) => `${e.aggregateType}.${e.type}`;
 const str = (v: unknown) => (typeof v === "string" ? v : null);
 
 /** The case an event is about, whichever subgraph emitted it. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedClock } from "@concord/service-kit";
 import { seedDemoPortfolio } from "@concord/loans";
 import { seedDemoAgencies } from "@concord/agencies";
-import { codes } from "@concord/test-kit";
+import { codes, until } from "@concord/test-kit";
 import { startFederation, type Federation } from "../support/federation";
 
 let fed: Federation;
@@ -11,13 +11,6 @@ let lenderId: string;
 let agencyId: string;
 let caseId: string;
 
-async function until(cond: () => Promise<boolean>, what: string, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   fed = await startFederation({ clock });

@@ -3,7 +3,7 @@ import { env } from "@concord/service-kit";
 import { seedDemoPortfolio } from "@concord/loans";
 import { seedDemoAgencies } from "@concord/agencies";
 import { WS_CLOSE_CODES } from "@concord/schema";
-import { codes, type LiveSubscription } from "@concord/test-kit";
+import { codes, until, type LiveSubscription } from "@concord/test-kit";
 import { startFederation, type Federation } from "../support/federation";
 
 /**
@@ -12,13 +12,6 @@ import { startFederation, type Federation } from "../support/federation";
  * NATS_URL is set), and resolved with each subscriber's own rights.
  */
 
-async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const CASE_SELECTION = `cursor kind caseId occurredAt case { id status daysPastDue borrower { phone nationalId } }`;
 

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { connect } from "nats";
 import { createLogger, env, NatsEventBus, PgEventBus, repoRoot, type Clock, type EventBus, type QueryCounter } from "@concord/service-kit";
 import { start as startLoans, type LoansService } from "@concord/loans";
 import { start as startGateway, type RunningGateway } from "@concord/gateway";
@@ -105,7 +104,7 @@ export async function startFederation(
       await agenciesDb.drop();
       await loansDb.drop();
       await busDb.drop();
-      if (nats) await dropStream(nats);
+      if (nats) await NatsEventBus.deleteStream(nats);
     },
   };
 }
@@ -119,11 +118,4 @@ function natsStream() {
   if (!url) throw new Error("NATS_URL is not set");
   const tag = randomBytes(4).toString("hex");
   return { url, stream: `CONCORD_E2E_${tag}`, prefix: `concord.e2e.${tag}` };
-}
-
-async function dropStream(s: { url: string; stream: string }): Promise<void> {
-  const u = new URL(s.url);
-  const nc = await connect({ servers: `${u.hostname}:${u.port || 4222}` });
-  await (await nc.jetstreamManager()).streams.delete(s.stream).catch(() => false);
-  await nc.close();
 }

@@ -2,7 +2,7 @@ import { buildSchema, parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SUBSCRIPTIONS, type Principal } from "@concord/schema";
 import { createLogger, newEvent, PgEventBus, subjectOf, uuidv7, type EventBus } from "@concord/service-kit";
-import { createTestDatabase, type TestDatabase } from "@concord/test-kit";
+import { createTestDatabase, until, type TestDatabase } from "@concord/test-kit";
 import { SubscriptionHub, type Resolve } from "./hub";
 import { planSubscription, type Delivery, type SubscriptionPlan } from "./plan";
 import { Subscriber } from "./subscriber";
@@ -71,13 +71,6 @@ async function publishCase(caseId: string, lenderId = LENDER, type = "CaseUpdate
   await bus.publish([{ id: e.id, subject: subjectOf(e), data: JSON.stringify(e) }]);
 }
 
-async function until(cond: () => boolean, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const CASE_UPDATES = `subscription { caseUpdated { cursor caseId case { id status } } }`;
 const cursors = (got: Delivery[]) => got.map((d) => Number((d.data.caseUpdated as { cursor: string }).cursor));

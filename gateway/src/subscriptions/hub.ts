@@ -1,4 +1,4 @@
-import { GraphQLError } from "graphql";
+import type { GraphQLError } from "graphql";
 import {
   caseIdOf,
   ERROR_CODES,
@@ -276,7 +276,7 @@ export class SubscriptionHub {
 
   /** Placements starting and ending: who may hear of a case from now on. */
   private learn(e: EventEnvelope): void {
-    const caseId = typeof e.payload.caseId === "string" ? e.payload.caseId : null;
+    const caseId = caseIdOf(e);
     if (!caseId || e.aggregateType !== "Placement") return;
     if (e.type === "PlacementStarted") this.remember(caseId, String(e.payload.agencyId));
     else if (e.type === "PlacementEnded" && (this.holders.get(caseId) ?? e.payload.agencyId) === e.payload.agencyId) this.remember(caseId, null);
@@ -306,8 +306,8 @@ export class SubscriptionHub {
 
 /** The error a subscriber gets when an event could not be resolved for it: resume, nothing is lost. */
 function resumeError(sub: Subscriber): GraphQLError {
-  return new GraphQLError(`An update could not be resolved; subscribe again with after: "${sub.lastSeq}" to resume without a gap`, {
-    extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR, resumeAfter: String(sub.lastSeq) },
+  return new ConcordError(ERROR_CODES.INTERNAL_SERVER_ERROR, `An update could not be resolved; subscribe again with after: "${sub.lastSeq}" to resume without a gap`, {
+    resumeAfter: String(sub.lastSeq),
   });
 }
 

@@ -22,6 +22,7 @@ import {
   type VariableDefinitionNode,
   getVariableValues,
 } from "graphql";
+import { ConcordError } from "@concord/service-kit";
 import { ERROR_CODES, type EventEnvelope, type SubscriptionArgs, type SubscriptionDeclaration } from "@concord/schema";
 
 /** The variable the resolution query takes the event's object id in. */
@@ -80,27 +81,27 @@ export function planSubscription(
   rawVariables: Record<string, unknown> | null | undefined,
 ): SubscriptionPlan | GraphQLError[] {
   const op = getOperationAST(document, operationName);
-  if (!op) return [refuse(ERROR_CODES.OPERATION_RESOLUTION_FAILURE, "Name the operation to run: the document has several or none")];
+  if (!op) return [new ConcordError(ERROR_CODES.OPERATION_RESOLUTION_FAILURE, "Name the operation to run: the document has several or none")];
   if (op.operation !== "subscription") {
-    return [refuse(ERROR_CODES.BAD_REQUEST, `Send ${op.operation} operations over HTTP POST /graphql; the WebSocket serves subscriptions`)];
+    return [new ConcordError(ERROR_CODES.BAD_REQUEST, `Send ${op.operation} operations over HTTP POST /graphql; the WebSocket serves subscriptions`)];
   }
   if (op.variableDefinitions?.some((v) => v.variable.name.value === ID_VARIABLE)) {
-    return [refuse(ERROR_CODES.BAD_USER_INPUT, `$${ID_VARIABLE} is reserved`)];
+    return [new ConcordError(ERROR_CODES.BAD_USER_INPUT, `$${ID_VARIABLE} is reserved`)];
   }
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const vars = getVariableValues(schema, op.variableDefinitions ?? [], rawVariables ?? {});
-  if (vars.errors) return vars.errors.map((e) => refuse(ERROR_CODES.BAD_USER_INPUT, e.message));
+  if (vars.errors) return vars.errors.map((e) => new ConcordError(ERROR_CODES.BAD_USER_INPUT, e.message));
   const coerced = vars.coerced;
 
   const subscriptionType = schema.getSubscriptionType()!;
   const roots = [...collectFields([op.selectionSet], subscriptionType, coerced, fragments)];
-  if (roots.length !== 1) return [refuse(ERROR_CODES.BAD_REQUEST, "A subscription selects exactly one field")];
+  if (roots.length !== 1) return [new ConcordError(ERROR_CODES.BAD_REQUEST, "A subscription selects exactly one field")];
   const [rootKey, rootNodes] = roots[0]!;
   const fieldName = rootNodes[0]!.name.value;
   const declaration = declarations.find((d) => d.field === fieldName);
   const fieldDef = subscriptionType.getFields()[fieldName];
-  if (!declaration || !fieldDef) return [refuse(ERROR_CODES.BAD_REQUEST, `Subscription.${fieldName} is not served by this gateway`)];
+  if (!declaration || !fieldDef) return [new ConcordError(ERROR_CODES.BAD_REQUEST, `Subscription.${fieldName} is not served by this gateway`)];
   const args = getArgumentValues(fieldDef, rootNodes[0]!, coerced);
   const payloadType = getNamedType(fieldDef.type) as GraphQLObjectType;
 
@@ -115,7 +116,7 @@ export function planSubscription(
       queryFields.push(entityField(key, declaration.entity.query, nodes.flatMap((n) => n.selectionSet?.selections ?? [])));
     } else if (declaration.meta[name]) parts.push({ key, kind: "meta", name });
     // declarationProblems() keeps the gateway from starting with such a field; never expected here.
-    else return [refuse(ERROR_CODES.INTERNAL_SERVER_ERROR, "Internal server error")];
+    else return [new ConcordError(ERROR_CODES.INTERNAL_SERVER_ERROR, "Internal server error")];
   }
   // Nothing of the object selected: still ask for it, since only its resolution says whether the
   // subscriber may hear of the event at all.
@@ -175,8 +176,6 @@ export function planSubscription(
     },
   };
 }
-
-const refuse = (code: string, message: string) => new GraphQLError(message, { extensions: { code } });
 
 /**
  * The fields a selection set selects on an object type, by response key and in order, with

@@ -25,6 +25,8 @@ export class Subscriber implements AsyncIterableIterator<Delivery> {
   private roomWaiter?: () => void;
   private failure?: GraphQLError;
   private ended = false;
+  /** Who shares resolutions with whom: the same rights, the same selection (fixed for its life). */
+  readonly groupKey: string;
 
   constructor(
     readonly principal: Principal,
@@ -34,13 +36,11 @@ export class Subscriber implements AsyncIterableIterator<Delivery> {
     readonly close: (why: CloseReason) => void,
     /** Called once when the subscription ends, whoever ends it. */
     private readonly onEnd: (s: Subscriber) => void,
-  ) {}
-
-  /** Who shares resolutions with whom: the same rights, the same selection. */
-  get groupKey(): string {
-    const p = this.principal;
-    return `${p.role}:${p.lenderId ?? p.agencyId ?? p.borrowerId ?? p.sub}:${p.scope.join(" ")}\u0000${this.plan.key}`;
+  ) {
+    const p = principal;
+    this.groupKey = `${p.role}:${p.lenderId ?? p.agencyId ?? p.borrowerId ?? p.sub}:${p.scope.join(" ")}\u0000${plan.key}`;
   }
+
 
   /** True once nothing more will be queued: returned, or failed. */
   get closed(): boolean {

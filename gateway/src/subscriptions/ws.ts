@@ -3,7 +3,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } 
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { ERROR_CODES, WS_CLOSE_CODES, type Principal } from "@concord/schema";
-import type { Logger } from "@concord/service-kit";
+import { ConcordError, type Logger } from "@concord/service-kit";
 import { bearer, verifyCallerToken, type CallerVerification } from "../auth/principal";
 import { checkOperationLimits, type OperationLimits } from "../limits";
 import { planSubscription } from "./plan";
@@ -61,7 +61,7 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
     try {
       document = parse(query);
     } catch (err) {
-      return [new GraphQLError((err as Error).message, { extensions: { code: ERROR_CODES.GRAPHQL_PARSE_FAILED } })];
+      return [new ConcordError(ERROR_CODES.GRAPHQL_PARSE_FAILED, (err as Error).message)];
     }
     const invalid = validate(opts.schema, document);
     if (invalid.length) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ERROR_CODES.GRAPHQL_VALIDATION_FAILED } }));
@@ -94,7 +94,7 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
       onSubscribe: async (ctx, _id, payload) => {
         const principal = ctx.extra.principal!;
         if (Object.keys(ctx.subscriptions).length > maxPerConnection) {
-          return [new GraphQLError(`At most ${maxPerConnection} subscriptions per connection`, { extensions: { code: ERROR_CODES.OPERATION_LIMIT_EXCEEDED } })];
+          return [new ConcordError(ERROR_CODES.OPERATION_LIMIT_EXCEEDED, `At most ${maxPerConnection} subscriptions per connection`)];
         }
         // Apps send the same few operations: each text is parsed, checked and planned once,
         // and its subscribers share the document and plan.
@@ -105,7 +105,7 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
         const plan = cached(plans, planKey, () => planSubscription(opts.schema, opts.hub.declarations, document, payload.operationName, payload.variables));
         if (Array.isArray(plan)) return plan;
         if (!plan.declaration.roles.includes(principal.role)) {
-          return [new GraphQLError(`A ${principal.role} may not subscribe to ${plan.declaration.field}`, { extensions: { code: ERROR_CODES.FORBIDDEN } })];
+          return [new ConcordError(ERROR_CODES.FORBIDDEN, `A ${principal.role} may not subscribe to ${plan.declaration.field}`)];
         }
         const socket = ctx.extra.socket;
         const close = ({ code, reason }: { code: number; reason: string }) => {
@@ -119,7 +119,7 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
         } catch (err) {
           if (err instanceof GraphQLError && err.extensions.code) return [err];
           opts.logger.error({ err }, "could not start a subscription");
-          return [new GraphQLError("Internal server error", { extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } })];
+          return [new ConcordError(ERROR_CODES.INTERNAL_SERVER_ERROR, "Internal server error")];
         }
         return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: sub };
       },

@@ -4,3 +4,4 @@ export * from "./graphql-client";
 export * from "./principals";
 export * from "./issuer";
 export * from "./subscriptions";
+export * from "./until";

@@ -14,7 +14,7 @@ import {
   startConsumer,
   type EventBus,
 } from "@concord/service-kit";
-import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_INTERNAL_SECRET } from "@concord/test-kit";
+import { codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_INTERNAL_SECRET, until, type TestDatabase } from "@concord/test-kit";
 import type { DataSource } from "typeorm";
 import { start, type LoansService } from "./index";
 import { CaseSynchroniser } from "./modules/collection-case/collection-case.service";
@@ -155,14 +155,14 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
       },
     });
     await crashing.start();
-    await waitForAsync(async () => attempts > 0);
+    await until(async () => attempts > 0);
     await crashing.stop();
     expect((await svc.ds.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL"))[0].n).toBe(await outboxCount());
 
     // Restarted, it sends the whole batch again and marks it sent.
     const relay = new OutboxRelay({ url: loansDb.url, bus, pollMs: 100 });
     await relay.start();
-    await waitForAsync(async () => (await svc.ds.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL"))[0].n === 0);
+    await until(async () => (await svc.ds.query("SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL"))[0].n === 0);
     await relay.stop();
 
     const name = `test-exactly-once-${randomBytes(3).toString("hex")}`;
@@ -170,7 +170,7 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
       consumerDs.query("SELECT event_id::text AS id FROM effect WHERE consumer = $1 ORDER BY n", [name]);
     const mine = async () => (await effects()).filter((e) => expected.some((x) => x.id === e.id));
     let sub = await recordingConsumer(name);
-    await waitForAsync(async () => (await mine()).length >= expected.length);
+    await until(async () => (await mine()).length >= expected.length);
     await sub.stop();
 
     // The same events delivered to the same consumer again (under new bus ids, as a consumer
@@ -182,7 +182,7 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
       { id: marker.id, subject: "Test.Marker", data: JSON.stringify(marker) },
     ]);
     sub = await recordingConsumer(name);
-    await waitForAsync(async () => (await effects()).some((e) => e.id === marker.id));
+    await until(async () => (await effects()).some((e) => e.id === marker.id));
     await sub.stop();
 
     expect((await mine()).map((e) => e.id)).toEqual(expected.map((e) => e.id));
@@ -199,7 +199,7 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
       { id: newEvent({ type: "Marker", aggregateType: "Test", aggregateId: "m", lenderId: null, payload: {} }, clock.now()).id, subject: "Test.Marker", data: JSON.stringify(newEvent({ type: "Marker", aggregateType: "Test", aggregateId: name, lenderId: null, payload: {} }, clock.now())) },
     ]);
     const sub = await recordingConsumer(name);
-    await waitForAsync(async () => (await consumerDs.query("SELECT 1 FROM effect WHERE consumer = $1 AND aggregate_id = $1", [name])).length === 1);
+    await until(async () => (await consumerDs.query("SELECT 1 FROM effect WHERE consumer = $1 AND aggregate_id = $1", [name])).length === 1);
     await sub.stop();
     const rows = await consumerDs.query("SELECT count(*)::int AS n FROM effect WHERE consumer = $1 AND event_id = $2", [name, event.id]);
     expect(rows[0].n).toBe(1);
@@ -224,7 +224,7 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
     const name = `test-order-${randomBytes(3).toString("hex")}`;
     const sub = await recordingConsumer(name);
     const caseIds: string[] = (await svc.ds.query("SELECT id::text FROM collection_case WHERE loan_id = ANY($1::uuid[])", [loans.map((l) => l.loanId)])).map((r: any) => r.id);
-    await waitForAsync(async () => {
+    await until(async () => {
       const [{ n }] = await consumerDs.query("SELECT count(*)::int AS n FROM effect WHERE consumer = $1 AND aggregate_id = ANY($2)", [name, caseIds]);
       const [{ m }] = await svc.ds.query("SELECT count(*)::int AS m FROM outbox WHERE aggregate_id = ANY($1)", [caseIds]);
       return n === m;
@@ -251,7 +251,7 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
       { id: `${good.id}`, subject: "Test.Fine", data: JSON.stringify(good) },
     ]);
     const sub = await recordingConsumer(name, (type) => type === "AlwaysFails");
-    await waitForAsync(async () => (await consumerDs.query("SELECT 1 FROM effect WHERE consumer = $1 AND event_id = $2", [name, good.id])).length === 1);
+    await until(async () => (await consumerDs.query("SELECT 1 FROM effect WHERE consumer = $1 AND event_id = $2", [name, good.id])).length === 1);
     await sub.stop();
     const dead = await consumerDs.query("SELECT event_id, reason, attempts FROM dead_letter WHERE consumer = $1 ORDER BY id", [name]);
     expect(dead).toHaveLength(2);
@@ -261,10 +261,3 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
   });
 });
 
-async function waitForAsync(cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -60,4 +60,4 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-export const subjectOf = (e: { aggregateType: string; type: string }) => `${e.aggregateType}.${e.type}`;
+export { subjectOf } from "@concord/schema";

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { describe, it } from "vitest";
-import { connect } from "nats";
 import { env } from "../config";
 import { busContract } from "./bus.contract";
 import { NatsEventBus } from "./nats-bus";
@@ -19,10 +18,7 @@ if (!url) {
   busContract("NATS JetStream", () => NatsEventBus.open({ url, stream, prefix: `concord.test.${tag}` }));
   describe("cleanup", () => {
     it("removes the test stream", async () => {
-      const u = new URL(url);
-      const nc = await connect({ servers: `${u.hostname}:${u.port || 4222}` });
-      await (await nc.jetstreamManager()).streams.delete(stream).catch(() => false);
-      await nc.close();
+      await NatsEventBus.deleteStream({ url, stream });
     });
   });
 }

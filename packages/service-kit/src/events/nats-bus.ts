@@ -66,6 +66,17 @@ export class NatsEventBus implements EventBus {
     return bus;
   }
 
+  /** Removes a stream and everything in it (tests and benchmarks give each run a stream of its own). */
+  static async deleteStream(opts: { url: string; stream: string }): Promise<void> {
+    const u = new URL(opts.url);
+    const nc = await connect({ servers: `${u.hostname}:${u.port || 4222}` });
+    try {
+      await (await nc.jetstreamManager()).streams.delete(opts.stream).catch(() => false);
+    } finally {
+      await nc.close();
+    }
+  }
+
   async publish(messages: BusMessage[]): Promise<void> {
     // One at a time, each acknowledged before the next: if one fails, none after it is stored
     // ahead of it, so the relay's retry keeps the stream in outbox order.
