@@ -9,6 +9,7 @@ import { tmpdir, cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import {
   createDataSource,
+  subgraphMigrations,
   dropDatabase,
   ensureDatabase,
   env,
@@ -30,7 +31,7 @@ let server: DatabaseServer | undefined;
 const serverUrl = e.TEST_DATABASE_URL ?? e.DATABASE_URL ?? (server = await startEmbeddedPostgres({ dir: join(tmpdir(), `concord-bench-alloc-${process.pid}`), port: 0, persistent: false })).url;
 const name = `bench_alloc_${process.pid}`;
 const url = await ensureDatabase(serverUrl, name);
-const ds = await createDataSource({ url, migrations });
+const ds = await createDataSource({ url, migrations: subgraphMigrations(migrations) });
 try {
   await migrate(ds);
   const lender = "01930000-0000-7000-8000-000000000001";
@@ -43,12 +44,12 @@ try {
        FROM generate_series(1, ${AGENCIES}) g`,
   );
   await ds.query(
-    `INSERT INTO case_fact (case_id, lender_id, region, bucket, status, days_past_due, last_event_at)
-     SELECT ('01940000-0000-7000-8000-' || lpad(g::text, 12, '0'))::uuid, $1, 'R' || (g % ${REGIONS}), 'DPD_31_60', 'OPEN', 45, now()
+    `INSERT INTO case_directory (case_id, lender_id, region, bucket, status, days_past_due, version)
+     SELECT ('01940000-0000-7000-8000-' || lpad(g::text, 12, '0'))::uuid, $1, 'R' || (g % ${REGIONS}), 'DPD_31_60', 'OPEN', 45, 1
        FROM generate_series(1, $2::int) g`,
     [lender, CASES],
   );
-  await ds.query("VACUUM ANALYZE agency, case_fact");
+  await ds.query("VACUUM ANALYZE agency, case_directory");
   const clock = new FixedClock(new Date("2026-11-25T10:00:00Z"));
   const t0 = performance.now();
   const out = await allocateCases(ds, clock, { sub: "bench", role: "lender", lenderId: lender, scope: [] },

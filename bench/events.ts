@@ -37,7 +37,7 @@ import {
   dropDatabase,
   ensureDatabase,
   env,
-  EventTables1764000001000,
+  KIT_MIGRATIONS,
   migrate,
   NatsEventBus,
   newEvent,
@@ -272,7 +272,8 @@ async function freshDatabase(serverUrl: string, name: string): Promise<{ ds: Dat
   await dropDatabase(serverUrl, name);
   const url = await ensureDatabase(serverUrl, name);
   defer(() => dropUnlessDiscarded(serverUrl, name));
-  const ds = await createDataSource({ url, migrations: [EventTables1764000001000] });
+  // The kit's tables, as in every subgraph database: the outbox writes case events to the directory too.
+  const ds = await createDataSource({ url, migrations: [...KIT_MIGRATIONS] });
   defer(() => ds.destroy());
   await migrate(ds);
   return { ds, url };

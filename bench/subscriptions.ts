@@ -337,7 +337,7 @@ async function main(): Promise<void> {
   await seedDemoPortfolio(loans.ds, { asOf: new Date().toISOString().slice(0, 10), borrowers: 300 });
   const [{ n: openCases }] = await loans.ds.query("SELECT count(*)::int AS n FROM collection_case");
   // Let the seed's events settle (relayed, consumed by agencies) before anything is measured.
-  await until(async () => (await agencies.ds.query("SELECT count(*)::int AS n FROM case_fact"))[0].n === openCases, "the agencies to hear of every case", 60_000, 200);
+  await until(async () => (await agencies.ds.query("SELECT count(*)::int AS n FROM case_directory"))[0].n === openCases, "the agencies to hear of every case", 60_000, 200);
   const cases: Array<{ id: string; loan_id: string; lender_id: string; currency: string; outstanding: number }> = await loans.ds.query(
     `SELECT c.id, c.loan_id, c.lender_id, l.currency,
             (SELECT sum(i.amount_due_minor - i.amount_paid_minor) FROM installment i WHERE i.loan_id = c.loan_id)::bigint::float8 AS outstanding

@@ -11,6 +11,7 @@ import {
   openDatabaseServer,
   repoRoot,
   subgraphDatabaseUrl,
+  subgraphMigrations,
   systemClock,
 } from "@concord/service-kit";
 import { migrations, refreshDelinquency, seedDemoPortfolio } from "@concord/loans";
@@ -37,7 +38,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal
 
 try {
   const loansDb = await subgraphDatabaseUrl("loans", db.url);
-  const ds = await createDataSource({ url: loansDb, migrations, logger: log });
+  const ds = await createDataSource({ url: loansDb, migrations: subgraphMigrations(migrations), logger: log });
   await migrate(ds);
   const seed = await seedDemoPortfolio(ds, { seed: e.DEMO_SEED, asOf: localDate(systemClock.now(), "UTC") });
   const refresh = await refreshDelinquency(ds, systemClock);
@@ -133,12 +134,12 @@ interface DemoPrincipals {
  * the loans subgraph's events (they travel over the bus, so they take a moment the first time).
  */
 async function demoAgencies(url: string, cases: number): Promise<string> {
-  const ds = await createDataSource({ url, migrations: agencyMigrations, logger: log });
+  const ds = await createDataSource({ url, migrations: subgraphMigrations(agencyMigrations), logger: log });
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const [{ facts, agencies }] = await ds.query(
-        "SELECT (SELECT count(*)::int FROM case_fact) AS facts, (SELECT count(*)::int FROM agency) AS agencies",
+        "SELECT (SELECT count(*)::int FROM case_directory) AS facts, (SELECT count(*)::int FROM agency) AS agencies",
       );
       if (agencies > 0 || facts >= cases || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 250));

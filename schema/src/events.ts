@@ -15,6 +15,12 @@ export const eventEnvelopeSchema = z.object({
   aggregateType: z.string().regex(/^[A-Z][A-Za-z]+$/),
   /** The entity that changed; events of one aggregate are delivered in order. */
   aggregateId: z.string().min(1),
+  /**
+   * The aggregate's version after this change, assigned by its writer under the aggregate's
+   * lock: read models apply an event only when it is newer than what they hold, whatever the
+   * wall clocks said. Absent on events written before versions were kept.
+   */
+  aggregateVersion: z.number().int().positive().optional(),
   /** The lender whose portfolio the event belongs to, when there is one. */
   lenderId: z.string().uuid().nullable(),
   /** ISO-8601 time of the change. */
@@ -34,69 +40,88 @@ export type EventEnvelope<P extends Record<string, unknown> = Record<string, unk
 /** Money in events: integer minor units as a decimal string (JSON has no 64-bit integers). */
 export type MinorUnitsString = string;
 
+const uuid = z.string().uuid();
+const instant = z.string().datetime({ offset: true });
+const minorUnits = z.string().regex(/^(0|[1-9][0-9]*)$/, "integer minor units as a decimal string");
+
+/** The statuses a collection case moves through (DESIGN.md). */
+export const CASE_STATUSES = ["OPEN", "PLACED", "ARRANGEMENT", "DISPUTED", "HARDSHIP", "CEASED", "LEGAL", "RESOLVED", "WRITTEN_OFF"] as const;
+/** A case in one of these is over: nobody collects on it, and agencies lose it. */
+export const CLOSED_CASE_STATUSES: readonly string[] = ["RESOLVED", "WRITTEN_OFF"];
+
 /** Payload of the loans subgraph's case events (CaseOpened, CaseUpdated, CaseResolved). */
-export interface CaseEventPayload extends Record<string, unknown> {
-  caseId: string;
-  loanId: string;
-  borrowerId: string;
-  /** The borrower's region (town): coarse enough for allocation, never the address. */
-  region: string;
-  status: string;
-  daysPastDue: number;
-  bucket: string | null;
-  amountOverdueMinor: MinorUnitsString;
-  outstandingBalanceMinor: MinorUnitsString;
-  currency: string;
-  asOf: string;
+export const caseEventPayloadSchema = z.object({
+  caseId: uuid,
+  loanId: uuid,
+  borrowerId: uuid,
+  /** The borrower's region (town): coarse enough for allocation, never the address (absent in the earliest events). */
+  region: z.string().optional(),
+  status: z.enum(CASE_STATUSES),
+  daysPastDue: z.number().int().min(0),
+  bucket: z.string().nullable(),
+  amountOverdueMinor: minorUnits,
+  outstandingBalanceMinor: minorUnits,
+  currency: z.string().length(3),
+  asOf: z.string(),
   /** The fields that changed (CaseUpdated). */
-  changed?: string[];
-}
+  changed: z.array(z.string()).optional(),
+});
+export type CaseEventPayload = z.infer<typeof caseEventPayloadSchema>;
 
 /** Payload of PaymentRecorded. */
-export interface PaymentRecordedPayload extends Record<string, unknown> {
-  paymentId: string;
-  loanId: string;
+export const paymentRecordedPayloadSchema = z.object({
+  paymentId: uuid,
+  loanId: uuid,
   /** Whose loan: lets a borrower's subscription find its own payments. */
-  borrowerId: string;
-  caseId: string | null;
-  amountMinor: MinorUnitsString;
-  currency: string;
-  receivedAt: string;
-}
+  borrowerId: uuid,
+  caseId: uuid.nullable(),
+  amountMinor: minorUnits,
+  currency: z.string().length(3),
+  receivedAt: instant,
+});
+export type PaymentRecordedPayload = z.infer<typeof paymentRecordedPayloadSchema>;
 
-/** Payload of PlacementStarted (agencies subgraph). */
-export interface PlacementStartedPayload extends Record<string, unknown> {
-  placementId: string;
-  caseId: string;
-  agencyId: string;
-  placedAt: string;
-  expiresAt: string;
-}
+/** Payload of PlacementStarted (agencies subgraph), with the authority the agency is delegated. */
+export const placementStartedPayloadSchema = z.object({
+  placementId: uuid,
+  caseId: uuid,
+  agencyId: uuid,
+  placedAt: instant,
+  expiresAt: instant,
+  /** Largest discount the agency may offer on its own, in basis points (absent in events before it was carried). */
+  maxDiscountBps: z.number().int().min(0).max(10_000).optional(),
+  /** Most instalments the agency may offer on its own (absent in events before it was carried). */
+  maxInstalments: z.number().int().min(1).optional(),
+});
+export type PlacementStartedPayload = z.infer<typeof placementStartedPayloadSchema>;
 
 /** Payload of PlacementEnded (agencies subgraph): RECALLED, RETURNED, EXPIRED or COMPLETED. */
-export interface PlacementEndedPayload extends Record<string, unknown> {
-  placementId: string;
-  caseId: string;
-  agencyId: string;
-  status: string;
-  endedAt: string;
-}
+export const placementEndedPayloadSchema = z.object({
+  placementId: uuid,
+  caseId: uuid,
+  agencyId: uuid,
+  status: z.enum(["RECALLED", "RETURNED", "EXPIRED", "COMPLETED"]),
+  endedAt: instant,
+});
+export type PlacementEndedPayload = z.infer<typeof placementEndedPayloadSchema>;
 
 /** Payload of HomeVisitApproved (agencies subgraph). */
-export interface HomeVisitApprovedPayload extends Record<string, unknown> {
-  visitId: string;
-  caseId: string;
-  agencyId: string;
-  windowStart: string;
-  windowEnd: string;
-}
+export const homeVisitApprovedPayloadSchema = z.object({
+  visitId: uuid,
+  caseId: uuid,
+  agencyId: uuid,
+  windowStart: instant,
+  windowEnd: instant,
+});
+export type HomeVisitApprovedPayload = z.infer<typeof homeVisitApprovedPayloadSchema>;
 
 /** Payload of HomeVisitCompleted and HomeVisitCancelled (agencies subgraph). */
-export interface HomeVisitClosedPayload extends Record<string, unknown> {
-  visitId: string;
-  caseId: string;
-  agencyId: string;
-}
+export const homeVisitClosedPayloadSchema = z.object({
+  visitId: uuid,
+  caseId: uuid,
+  agencyId: uuid,
+});
+export type HomeVisitClosedPayload = z.infer<typeof homeVisitClosedPayloadSchema>;
 
 /** The event types Concord emits, with their current payload versions. */
 export const EVENT_TYPES = {

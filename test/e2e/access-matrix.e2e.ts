@@ -16,7 +16,8 @@ let fed: Federation;
 let schemas: GraphQLSchema[];
 const clock = new FixedClock(new Date("2026-11-25T11:00:00Z")); // 11:00 in London
 const ids = {} as Record<
-  "lender1" | "lender2" | "case1" | "loan1" | "borrower1" | "borrower2" | "agencyActive" | "agencyEnded" | "agencyNone" | "placement1",
+  "lender1" | "lender2" | "case1" | "loan1" | "borrower1" | "borrower2" | "agencyActive" | "agencyEnded" | "agencyNone" | "placement1"
+    | "case3" | "borrower3",
   string
 >;
 
@@ -29,19 +30,21 @@ interface Caller {
 }
 let callers: Caller[];
 
+/** A placement event as the agencies subgraph would emit it, of case3 (which nothing else places). */
 async function publishPlacement(type: "PlacementStarted" | "PlacementEnded", placementId: string, agencyId: string) {
   const at = clock.now();
+  const caseId = ids.case3;
   const payload =
     type === "PlacementStarted"
-      ? { placementId, caseId: ids.case1, agencyId, placedAt: at.toISOString(), expiresAt: new Date(at.getTime() + 30 * 86_400_000).toISOString() }
-      : { placementId, caseId: ids.case1, agencyId, status: "RECALLED", endedAt: at.toISOString() };
+      ? { placementId, caseId, agencyId, placedAt: at.toISOString(), expiresAt: new Date(at.getTime() + 30 * 86_400_000).toISOString() }
+      : { placementId, caseId, agencyId, status: "RECALLED", endedAt: at.toISOString() };
   const e = newEvent({ type, aggregateType: "Placement", aggregateId: placementId, lenderId: ids.lender1, payload }, at);
   await fed.bus.publish([{ id: e.id, subject: subjectOf(e), data: JSON.stringify(e) }]);
 }
 
 async function waitForAccess(agencyId: string, active: boolean) {
   for (let i = 0; i < 200; i++) {
-    const rows = await fed.loans.ds.query("SELECT active FROM case_access WHERE agency_id = $1", [agencyId]);
+    const rows = await fed.loans.ds.query("SELECT (ended_at IS NULL) AS active FROM case_directory_placement WHERE agency_id = $1", [agencyId]);
     if (rows.length && rows.every((r: any) => r.active === active)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -64,8 +67,14 @@ beforeAll(async () => {
   );
   Object.assign(ids, { case1: c1.id, loan1: c1.loan_id, borrower1: c1.borrower_id });
   [{ id: ids.borrower2 }] = await fed.loans.ds.query("SELECT id FROM borrower WHERE lender_id = $1 LIMIT 1", [ids.lender2]);
+  // Another open case of lender 1, of another borrower, for the tests that place and end by event.
+  const [c3] = await fed.loans.ds.query(
+    "SELECT id, borrower_id FROM collection_case WHERE lender_id = $1 AND status = 'OPEN' AND borrower_id <> $2 ORDER BY id LIMIT 1",
+    [ids.lender1, ids.borrower1],
+  );
+  Object.assign(ids, { case3: c3.id, borrower3: c3.borrower_id });
   // Real placements through the agencies subgraph, which knows the case from loans' events.
-  for (let i = 0; i < 300 && !(await fed.agencies.ds.query("SELECT 1 FROM case_fact WHERE case_id = $1", [ids.case1])).length; i++) {
+  for (let i = 0; i < 300 && !(await fed.agencies.ds.query("SELECT 1 FROM case_directory WHERE case_id = $1", [ids.case1])).length; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
   for (const key of ["agencyActive", "agencyEnded", "agencyNone"] as const) {
@@ -217,7 +226,7 @@ describe("home visits", () => {
     const placement = uuidv7();
     const visit = uuidv7();
     const token = await fed.token({ role: "agency", agency_id: agency });
-    const q = `{ borrower(id: "${ids.borrower1}") { address } }`;
+    const q = `{ borrower(id: "${ids.borrower3}") { address } }`;
     await publishPlacement("PlacementStarted", placement, agency);
     await waitForAccess(agency, true);
     expect((await fed.query(q, {}, token)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
@@ -226,12 +235,12 @@ describe("home visits", () => {
     const approved = newEvent(
       {
         type: "HomeVisitApproved", aggregateType: "HomeVisitRequest", aggregateId: visit, lenderId: ids.lender1,
-        payload: { visitId: visit, caseId: ids.case1, agencyId: agency, windowStart: new Date(now - 3_600_000).toISOString(), windowEnd: new Date(now + 3_600_000).toISOString() },
+        payload: { visitId: visit, caseId: ids.case3, agencyId: agency, windowStart: new Date(now - 3_600_000).toISOString(), windowEnd: new Date(now + 3_600_000).toISOString() },
       },
       clock.now(),
     );
     await fed.bus.publish([{ id: approved.id, subject: subjectOf(approved), data: JSON.stringify(approved) }]);
-    for (let i = 0; i < 200 && !(await fed.loans.ds.query("SELECT 1 FROM visit_window WHERE visit_id = $1", [visit])).length; i++) {
+    for (let i = 0; i < 200 && !(await fed.loans.ds.query("SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND window_start IS NOT NULL", [visit])).length; i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     const inside = await fed.query(q, {}, token);
@@ -281,7 +290,7 @@ describe("lists and relationships", () => {
     const agency = uuidv7();
     const placement = uuidv7();
     const token = await fed.token({ role: "agency", agency_id: agency });
-    const q = `{ collectionCase(id: "${ids.case1}") { id daysPastDue borrower { fullName phone } } }`;
+    const q = `{ collectionCase(id: "${ids.case3}") { id daysPastDue borrower { fullName phone } } }`;
     await publishPlacement("PlacementStarted", placement, agency);
     await waitForAccess(agency, true);
     const during = await fed.query(q, {}, token);

@@ -29,7 +29,7 @@ beforeAll(async () => {
     clock.now(),
   );
   await fed.bus.publish([{ id: e.id, subject: subjectOf(e), data: JSON.stringify(e) }]);
-  for (let i = 0; i < 200 && !(await fed.loans.ds.query("SELECT 1 FROM case_access WHERE agency_id = $1", [agencyId])).length; i++) {
+  for (let i = 0; i < 200 && !(await fed.loans.ds.query("SELECT 1 FROM case_directory_placement WHERE agency_id = $1", [agencyId])).length; i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
 });

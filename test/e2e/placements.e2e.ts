@@ -17,10 +17,10 @@ beforeAll(async () => {
   await seedDemoPortfolio(fed.loans.ds, { asOf: "2026-11-25", borrowers: 60 }, clock);
   // The loans relay publishes CaseOpened; the agencies subgraph keeps its case facts from them.
   const [{ n }] = await fed.loans.ds.query("SELECT count(*)::int AS n FROM collection_case");
-  await until(async () => (await fed.agencies.ds.query("SELECT count(*)::int AS n FROM case_fact"))[0].n === n, "case facts");
+  await until(async () => (await fed.agencies.ds.query("SELECT count(*)::int AS n FROM case_directory"))[0].n === n, "case facts");
   ({ demoAgencyId: agencyId } = await seedDemoAgencies(fed.agencies.ds, clock));
   const [open] = await fed.agencies.ds.query(
-    `SELECT f.case_id, f.lender_id FROM case_fact f WHERE f.status = 'OPEN' AND f.region = ANY((SELECT regions FROM agency WHERE id = $1)::text[])
+    `SELECT f.case_id, f.lender_id FROM case_directory f WHERE f.status = 'OPEN' AND f.region = ANY((SELECT regions FROM agency WHERE id = $1)::text[])
        AND NOT EXISTS (SELECT 1 FROM placement p WHERE p.case_id = f.case_id) ORDER BY f.case_id LIMIT 1`,
     [agencyId],
   );
@@ -46,7 +46,7 @@ describe("placements through the gateway", () => {
     );
     expect(placed.errors).toBeUndefined();
     const placementId = placed.data.placeCase.id;
-    await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_access WHERE placement_id = $1 AND active", [placementId])).length === 1, "access read model");
+    await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_directory_placement WHERE placement_id = $1 AND expires_at IS NOT NULL AND ended_at IS NULL", [placementId])).length === 1, "access read model");
 
     const during = await fed.query(CASE, { id: caseId }, agency);
     expect(during.data.collectionCase.daysPastDue).toBeGreaterThan(0);
@@ -69,7 +69,7 @@ describe("placements through the gateway", () => {
       lender,
     );
     expect(recalled.data.recallPlacement.status).toBe("RECALLED");
-    await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_access WHERE placement_id = $1 AND NOT active", [placementId])).length === 1, "recall in the read model");
+    await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_directory_placement WHERE placement_id = $1 AND ended_at IS NOT NULL", [placementId])).length === 1, "recall in the read model");
 
     const after = await fed.query(CASE, { id: caseId }, agency);
     expect(after.data.collectionCase).toBeNull();
@@ -89,7 +89,7 @@ describe("placements through the gateway", () => {
     expect(r.data.allocateCases.placed.length).toBeGreaterThan(0);
     for (const a of r.data.allocateCases.byAgency) expect(a.activeAfter).toBeLessThanOrEqual(a.capacity);
     const [{ n }] = await fed.agencies.ds.query("SELECT count(*)::int AS n FROM placement WHERE status = 'ACTIVE'");
-    await until(async () => (await fed.loans.ds.query("SELECT count(*)::int AS n FROM case_access WHERE active"))[0].n >= n, "access read model");
+    await until(async () => (await fed.loans.ds.query("SELECT count(*)::int AS n FROM case_directory_placement WHERE expires_at IS NOT NULL AND ended_at IS NULL"))[0].n >= n, "access read model");
     const holds: string[] = (await fed.agencies.ds.query("SELECT case_id FROM placement WHERE agency_id = $1 AND status = 'ACTIVE' ORDER BY case_id", [agencyId])).map((x: any) => x.case_id);
     const seen = await fed.query(`{ collectionCases(first: 500) { edges { node { id } } } }`, {}, await fed.token({ role: "agency", agency_id: agencyId }));
     expect(seen.data.collectionCases.edges.map((e: any) => e.node.id).sort()).toEqual(holds);
@@ -140,7 +140,7 @@ describe("home visits through the gateway", () => {
     expect(approved.data.approveHomeVisit.status).toBe("APPROVED");
     const scheduled = await fed.query(`mutation { confirmHomeVisit(visitId: "${visitId}") { status } }`, {}, agency);
     expect(scheduled.data.confirmHomeVisit.status).toBe("SCHEDULED");
-    await until(async () => (await fed.loans.ds.query("SELECT 1 FROM visit_window WHERE visit_id = $1", [visitId])).length === 1, "visit window in loans");
+    await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND window_start IS NOT NULL", [visitId])).length === 1, "visit window in loans");
 
     expect(codes(await fed.query(address, {}, agency))).toEqual(["FORBIDDEN"]); // 10:00, before the window
     clock.set("2026-11-25T12:00:00Z");
@@ -158,7 +158,7 @@ describe("home visits through the gateway", () => {
         agency,
       );
       expect(done.data.completeHomeVisit).toEqual({ status: "COMPLETED", report: "Met the borrower; promise to pay on 1 Dec", recordingReference: "rec-3" });
-      await until(async () => (await fed.loans.ds.query("SELECT 1 FROM visit_window WHERE visit_id = $1 AND NOT open", [visitId])).length === 1, "visit closed in loans");
+      await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND closed_at IS NOT NULL", [visitId])).length === 1, "visit closed in loans");
       expect(codes(await fed.query(address, {}, agency))).toEqual(["FORBIDDEN"]);
     } finally {
       clock.set("2026-11-25T10:00:00Z");

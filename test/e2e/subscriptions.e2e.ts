@@ -57,12 +57,12 @@ function suite(bus: "postgres" | "nats") {
       fed = await startFederation({ bus });
       await seedDemoPortfolio(fed.loans.ds, { asOf: new Date().toISOString().slice(0, 10), borrowers: 60 });
       const [{ n }] = await fed.loans.ds.query("SELECT count(*)::int AS n FROM collection_case");
-      await until(async () => (await fed.agencies.ds.query("SELECT count(*)::int AS n FROM case_fact"))[0].n === n, "case facts");
+      await until(async () => (await fed.agencies.ds.query("SELECT count(*)::int AS n FROM case_directory"))[0].n === n, "case facts");
       ({ demoAgencyId: agencyId } = await seedDemoAgencies(fed.agencies.ds));
       const [other] = await fed.agencies.ds.query("SELECT id FROM agency WHERE id <> $1 ORDER BY id LIMIT 1", [agencyId]);
       const candidates: string[] = (
         await fed.agencies.ds.query(
-          `SELECT f.case_id FROM case_fact f WHERE f.status = 'OPEN' AND f.region = ANY((SELECT regions FROM agency WHERE id = $1)::text[])
+          `SELECT f.case_id FROM case_directory f WHERE f.status = 'OPEN' AND f.region = ANY((SELECT regions FROM agency WHERE id = $1)::text[])
              AND NOT EXISTS (SELECT 1 FROM placement p WHERE p.case_id = f.case_id)`,
           [agencyId],
         )
@@ -107,7 +107,7 @@ function suite(bus: "postgres" | "nats") {
       );
       expect(placed.errors).toBeUndefined();
       placementId = placed.data.placeCase.id;
-      await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_access WHERE placement_id = $1 AND active", [placementId])).length === 1, "access read model");
+      await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_directory_placement WHERE placement_id = $1 AND expires_at IS NOT NULL AND ended_at IS NULL", [placementId])).length === 1, "access read model");
     }, 120_000);
     afterAll(async () => fed?.stop());
 

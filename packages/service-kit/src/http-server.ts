@@ -29,6 +29,8 @@ export interface GraphQLServerOptions<C extends BaseContext & { logger: Logger }
   logger: Logger;
   /** Extra readiness check for GET /health. */
   ready?: () => Promise<boolean> | boolean;
+  /** More for GET /health to report (for example consumers stopped on an event they must not skip). */
+  health?: () => Record<string, unknown>;
   /** Largest request body in bytes. @default 1_048_576 */
   maxBodyBytes?: number;
   /** Serve the Apollo landing page on GET /graphql. @default true */
@@ -73,7 +75,11 @@ export async function startGraphQLServer<C extends BaseContext & { logger: Logge
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/health") {
       Promise.resolve(ready && (opts.ready ? opts.ready() : true))
-        .then((ok) => send(res, ok ? 200 : 503, { status: ok ? "ok" : "starting" }))
+        .then((ok) => {
+          const more = opts.health?.() ?? {};
+          const failing = Object.values(more).some((v) => Array.isArray(v) && v.length > 0);
+          send(res, ok ? 200 : 503, { status: ok ? "ok" : failing ? "failing" : "starting", ...more });
+        })
         .catch(() => send(res, 503, { status: "unavailable" }));
       return;
     }

@@ -13,5 +13,7 @@ export * from "./cursor";
 export * from "./events";
 export * from "./auth";
 export * from "./access";
+export * from "./directory";
+export * from "./kit-migrations";
 export * from "./subgraph-main";
 export * from "./subgraph-service";

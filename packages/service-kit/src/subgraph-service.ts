@@ -3,11 +3,16 @@ import type { GraphQLSchema } from "graphql";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { Principal } from "@concord/schema";
 import { auditFlushPlugin, type AuditEntry } from "./access/audit-log";
+import { createAccess } from "./access/access-context";
+import type { AccessContext } from "./access/policy";
+import { applyToCaseDirectory, isDirectorySubject, narrowsAccess } from "./directory/apply";
+import { CaseDirectory } from "./directory/directory";
+import { subgraphMigrations } from "./kit-migrations";
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from "./auth/internal-token";
 import { systemClock, type Clock } from "./clock";
 import { createDataSource, migrate, type QueryCounter } from "./data-source";
 import type { BusSubscription, EventBus } from "./events/bus";
-import { startConsumer } from "./events/consumer";
+import { ConsumerAlerts, startConsumer } from "./events/consumer";
 import type { EventEnvelope } from "./events/envelope";
 import { OutboxRelay } from "./events/relay";
 import { once, startGraphQLServer, type RunningServer } from "./http-server";
@@ -34,28 +39,48 @@ export interface SubgraphOptions {
   bus?: EventBus;
 }
 
-/** The context every subgraph builds: who calls, and the audit entries its request gathers. */
-export interface SubgraphContextBase {
+/**
+ * What the kit puts in every subgraph's request context: who calls (from the internal token),
+ * the request id, a logger, the audit entries the request gathers, the database, the clock, the
+ * case directory read at this request's instants, and the relationship checks policies use.
+ */
+export interface SubgraphContext extends AccessContext {
   principal: Principal;
   requestId: string;
   logger: Logger;
+  /** Audit entries gathered during the request, appended to the audit log when it ends. */
   audit: AuditEntry[];
+  ds: DataSource;
+  clock: Clock;
+  directory: CaseDirectory;
+}
+
+/** A scheduled job: runs at start and every `everyMs`, on one instance at a time. */
+export interface SubgraphJob {
+  name: string;
+  everyMs: number;
+  /** Does all the work that is due (its whole backlog) and says how much it changed. */
+  run(ds: DataSource, clock: Clock): Promise<number>;
 }
 
 /** What differs from one subgraph to the next. */
-export interface SubgraphDefinition<C extends SubgraphContextBase> {
+export interface SubgraphDefinition<C extends SubgraphContext> {
   name: string;
+  /** The subgraph's own migrations; the kit adds its tables (see KIT_MIGRATIONS). */
   migrations: Array<new () => MigrationInterface>;
   buildSchema(): Promise<GraphQLSchema>;
-  createContext(base: { ds: DataSource; clock: Clock }, requestId: string, logger: Logger, principal: Principal): C;
-  /** Scheduled jobs (expiry, suspension): each runs at start and then every `everyMs`. */
-  jobs?: Array<{ name: string; everyMs: number; run(ds: DataSource, clock: Clock): Promise<number> }>;
-  /** Durable consumers the subgraph runs when it has a bus. */
+  /** Adds what the subgraph's resolvers need (its DataLoaders) to the kit's context. */
+  createContext(base: SubgraphContext): C;
+  /** Scheduled jobs (expiry, suspension). */
+  jobs?: SubgraphJob[];
+  /** Durable consumers the subgraph runs when it has a bus, beside the kit's case directory. */
   consumers?: (clock: Clock) => Array<{ name: string; handle(event: EventEnvelope, tx: EntityManager): Promise<void> }>;
 }
 
-export interface SubgraphService<C extends SubgraphContextBase> extends RunningServer<C> {
+export interface SubgraphService<C extends SubgraphContext> extends RunningServer<C> {
   ds: DataSource;
+  /** Consumers stopped on an event they must not skip; the service's /health reports them. */
+  alerts: ConsumerAlerts;
 }
 
 /**
@@ -63,12 +88,13 @@ export interface SubgraphService<C extends SubgraphContextBase> extends RunningS
  * valid internal token (the principal goes into the context), appends refusals to its audit
  * log, relays its outbox to the bus and runs its consumers. `stop()` undoes all of it.
  */
-export async function startSubgraph<C extends SubgraphContextBase>(def: SubgraphDefinition<C>, opts: SubgraphOptions): Promise<SubgraphService<C>> {
+export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefinition<C>, opts: SubgraphOptions): Promise<SubgraphService<C>> {
   const logger = opts.logger ?? createLogger(def.name);
-  const ds = await createDataSource({ url: opts.databaseUrl, migrations: def.migrations, logger, counter: opts.counter });
+  const ds = await createDataSource({ url: opts.databaseUrl, migrations: subgraphMigrations(def.migrations), logger, counter: opts.counter });
   await migrate(ds);
   const schema = await def.buildSchema();
   const clock = opts.clock ?? systemClock;
+  const alerts = new ConsumerAlerts();
   const server = await startGraphQLServer<C>({
     name: def.name,
     apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), auditFlushPlugin<C>(ds, logger)] },
@@ -79,22 +105,48 @@ export async function startSubgraph<C extends SubgraphContextBase>(def: Subgraph
     context: async ({ req, requestId, logger: log }) => {
       const header = req.headers[INTERNAL_TOKEN_HEADER];
       const principal = await verifyInternalToken(Array.isArray(header) ? header[0] : header, opts.internalSecret);
-      return def.createContext({ ds, clock }, requestId, log.child({ principal: principal.sub, role: principal.role }), principal);
+      const directory = new CaseDirectory(ds, clock);
+      const audit: AuditEntry[] = [];
+      return def.createContext({
+        principal,
+        requestId,
+        logger: log.child({ principal: principal.sub, role: principal.role }),
+        audit,
+        ds,
+        clock,
+        directory,
+        access: createAccess(directory, principal, audit),
+      });
     },
-    ready: async () => ds.isInitialized,
+    ready: async () => ds.isInitialized && alerts.list().length === 0,
+    health: () => ({ alerts: alerts.list() }),
   });
   const relay = opts.bus ? new OutboxRelay({ url: opts.databaseUrl, bus: opts.bus, logger }) : undefined;
   await relay?.start();
   const subscriptions: BusSubscription[] = [];
-  for (const c of opts.bus ? (def.consumers?.(clock) ?? []) : []) {
-    subscriptions.push(await startConsumer({ name: c.name, bus: opts.bus!, ds, handle: c.handle, logger }));
+  if (opts.bus) {
+    // Every subgraph keeps the case directory; an access-ending event it cannot apply stops it.
+    subscriptions.push(
+      await startConsumer({
+        name: `${def.name}.case-directory`,
+        bus: opts.bus,
+        ds,
+        handle: (event, tx) => applyToCaseDirectory(tx, event),
+        accepts: isDirectorySubject,
+        failClosed: narrowsAccess,
+        alerts,
+        logger,
+      }),
+    );
+    for (const c of def.consumers?.(clock) ?? []) {
+      subscriptions.push(await startConsumer({ name: c.name, bus: opts.bus, ds, handle: c.handle, logger, failClosed: narrowsAccess, alerts }));
+    }
   }
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();
   for (const job of def.jobs ?? []) {
     const tick = () => {
-      const p = job
-        .run(ds, clock)
+      const p = runExclusively(ds, `${def.name}:${job.name}`, () => job.run(ds, clock))
         .then((n) => n > 0 && logger.info({ job: job.name, changed: n }, "scheduled job"))
         .catch((err) => logger.error({ err, job: job.name }, "scheduled job failed"))
         .finally(() => running.delete(p));
@@ -106,6 +158,7 @@ export async function startSubgraph<C extends SubgraphContextBase>(def: Subgraph
   return {
     ...server,
     ds,
+    alerts,
     stop: once(async () => {
       for (const t of timers) clearInterval(t);
       await Promise.all(running);
@@ -115,4 +168,24 @@ export async function startSubgraph<C extends SubgraphContextBase>(def: Subgraph
       await ds.destroy();
     }),
   };
+}
+
+/**
+ * Runs `work` only if no other instance is running the job named `key` (a session advisory
+ * lock on a connection of its own); otherwise does nothing and says 0.
+ */
+export async function runExclusively(ds: DataSource, key: string, work: () => Promise<number>): Promise<number> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    const [{ ok }] = await runner.query("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [`job:${key}`]);
+    if (!ok) return 0;
+    try {
+      return await work();
+    } finally {
+      await runner.query("SELECT pg_advisory_unlock(hashtext($1))", [`job:${key}`]);
+    }
+  } finally {
+    await runner.release();
+  }
 }

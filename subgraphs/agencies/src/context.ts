@@ -1,30 +1,10 @@
-import type { DataSource } from "typeorm";
-import type { Principal } from "@concord/schema";
-import { createAccess, type AccessContext, type AuditEntry, type Clock, type Logger } from "@concord/service-kit";
+import type { SubgraphContext } from "@concord/service-kit";
 import { createLoaders, type Loaders } from "./loaders";
 
-export interface AgenciesContext extends AccessContext {
-  requestId: string;
-  logger: Logger;
-  ds: DataSource;
-  clock: Clock;
+/** What every resolver of the agencies subgraph receives: the kit's context and its own loaders. */
+export interface AgenciesContext extends SubgraphContext {
+  /** Fresh for every request. */
   loaders: Loaders;
-  principal: Principal;
-  audit: AuditEntry[];
 }
 
-export function createContext(base: { ds: DataSource; clock: Clock }, requestId: string, logger: Logger, principal: Principal): AgenciesContext {
-  const audit: AuditEntry[] = [];
-  return {
-    ...base,
-    requestId,
-    logger,
-    principal,
-    audit,
-    loaders: createLoaders(base.ds),
-    // The agencies subgraph owns placements, so an agency's hold on a case is read directly.
-    access: createAccess(base.ds, principal, audit, {
-      heldCasesSql: "SELECT case_id FROM placement WHERE agency_id = $1 AND status = 'ACTIVE' AND case_id = ANY($2::uuid[])",
-    }),
-  };
-}
+export const createContext = (base: SubgraphContext): AgenciesContext => ({ ...base, loaders: createLoaders(base.ds, base.clock) });

@@ -3,7 +3,7 @@ import { startSubgraph, type SubgraphOptions, type SubgraphService } from "@conc
 import { buildAgenciesSchema } from "./schema";
 import { createContext, type AgenciesContext } from "./context";
 import { migrations } from "./migrations";
-import { CASE_FACTS_CONSUMER, caseFactsHandler } from "./access/case-facts";
+import { CASE_RESOLVED_CONSUMER, caseResolvedHandler } from "./access/case-resolved";
 import { expirePlacements, suspendOverdueAgencies } from "./modules/placement/placement.jobs";
 
 export { buildAgenciesSchema } from "./schema";
@@ -13,7 +13,7 @@ export { seedDemoAgencies } from "./demo/seed";
 export type AgenciesOptions = SubgraphOptions;
 export type AgenciesService = SubgraphService<AgenciesContext>;
 
-/** Migrates the agencies database and serves the subgraph; with a bus, relays its outbox and keeps case facts from loans' events. */
+/** Migrates the agencies database and serves the subgraph; with a bus, relays its outbox, keeps the case directory and completes the placements of resolved cases. */
 export function start(opts: AgenciesOptions): Promise<AgenciesService> {
   return startSubgraph<AgenciesContext>(
     {
@@ -21,7 +21,7 @@ export function start(opts: AgenciesOptions): Promise<AgenciesService> {
       migrations,
       buildSchema: buildAgenciesSchema,
       createContext,
-      consumers: (clock) => [{ name: CASE_FACTS_CONSUMER, handle: caseFactsHandler(clock) }],
+      consumers: (clock) => [{ name: CASE_RESOLVED_CONSUMER, handle: caseResolvedHandler(clock) }],
       jobs: [
         { name: "expire-placements", everyMs: 60_000, run: expirePlacements },
         { name: "suspend-overdue-agencies", everyMs: 60 * 60_000, run: suspendOverdueAgencies },

@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
-import { isUuid } from "@concord/service-kit";
+import { isUuid, type Clock } from "@concord/service-kit";
 import { agencyFromRow, agentFromRow, type Agency, type Agent } from "./modules/agency/agency.type";
 import { placementFromRow, type Placement } from "./modules/placement/placement.type";
 
@@ -10,7 +10,6 @@ export interface Loaders {
   agentsByAgency: DataLoader<string, Agent[]>;
   placement: DataLoader<string, Placement | null>;
   placementsByCase: DataLoader<string, Placement[]>;
-  caseFact: DataLoader<string, Record<string, any> | null>;
 }
 
 async function rowsFor(ds: DataSource, sql: string, keys: readonly string[]): Promise<Record<string, any>[]> {
@@ -18,7 +17,9 @@ async function rowsFor(ds: DataSource, sql: string, keys: readonly string[]): Pr
   return valid.length ? ds.query(sql, [valid]) : [];
 }
 
-export function createLoaders(ds: DataSource): Loaders {
+/** Placements are read as of `clock`'s now: one past its expiry shows EXPIRED, job or no job. */
+export function createLoaders(ds: DataSource, clock: Clock): Loaders {
+  const placement = (r: Record<string, any>) => placementFromRow(r, clock.now());
   const byId = <T>(sql: string, map: (r: Record<string, any>) => T, key = "id") =>
     new DataLoader<string, T | null>(async (ids) => {
       const found = new Map((await rowsFor(ds, sql, ids)).map((r) => [r[key] as string, map(r)]));
@@ -33,8 +34,7 @@ export function createLoaders(ds: DataSource): Loaders {
   return {
     agency: byId("SELECT * FROM agency WHERE id = ANY($1::uuid[])", agencyFromRow),
     agentsByAgency: grouped("SELECT * FROM agent WHERE agency_id = ANY($1::uuid[]) ORDER BY agency_id, employee_number", "agency_id", agentFromRow),
-    placement: byId("SELECT * FROM placement WHERE id = ANY($1::uuid[])", placementFromRow),
-    placementsByCase: grouped("SELECT * FROM placement WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, placed_at, id", "case_id", placementFromRow),
-    caseFact: byId("SELECT * FROM case_fact WHERE case_id = ANY($1::uuid[])", (r) => r, "case_id"),
+    placement: byId("SELECT * FROM placement WHERE id = ANY($1::uuid[])", placement),
+    placementsByCase: grouped("SELECT * FROM placement WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, placed_at, id", "case_id", placement),
   };
 }

@@ -3,7 +3,6 @@ import { startSubgraph, type SubgraphOptions, type SubgraphService } from "@conc
 import { buildLoansSchema } from "./schema";
 import { createContext, type LoansContext } from "./context";
 import { migrations } from "./migrations";
-import { ACCESS_CONSUMER, applyPlacementEvent } from "./access/read-model";
 
 export { buildLoansSchema } from "./schema";
 export { migrations } from "./migrations";
@@ -14,7 +13,7 @@ export { generatePortfolio } from "./demo/generator";
 export type LoansOptions = SubgraphOptions;
 export type LoansService = SubgraphService<LoansContext>;
 
-/** Migrates the loans database and serves the subgraph; with a bus, relays its outbox and keeps the access read model. */
+/** Migrates the loans database and serves the subgraph; with a bus, relays its outbox and keeps the case directory. */
 export function start(opts: LoansOptions): Promise<LoansService> {
   return startSubgraph<LoansContext>(
     {
@@ -22,8 +21,6 @@ export function start(opts: LoansOptions): Promise<LoansService> {
       migrations,
       buildSchema: buildLoansSchema,
       createContext,
-      // Who may see which case follows the agencies subgraph's placement and home-visit events.
-      consumers: () => [{ name: ACCESS_CONSUMER, handle: applyPlacementEvent }],
     },
     opts,
   );

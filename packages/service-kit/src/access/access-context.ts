@@ -1,34 +1,18 @@
-import DataLoader from "dataloader";
-import type { DataSource } from "typeorm";
 import type { Principal } from "@concord/schema";
-import { isUuid } from "../ids";
+import type { CaseDirectory } from "../directory/directory";
 import type { AuditEntry } from "./audit-log";
 import type { AccessContext } from "./policy";
 
-/** How a subgraph answers the two agency questions its policies ask. */
-export interface AgencyAccessQueries {
-  /** SQL returning `case_id` rows for $1 = agency id, $2 = uuid[] of case ids, held ACTIVE by the agency. */
-  heldCasesSql: string;
-  /** Whether the agency has an approved home-visit window open now for one of the cases. */
-  visitWindowOpen?: (agencyId: string, caseIds: string[]) => Promise<boolean>;
-}
-
 /**
- * The `access` part of a subgraph's request context: which cases the calling agency holds
- * (batched per request), open visit windows, and the request's audit sink for refusals.
+ * The `access` part of a subgraph's request context: every relationship check asks the case
+ * directory (which cases the calling agency holds now, open visit windows), and refusals go to
+ * the request's audit sink.
  */
-export function createAccess(ds: DataSource, principal: Principal, audit: AuditEntry[], q: AgencyAccessQueries): AccessContext["access"] {
-  const agencyId = principal.role === "agency" && isUuid(principal.agencyId ?? "") ? principal.agencyId! : undefined;
-  const held = new DataLoader<string, boolean>(async (caseIds) => {
-    if (!agencyId) return caseIds.map(() => false);
-    const rows: Array<{ case_id: string }> = await ds.query(q.heldCasesSql, [agencyId, caseIds.filter(isUuid)]);
-    const set = new Set(rows.map((r) => r.case_id));
-    return caseIds.map((id) => set.has(id));
-  });
+export function createAccess(directory: CaseDirectory, principal: Principal, audit: AuditEntry[]): AccessContext["access"] {
+  const agencyId = principal.role === "agency" ? principal.agencyId : undefined;
   return {
-    agencyHoldsAny: async (caseIds) => (caseIds.length ? (await held.loadMany(caseIds)).some((v) => v === true) : false),
-    visitWindowOpen: async (caseIds) =>
-      !!agencyId && caseIds.length > 0 && !!q.visitWindowOpen && q.visitWindowOpen(agencyId, caseIds.filter(isUuid)),
+    agencyHoldsAny: async (caseIds) => !!agencyId && directory.agencyHoldsAny(agencyId, caseIds),
+    visitWindowOpen: async (caseIds) => !!agencyId && directory.visitWindowOpen(agencyId, caseIds),
     recordForbidden: (e) => audit.push({ action: "FORBIDDEN", type: e.type, field: e.field, objectId: e.objectId, path: e.path }),
   };
 }

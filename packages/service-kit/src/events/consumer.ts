@@ -12,24 +12,74 @@ export interface ConsumerOptions {
   ds: DataSource;
   /** The effect of one event, inside the transaction that also records it in the inbox. */
   handle(event: EventEnvelope, tx: EntityManager): Promise<void>;
+  /** Only events of the subjects it accepts reach the handler; the rest pass by. @default every subject */
+  accepts?: (subject: string) => boolean;
   /** Attempts before an event goes to the dead-letter table. @default 5 */
   maxAttempts?: number;
   /** First retry delay, doubled each time. @default 100 */
   backoffMs?: number;
   logger?: Logger;
+  /**
+   * Events of these subjects are never dead-lettered: one that cannot be parsed or applied stops
+   * the consumer on it (the bus delivers it again, with back-off, until it applies) and is
+   * reported through `alerts`. For read models whose missed event would leave access on.
+   * @default none
+   */
+  failClosed?: (subject: string) => boolean;
+  /** Where a consumer stopped by a fail-closed event reports it, and clears it once it applies. */
+  alerts?: ConsumerAlerts;
 }
+
+/** A consumer that stopped on an event it must not skip. */
+export interface ConsumerAlert {
+  consumer: string;
+  eventId: string | null;
+  subject: string;
+  seq: number;
+  reason: string;
+  since: string;
+}
+
+/** The open alerts of a service's consumers, by consumer name (a service's health reports them). */
+export class ConsumerAlerts {
+  private readonly open = new Map<string, ConsumerAlert>();
+  raise(a: ConsumerAlert): void {
+    this.open.set(a.consumer, a);
+  }
+  clear(consumer: string): void {
+    this.open.delete(consumer);
+  }
+  list(): ConsumerAlert[] {
+    return [...this.open.values()];
+  }
+}
+
+/** Thrown to hold a fail-closed consumer on its event: the bus delivers it again later. */
+class HeldOnEvent extends Error {}
 
 /**
  * Runs a consumer that is idempotent by event id: each event's effect and its inbox row commit
  * together, so a redelivered event finds its id and does nothing. Events arrive one at a time
  * in bus order (so per aggregate in order). A handler that throws is retried with backoff;
  * an event that cannot be parsed, or fails `maxAttempts` times, goes to the dead-letter table
- * with the reason, and the consumer goes on with the next.
+ * with the reason, and the consumer goes on with the next, unless its subject is fail-closed
+ * (then the consumer stops on it and raises an alert).
  */
 export async function startConsumer(opts: ConsumerOptions): Promise<BusSubscription> {
   const maxAttempts = opts.maxAttempts ?? 5;
   const backoff = opts.backoffMs ?? 100;
   const log = opts.logger?.child({ consumer: opts.name });
+
+  let heldSeq: number | null = null;
+  const halt = (d: Delivery, eventId: string | null, reason: string): never => {
+    if (heldSeq !== d.seq) {
+      heldSeq = d.seq;
+      const alert = { consumer: opts.name, eventId, subject: d.subject, seq: d.seq, reason: reason.slice(0, 2000), since: new Date().toISOString() };
+      opts.alerts?.raise(alert);
+      log?.error(alert, "consumer stopped: an event that ends access could not be applied, and it is never skipped");
+    }
+    throw new HeldOnEvent(reason);
+  };
 
   const deadLetter = async (d: Delivery, eventId: string | null, reason: string, attempts: number) => {
     await opts.ds.query(
@@ -41,10 +91,13 @@ export async function startConsumer(opts: ConsumerOptions): Promise<BusSubscript
   };
 
   return opts.bus.subscribe(opts.name, async (d) => {
+    if (opts.accepts && !opts.accepts(d.subject)) return;
+    const closed = opts.failClosed?.(d.subject) === true;
     let event: EventEnvelope;
     try {
       event = parseEnvelope(d.data);
     } catch (err) {
+      if (closed) halt(d, null, (err as Error).message);
       await deadLetter(d, null, (err as Error).message, 0);
       return;
     }
@@ -58,12 +111,17 @@ export async function startConsumer(opts: ConsumerOptions): Promise<BusSubscript
           if (fresh.length === 0) return; // seen before: its effect is already committed
           await opts.handle(event, tx);
         });
+        if (heldSeq !== null) {
+          heldSeq = null;
+          opts.alerts?.clear(opts.name);
+        }
         return;
       } catch (err) {
         // The consumer's own database failing is not the event's fault: let the bus deliver it
         // again later instead of dead-lettering a healthy event.
         if (isTransient(err)) throw err;
         if (attempt >= maxAttempts) {
+          if (closed) halt(d, event.id, (err as Error).message ?? String(err));
           await deadLetter(d, event.id, (err as Error).message ?? String(err), attempt);
           return;
         }

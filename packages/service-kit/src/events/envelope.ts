@@ -9,6 +9,8 @@ export interface NewEvent<P extends Record<string, unknown>> {
   version?: number;
   aggregateType: string;
   aggregateId: string;
+  /** The aggregate's version after the change (see the envelope's `aggregateVersion`). */
+  aggregateVersion?: number;
   lenderId: string | null;
   payload: P;
   correlationId?: string | null;
@@ -23,6 +25,7 @@ export function newEvent<P extends Record<string, unknown>>(e: NewEvent<P>, at: 
     version: e.version ?? 1,
     aggregateType: e.aggregateType,
     aggregateId: e.aggregateId,
+    ...(e.aggregateVersion !== undefined ? { aggregateVersion: e.aggregateVersion } : {}),
     lenderId: e.lenderId,
     occurredAt: at.toISOString(),
     correlationId: e.correlationId ?? null,

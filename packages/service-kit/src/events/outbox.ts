@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { applyToCaseDirectory } from "../directory/apply";
 import type { EventEnvelope } from "./envelope";
 
 /** NOTIFY channel that wakes a subgraph's relay when its outbox gains rows. */
@@ -6,7 +7,10 @@ export const OUTBOX_CHANNEL = "concord_outbox";
 
 /**
  * Writes `events` to the outbox inside the caller's transaction: they exist exactly when the
- * change that caused them commits. The NOTIFY is delivered at commit too.
+ * change that caused them commits. The NOTIFY is delivered at commit too. The writer's own case
+ * directory takes the events it keeps in the same transaction, so a subgraph's checks see its
+ * own changes at once (the copy that comes back over the bus then changes nothing); an event
+ * whose payload does not fit its schema fails the transaction.
  */
 export async function appendToOutbox(tx: EntityManager, events: EventEnvelope[]): Promise<void> {
   if (events.length === 0) return;
@@ -22,4 +26,5 @@ export async function appendToOutbox(tx: EntityManager, events: EventEnvelope[])
     ],
   );
   await tx.query(`NOTIFY ${OUTBOX_CHANNEL}`);
+  for (const e of events) await applyToCaseDirectory(tx, e);
 }

@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import { appendToOutbox, newEvent, systemClock, uuidv7, type Clock } from "@concord/service-kit";
+import { placementStarted } from "../modules/placement/placement.service";
 
 export interface DemoAgencies {
   /** The agency whose token `npm start` prints. */
@@ -38,7 +39,7 @@ export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemCloc
       }
     }
     // Place about half of the open cases whose region an active agency serves, deterministically.
-    const facts = await tx.query("SELECT case_id, lender_id, region FROM case_fact WHERE status = 'OPEN' ORDER BY case_id");
+    const facts = await tx.query("SELECT case_id, lender_id, region FROM case_directory WHERE status = 'OPEN' ORDER BY case_id");
     let placed = 0;
     const events = [];
     for (const [i, f] of facts.entries()) {
@@ -50,15 +51,7 @@ export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemCloc
          VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', 1500, 1000, 12) RETURNING *`,
         [uuidv7(now.getTime()), f.case_id, agency.id, f.lender_id, now, new Date(now.getTime() + 90 * day)],
       );
-      events.push(
-        newEvent(
-          {
-            type: "PlacementStarted", aggregateType: "Placement", aggregateId: row.id, lenderId: row.lender_id,
-            payload: { placementId: row.id, caseId: row.case_id, agencyId: row.agency_id, placedAt: now.toISOString(), expiresAt: new Date(row.expires_at).toISOString() },
-          },
-          now,
-        ),
-      );
+      events.push(placementStarted(row, now, null));
       placed++;
     }
     // One approved home visit for the demo agency, its window open now, so its token sees that address.

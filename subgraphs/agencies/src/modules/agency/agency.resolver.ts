@@ -54,7 +54,7 @@ export class AgencyResolver {
     if (ctx.principal.role === "lender") conds.push(`lender_id = $${params.push(ctx.principal.lenderId)}`);
     if (after) conds.push(`id > $${params.push(decodeCursor(after, isIdCursor).id)}`);
     const rows = await ctx.ds.query(`SELECT * FROM placement WHERE ${conds.join(" AND ")} ORDER BY id LIMIT $${params.push(n + 1)}`, params);
-    const edges = rows.slice(0, n).map((r: Record<string, unknown>) => ({ cursor: encodeCursor({ id: String(r.id) }), node: placementFromRow(r) }));
+    const edges = rows.slice(0, n).map((r: Record<string, unknown>) => ({ cursor: encodeCursor({ id: String(r.id) }), node: placementFromRow(r, ctx.clock.now()) }));
     return Object.assign(new PlacementConnection(), {
       edges,
       pageInfo: { hasNextPage: rows.length > n, endCursor: edges.at(-1)?.cursor ?? null },

@@ -5,7 +5,7 @@ import type { AgenciesContext } from "../../context";
 
 /** The loans subgraph's case, extended here with who holds it. */
 @Scope<CollectionCase>(async (c, ctx: AgenciesContext) => ({
-  lenderId: (await ctx.loaders.caseFact.load(c.id))?.lender_id ?? null,
+  lenderId: (await ctx.directory.entry(c.id))?.lenderId ?? null,
   caseIds: async () => [c.id],
 }))
 @Directive(`@key(fields: "id")`)

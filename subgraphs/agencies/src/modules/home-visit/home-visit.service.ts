@@ -41,9 +41,10 @@ export async function requestHomeVisit(ds: DataSource, clock: Clock, p: Principa
   const reason = i.reason.trim();
   if (!reason || reason.length > 1000) throw badInput("A reason of 1 to 1000 characters is required", "reason");
   return ds.transaction(async (tx) => {
+    // Held now: ACTIVE and not past its expiry (the expiry job may not have run yet).
     const [placement] = await tx.query(
-      "SELECT * FROM placement WHERE case_id = $1 AND agency_id = $2 AND status = 'ACTIVE' FOR SHARE",
-      [i.caseId.toLowerCase(), p.agencyId],
+      "SELECT * FROM placement WHERE case_id = $1 AND agency_id = $2 AND status = 'ACTIVE' AND expires_at > $3 FOR SHARE",
+      [i.caseId.toLowerCase(), p.agencyId, now],
     );
     if (!placement) throw forbidden("a visit for a case your agency does not hold");
     const [agent] = await tx.query("SELECT * FROM agent WHERE id = $1 AND agency_id = $2 AND active", [i.agentId.toLowerCase(), p.agencyId]);

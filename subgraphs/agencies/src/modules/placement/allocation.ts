@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
-import type { PlacementStartedPayload, Principal } from "@concord/schema";
-import { appendToOutbox, badInput, forbidden, localDate, newEvent, uuidv7, type Clock } from "@concord/service-kit";
+import type { Principal } from "@concord/schema";
+import { appendToOutbox, badInput, forbidden, localDate, uuidv7, type Clock } from "@concord/service-kit";
+import { placementStarted } from "./placement.service";
 
 export interface AllocationRequest {
   /** Only cases in this bucket (all buckets when omitted). */
@@ -47,16 +48,16 @@ export async function allocateCases(
     await tx.query("SELECT id FROM agency WHERE status = 'ACTIVE' ORDER BY id FOR UPDATE");
     const agencies: Array<{ id: string; regions: string[]; capacity: number; active: number }> = await tx.query(
       `SELECT a.id, a.regions, a.capacity,
-              (SELECT count(*)::int FROM placement p WHERE p.agency_id = a.id AND p.status = 'ACTIVE') AS active
+              (SELECT count(*)::int FROM placement p WHERE p.agency_id = a.id AND p.status = 'ACTIVE' AND p.expires_at > $2) AS active
          FROM agency a WHERE a.status = 'ACTIVE' AND a.licence_review_due >= $1 ORDER BY a.id`,
-      [localDate(now, "UTC")],
+      [localDate(now, "UTC"), now],
     );
     const params: unknown[] = [principal.lenderId];
     const conds = ["f.lender_id = $1", "f.status = 'OPEN'", "NOT EXISTS (SELECT 1 FROM placement p WHERE p.case_id = f.case_id AND p.status = 'ACTIVE')"];
     if (req.bucket) conds.push(`f.bucket = $${params.push(req.bucket)}`);
     if (req.regions?.length) conds.push(`f.region = ANY($${params.push(req.regions)}::text[])`);
     const cases: Array<{ case_id: string; region: string }> = await tx.query(
-      `SELECT f.case_id, f.region FROM case_fact f WHERE ${conds.join(" AND ")} ORDER BY f.case_id`,
+      `SELECT f.case_id, f.region FROM case_directory f WHERE ${conds.join(" AND ")} ORDER BY f.case_id`,
       params,
     );
     const load = new Map(agencies.map((a) => [a.id, a.active]));
@@ -96,15 +97,7 @@ export async function allocateCases(
       : [];
     const done = new Set(inserted.map((r) => r.id));
     for (const p of planned) if (!done.has(p.id)) unplaced.push({ caseId: p.caseId, reason: "ALREADY_PLACED" });
-    await appendToOutbox(
-      tx,
-      inserted.map((r) => {
-        const payload: PlacementStartedPayload = {
-          placementId: r.id, caseId: r.case_id, agencyId: r.agency_id, placedAt: now.toISOString(), expiresAt: new Date(r.expires_at).toISOString(),
-        };
-        return newEvent({ type: "PlacementStarted", aggregateType: "Placement", aggregateId: r.id, lenderId: r.lender_id, payload, correlationId }, now);
-      }),
-    );
+    await appendToOutbox(tx, inserted.map((r) => placementStarted(r, now, correlationId)));
     const placedBy = new Map<string, number>();
     for (const r of inserted) placedBy.set(r.agency_id, (placedBy.get(r.agency_id) ?? 0) + 1);
     return {

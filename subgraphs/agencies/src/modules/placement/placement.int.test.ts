@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger, FixedClock, newEvent, uuidv7 } from "@concord/service-kit";
+import { applyToCaseDirectory, createLogger, FixedClock, newEvent, uuidv7 } from "@concord/service-kit";
 import type { Principal } from "@concord/schema";
 import { agencyPrincipal, codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_INTERNAL_SECRET, type TestDatabase } from "@concord/test-kit";
 import { start, type AgenciesService } from "../../index";
-import { caseFactsHandler } from "../../access/case-facts";
+import { caseResolvedHandler } from "../../access/case-resolved";
 import { expirePlacements, suspendOverdueAgencies } from "./placement.jobs";
 
 let db: TestDatabase;
@@ -33,12 +33,22 @@ async function agency(o: { capacity?: number; status?: string; reviewDue?: strin
   );
   return id;
 }
+/** A case event of the loans subgraph, as the case directory receives it from the bus. */
+const caseEvent = (type: "CaseOpened" | "CaseResolved", id: string, version: number, o: { lenderId?: string; status?: string; region?: string } = {}) =>
+  newEvent(
+    {
+      type, aggregateType: "CollectionCase", aggregateId: id, aggregateVersion: version, lenderId: o.lenderId ?? lender,
+      payload: {
+        caseId: id, loanId: uuidv7(), borrowerId: uuidv7(), region: o.region ?? "Leeds", status: o.status ?? (type === "CaseResolved" ? "RESOLVED" : "OPEN"),
+        daysPastDue: type === "CaseResolved" ? 0 : 40, bucket: type === "CaseResolved" ? null : "DPD_31_60",
+        amountOverdueMinor: "0", outstandingBalanceMinor: "0", currency: "GBP", asOf: "2026-11-25",
+      },
+    },
+    clock.now(),
+  );
 async function caseFact(o: { lenderId?: string; status?: string; region?: string } = {}) {
   const id = uuidv7();
-  await svc.ds.query(
-    "INSERT INTO case_fact (case_id, lender_id, region, bucket, status, days_past_due, last_event_at) VALUES ($1, $2, $4, 'DPD_31_60', $3, 40, '2026-01-01T00:00:00Z')",
-    [id, o.lenderId ?? lender, o.status ?? "OPEN", o.region ?? "Leeds"],
-  );
+  await svc.ds.transaction((tx) => applyToCaseDirectory(tx, caseEvent("CaseOpened", id, 1, o)));
   return id;
 }
 
@@ -146,14 +156,14 @@ describe("ending a placement", () => {
   it("completes the placement when the loans subgraph says the case is resolved", async () => {
     const [a, c] = [await agency(), await caseFact()];
     const { id } = (await call(PLACE, input(c, a))).data.placeCase;
-    const resolved = newEvent(
-      { type: "CaseResolved", aggregateType: "CollectionCase", aggregateId: c, lenderId: lender, payload: { caseId: c, loanId: uuidv7(), borrowerId: uuidv7(), region: "Leeds", status: "RESOLVED", daysPastDue: 0, bucket: null, amountOverdueMinor: "0", outstandingBalanceMinor: "0", currency: "GBP", asOf: "2026-11-25" } },
-      clock.now(),
-    );
-    await svc.ds.transaction((tx) => caseFactsHandler(clock)(resolved, tx));
+    const resolved = caseEvent("CaseResolved", c, 2);
+    await svc.ds.transaction(async (tx) => {
+      await applyToCaseDirectory(tx, resolved);
+      await caseResolvedHandler(clock)(resolved, tx);
+    });
     const [row] = await svc.ds.query("SELECT status, ended_by FROM placement WHERE id = $1", [id]);
     expect(row).toEqual({ status: "COMPLETED", ended_by: "system" });
-    const [fact] = await svc.ds.query("SELECT status FROM case_fact WHERE case_id = $1", [c]);
+    const [fact] = await svc.ds.query("SELECT status FROM case_directory WHERE case_id = $1", [c]);
     expect(fact.status).toBe("RESOLVED");
   });
 });
@@ -175,12 +185,44 @@ describe("scheduled jobs", () => {
     }
   });
 
-  it("suspends agencies whose licence review is overdue", async () => {
-    const overdue = await agency({ reviewDue: "2026-11-01" });
+  it("clears its whole backlog in one run, more than one batch of it", async () => {
+    const a = await agency({ capacity: 1200 });
+    const soon = "2026-11-25T11:00:00Z";
+    const cases = [];
+    for (let i = 0; i < 520; i++) cases.push(await caseFact());
+    for (const c of cases) expect((await call(PLACE, input(c, a, { expiresAt: soon }))).errors).toBeUndefined();
+    clock.set("2026-11-25T11:00:00Z");
+    try {
+      expect(await expirePlacements(svc.ds, clock)).toBeGreaterThanOrEqual(520);
+      expect((await svc.ds.query("SELECT count(*)::int AS n FROM placement WHERE agency_id = $1 AND status = 'ACTIVE'", [a]))[0].n).toBe(0);
+      const [{ n }] = await svc.ds.query("SELECT count(*)::int AS n FROM case_directory_placement WHERE agency_id = $1 AND ended_at IS NULL", [a]);
+      expect(n).toBe(0);
+    } finally {
+      clock.set("2026-11-25T10:00:00Z");
+    }
+  }, 120_000);
+
+  it("suspends agencies whose licence review is overdue, ending every placement they hold", async () => {
+    const overdue = await agency({ reviewDue: "2026-11-25" });
     const fine = await agency({ reviewDue: "2027-11-01" });
-    expect(await suspendOverdueAgencies(svc.ds, clock)).toBeGreaterThanOrEqual(1);
+    const [c1, c2, c3] = [await caseFact(), await caseFact(), await caseFact()];
+    const held = [(await call(PLACE, input(c1, overdue))).data.placeCase.id, (await call(PLACE, input(c2, overdue))).data.placeCase.id];
+    const kept = (await call(PLACE, input(c3, fine))).data.placeCase.id;
+    clock.set("2026-11-26T10:00:00Z");
+    try {
+      expect(await suspendOverdueAgencies(svc.ds, clock)).toBeGreaterThanOrEqual(1);
+    } finally {
+      clock.set("2026-11-25T10:00:00Z");
+    }
     const rows = await svc.ds.query("SELECT id, status FROM agency WHERE id = ANY($1::uuid[])", [[overdue, fine]]);
     expect(Object.fromEntries(rows.map((r: any) => [r.id, r.status]))).toEqual({ [overdue]: "SUSPENDED", [fine]: "ACTIVE" });
+    const placements = await svc.ds.query("SELECT id, status, ended_by FROM placement WHERE id = ANY($1::uuid[]) ORDER BY id", [[...held, kept]]);
+    expect(Object.fromEntries(placements.map((r: any) => [r.id, r.status]))).toEqual({ [held[0]]: "RECALLED", [held[1]]: "RECALLED", [kept]: "ACTIVE" });
+    const ended = await svc.ds.query("SELECT count(*)::int AS n FROM outbox WHERE type = 'PlacementEnded' AND aggregate_id = ANY($1)", [held]);
+    expect(ended[0].n).toBe(2);
+    // The agency's own directory ended its access in the same transaction.
+    const open = await svc.ds.query("SELECT count(*)::int AS n FROM case_directory_placement WHERE placement_id = ANY($1) AND ended_at IS NULL", [held]);
+    expect(open[0].n).toBe(0);
   });
 });
 

@@ -83,6 +83,7 @@ export class CasePlacementsResolver {
   @Policy(P.casePlacements, "CollectionCase")
   @FieldResolver(() => Placement, { nullable: true, description: "The agency placement in force, if any." })
   async activePlacement(@Root() c: CollectionCase, @Ctx() ctx: AgenciesContext): Promise<Placement | null> {
+    // The loader reads placements at the request's instant: one past its expiry is EXPIRED.
     return (await ctx.loaders.placementsByCase.load(c.id)).find((p) => p.status === "ACTIVE") ?? null;
   }
 

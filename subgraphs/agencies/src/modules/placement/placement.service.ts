@@ -1,9 +1,10 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { PlacementEndedPayload, PlacementStartedPayload, Principal } from "@concord/schema";
+import { CLOSED_CASE_STATUSES, type PlacementEndedPayload, type PlacementStartedPayload, type Principal } from "@concord/schema";
 import { appendToOutbox, badInput, conflict, forbidden, isUuid, localDate, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
 import { placementFromRow, type Placement } from "./placement.type";
 
-const CLOSED_CASE = new Set(["RESOLVED", "CEASED", "WRITTEN_OFF"]);
+/** A case in one of these is not placed: it is over, or the borrower asked to be left alone. */
+const UNPLACEABLE = new Set([...CLOSED_CASE_STATUSES, "CEASED"]);
 
 export interface PlaceCaseInput {
   caseId: string;
@@ -14,15 +15,21 @@ export interface PlaceCaseInput {
   maxInstalments: number;
 }
 
-function started(row: Record<string, any>, at: Date, correlationId: string | null) {
+/** PlacementStarted for a placement row just written: its expiry and delegated authority (version 1). */
+export function placementStarted(row: Record<string, any>, at: Date, correlationId: string | null) {
   const payload: PlacementStartedPayload = {
     placementId: row.id,
     caseId: row.case_id,
     agencyId: row.agency_id,
     placedAt: new Date(row.placed_at).toISOString(),
     expiresAt: new Date(row.expires_at).toISOString(),
+    maxDiscountBps: row.max_discount_bps,
+    maxInstalments: row.max_instalments,
   };
-  return newEvent({ type: "PlacementStarted", aggregateType: "Placement", aggregateId: row.id, lenderId: row.lender_id, payload, correlationId }, at);
+  return newEvent(
+    { type: "PlacementStarted", aggregateType: "Placement", aggregateId: row.id, aggregateVersion: 1, lenderId: row.lender_id, payload, correlationId },
+    at,
+  );
 }
 
 function ended(row: Record<string, any>, at: Date, correlationId: string | null) {
@@ -33,7 +40,11 @@ function ended(row: Record<string, any>, at: Date, correlationId: string | null)
     status: row.status,
     endedAt: new Date(row.ended_at).toISOString(),
   };
-  return newEvent({ type: "PlacementEnded", aggregateType: "Placement", aggregateId: row.id, lenderId: row.lender_id, payload, correlationId }, at);
+  // A placement starts (version 1) and ends once (version 2).
+  return newEvent(
+    { type: "PlacementEnded", aggregateType: "Placement", aggregateId: row.id, aggregateVersion: 2, lenderId: row.lender_id, payload, correlationId },
+    at,
+  );
 }
 
 function checkTerms(i: PlaceCaseInput, now: Date): void {
@@ -60,16 +71,21 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
   try {
     return await ds.transaction(async (tx) => {
       // FOR SHARE: a CaseResolved being applied now waits for this placement, then completes it.
-      const [fact] = await tx.query("SELECT * FROM case_fact WHERE case_id = $1 FOR SHARE", [caseId]);
+      const [fact] = await tx.query("SELECT * FROM case_directory WHERE case_id = $1 FOR SHARE", [caseId]);
       if (!fact) throw notFound("CollectionCase", caseId);
       if (principal.role !== "lender" || fact.lender_id !== principal.lenderId) throw forbidden(`CollectionCase ${caseId}`);
-      if (CLOSED_CASE.has(fact.status)) throw badInput(`The case is ${fact.status}; only open cases are placed`, "caseId");
+      if (UNPLACEABLE.has(fact.status)) throw badInput(`The case is ${fact.status}; only open cases are placed`, "caseId");
       const [agency] = await tx.query("SELECT * FROM agency WHERE id = $1 FOR UPDATE", [agencyId]);
       if (!agency) throw notFound("Agency", agencyId);
       if (agency.status !== "ACTIVE" || agency.licence_review_due < localDate(now, "UTC")) {
         throw badInput("The agency is suspended (or its licence review is overdue) and takes no new placements", "agencyId");
       }
-      const [existing] = await tx.query("SELECT * FROM placement WHERE case_id = $1 AND status = 'ACTIVE'", [caseId]);
+      let [existing] = await tx.query("SELECT * FROM placement WHERE case_id = $1 AND status = 'ACTIVE' FOR UPDATE", [caseId]);
+      // Past its expiry it is over, whether or not the job has said so yet: say so now.
+      if (existing && new Date(existing.expires_at).getTime() <= now.getTime()) {
+        await endPlacement(tx, clock, existing.id, EXPIRY, correlationId);
+        existing = undefined;
+      }
       if (existing) {
         const same =
           existing.agency_id === agencyId &&
@@ -80,14 +96,17 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
         if (same) return placementFromRow(existing);
         throw conflict("The case already has an ACTIVE placement");
       }
-      const [{ n }] = await tx.query("SELECT count(*)::int AS n FROM placement WHERE agency_id = $1 AND status = 'ACTIVE'", [agencyId]);
+      const [{ n }] = await tx.query("SELECT count(*)::int AS n FROM placement WHERE agency_id = $1 AND status = 'ACTIVE' AND expires_at > $2", [
+        agencyId,
+        now,
+      ]);
       if (n >= agency.capacity) throw conflict(`The agency is at capacity (${agency.capacity} active placements)`);
       const [row] = await tx.query(
         `INSERT INTO placement (id, case_id, agency_id, lender_id, placed_at, expires_at, status, commission_bps, max_discount_bps, max_instalments)
          VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', $7, $8, $9) RETURNING *`,
         [uuidv7(now.getTime()), caseId, agencyId, fact.lender_id, now, input.expiresAt, input.commissionBps, input.maxDiscountBps, input.maxInstalments],
       );
-      await appendToOutbox(tx, [started(row, now, correlationId)]);
+      await appendToOutbox(tx, [placementStarted(row, now, correlationId)]);
       return placementFromRow(row);
     });
   } catch (err) {
@@ -96,6 +115,9 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
     throw err;
   }
 }
+
+/** How the expiry of a placement is recorded. */
+export const EXPIRY = { status: "EXPIRED", reason: "The placement reached its expiry", by: "system" } as const;
 
 /** Ends an ACTIVE placement (recalled by its lender, returned by its agency, expired, completed). */
 export async function endPlacement(
@@ -114,9 +136,13 @@ export async function endPlacement(
     if (!row) throw notFound("Placement", placementId);
     if (how.allowed && !how.allowed(row)) throw forbidden(`Placement ${placementId}`);
     if (row.status !== "ACTIVE") throw conflict(`The placement has already ended (${row.status})`);
+    // Past its expiry it ended then, whether or not the expiry job has written it down yet.
+    const expiresAt = new Date(row.expires_at);
+    const lapsed = expiresAt.getTime() <= now.getTime();
+    if (lapsed && how.status !== "EXPIRED") throw conflict("The placement has already ended (EXPIRED)");
     // (TypeORM answers an UPDATE with [rows, count]; read the row back instead.)
     await tx.query("UPDATE placement SET status = $2, ended_at = $3, end_reason = $4, ended_by = $5 WHERE id = $1", [
-      row.id, how.status, now, reason, how.by,
+      row.id, how.status, lapsed ? expiresAt : now, reason, how.by,
     ]);
     const [after] = await tx.query("SELECT * FROM placement WHERE id = $1", [row.id]);
     await appendToOutbox(tx, [ended(after, now, correlationId)]);

@@ -61,19 +61,25 @@ export class Placement {
   maxInstalments: number;
 }
 
-export const placementFromRow = (r: Record<string, any>): Placement =>
-  Object.assign(new Placement(), {
+/**
+ * A placement row as callers see it at `now`: an ACTIVE one past its expiry is EXPIRED (ended at
+ * its expiry) even before the expiry job has written that down.
+ */
+export const placementFromRow = (r: Record<string, any>, now?: Date): Placement => {
+  const lapsed = r.status === "ACTIVE" && !!now && new Date(r.expires_at).getTime() <= now.getTime();
+  return Object.assign(new Placement(), {
     id: r.id,
     caseId: r.case_id,
     agencyId: r.agency_id,
     lenderId: r.lender_id,
     placedAt: new Date(r.placed_at),
     expiresAt: new Date(r.expires_at),
-    status: r.status,
-    endedAt: r.ended_at ? new Date(r.ended_at) : null,
-    endReason: r.end_reason,
-    endedBy: r.ended_by,
+    status: lapsed ? "EXPIRED" : r.status,
+    endedAt: lapsed ? new Date(r.expires_at) : r.ended_at ? new Date(r.ended_at) : null,
+    endReason: lapsed ? "The placement reached its expiry" : r.end_reason,
+    endedBy: lapsed ? "system" : r.ended_by,
     commissionBps: r.commission_bps,
     maxDiscountBps: r.max_discount_bps,
     maxInstalments: r.max_instalments,
   });
+};

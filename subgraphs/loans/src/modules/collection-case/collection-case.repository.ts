@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { Principal } from "@concord/schema";
-import { badInput, decodeCursor, encodeCursor, forbidden, isUuid } from "@concord/service-kit";
+import { badInput, decodeCursor, encodeCursor, forbidden, heldCasesSql, isUuid } from "@concord/service-kit";
 import { caseFromRow, type CollectionCase } from "./collection-case.type";
 import type { CaseFilter } from "./collection-case.inputs";
 
@@ -14,26 +14,27 @@ export const DEFAULT_PAGE = 20;
  * cases it holds an ACTIVE placement of, an auditor every case (whose figures the field
  * policies then withhold).
  */
-function visibleTo(p: Principal, params: unknown[]): string[] {
+function visibleTo(p: Principal, params: unknown[], now: Date): string[] {
   switch (p.role) {
     case "lender":
       return [`lender_id = $${params.push(p.lenderId)}`];
     case "borrower":
       return [`borrower_id = $${params.push(p.borrowerId)}`];
     case "agency":
-      return [`id IN (SELECT case_id FROM case_access WHERE active AND agency_id = $${params.push(p.agencyId)})`];
+      // Held now, by the case directory: a placement past its expiry is over, job or no job.
+      return [`id IN (${heldCasesSql(`$${params.push(p.agencyId)}`, `$${params.push(now)}`)})`];
     case "auditor":
       return [];
   }
 }
 
-function where(principal: Principal, filter: CaseFilter | undefined, params: unknown[]): string[] {
+function where(principal: Principal, filter: CaseFilter | undefined, params: unknown[], now: Date): string[] {
   // Filtering on figures would reveal them one case at a time to a caller who may not see them.
   if (principal.role === "auditor" && (filter?.bucket || filter?.minDaysPastDue != null || filter?.maxDaysPastDue != null)) {
     throw forbidden("per-case figures (filter by status only)");
   }
   if (principal.role !== "auditor" && !isUuid(principal.lenderId ?? principal.borrowerId ?? principal.agencyId ?? "")) return ["false"];
-  const conds: string[] = visibleTo(principal, params);
+  const conds: string[] = visibleTo(principal, params, now);
   if (filter?.status) conds.push(`status = $${params.push(filter.status)}`);
   if (filter?.bucket) conds.push(`bucket = $${params.push(filter.bucket)}`);
   if (filter?.minDaysPastDue != null) conds.push(`days_past_due >= $${params.push(filter.minDaysPastDue)}`);
@@ -59,6 +60,7 @@ export async function listCases(
   ds: DataSource,
   principal: Principal,
   args: { first?: number | null; after?: string | null; filter?: CaseFilter },
+  now: Date,
 ): Promise<{ nodes: CollectionCase[]; hasNextPage: boolean }> {
   const first = args.first ?? DEFAULT_PAGE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
@@ -66,7 +68,7 @@ export async function listCases(
   }
   checkFilter(args.filter);
   const params: unknown[] = [];
-  const conds = where(principal, args.filter, params);
+  const conds = where(principal, args.filter, params, now);
   if (args.after) {
     const { id } = decodeCursor(args.after, isCaseCursor);
     conds.push(`id > $${params.push(id)}`);
@@ -77,9 +79,9 @@ export async function listCases(
   return { nodes: rows.slice(0, first).map(caseFromRow), hasNextPage: rows.length > first };
 }
 
-export async function countCases(ds: DataSource, principal: Principal, filter: CaseFilter | undefined): Promise<number> {
+export async function countCases(ds: DataSource, principal: Principal, filter: CaseFilter | undefined, now: Date): Promise<number> {
   const params: unknown[] = [];
-  const conds = where(principal, filter, params);
+  const conds = where(principal, filter, params, now);
   const [row] = await ds.query(
     `SELECT count(*)::int AS n FROM collection_case ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}`,
     params,

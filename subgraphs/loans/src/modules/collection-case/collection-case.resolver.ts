@@ -20,7 +20,7 @@ export class CollectionCaseResolver {
     @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." }) after?: string,
     @Arg("filter", () => CaseFilter, { nullable: true }) filter?: CaseFilter,
   ): Promise<CaseConnection> {
-    const page = await listCases(ctx.ds, ctx.principal, { first, after, filter });
+    const page = await listCases(ctx.ds, ctx.principal, { first, after, filter }, ctx.clock.now());
     for (const node of page.nodes) ctx.loaders.collectionCase.prime(node.id, node);
     const edges = page.nodes.map((node) => ({ cursor: caseCursor(node), node }));
     return Object.assign(new CaseConnection(), {
@@ -83,7 +83,7 @@ export class CaseConnectionResolver {
   @Policy(P.public)
   @FieldResolver(() => Int, { description: "Cases matching the filter, across all pages (one count query, only when asked)." })
   async totalCount(@Root() conn: CaseConnection, @Ctx() ctx: LoansContext): Promise<number> {
-    return countCases(ctx.ds, ctx.principal, conn.filter);
+    return countCases(ctx.ds, ctx.principal, conn.filter, ctx.clock.now());
   }
 }
 

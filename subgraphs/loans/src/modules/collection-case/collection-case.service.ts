@@ -70,7 +70,16 @@ export class CaseSynchroniser {
     this.events.push(event);
   }
 
-  private caseEvent(type: "CaseOpened" | "CaseUpdated" | "CaseResolved", caseId: string, loan: LoanRef, a: Assessment, status: string, asOf: string, changed?: string[]) {
+  private caseEvent(
+    type: "CaseOpened" | "CaseUpdated" | "CaseResolved",
+    c: { id: string; version: number },
+    loan: LoanRef,
+    a: Assessment,
+    status: CaseEventPayload["status"],
+    asOf: string,
+    changed?: string[],
+  ) {
+    const caseId = c.id;
     const payload: CaseEventPayload = {
       caseId,
       loanId: loan.id,
@@ -87,7 +96,7 @@ export class CaseSynchroniser {
     };
     this.emit(
       newEvent(
-        { type, aggregateType: "CollectionCase", aggregateId: caseId, lenderId: loan.lenderId, payload, correlationId: this.correlationId },
+        { type, aggregateType: "CollectionCase", aggregateId: caseId, aggregateVersion: c.version, lenderId: loan.lenderId, payload, correlationId: this.correlationId },
         this.now,
       ),
     );
@@ -130,7 +139,8 @@ export class CaseSynchroniser {
       opened("bucket", a.bucket);
       opened("daysPastDue", String(a.daysPastDue));
       opened("amountOverdue", a.amountOverdue.toString());
-      this.caseEvent("CaseOpened", id, loan, a, "OPEN", asOf);
+      // A new case is version 1 (the column's default); every change after raises it.
+      this.caseEvent("CaseOpened", { id, version: 1 }, loan, a, "OPEN", asOf);
       return { outcome: "opened", caseId: id };
     }
     // A request for an earlier business date than the case already reflects changes nothing.
@@ -162,16 +172,19 @@ export class CaseSynchroniser {
       this.history.push({ caseId: open.id, field, from: prev[field], to: next[field], reason, asOf });
     }
     if (!changed) return { outcome: "unchanged", caseId: open.id };
-    await this.tx.query(
+    // TypeORM answers an UPDATE ... RETURNING with [rows, count].
+    const [[updated]] = await this.tx.query(
       `UPDATE collection_case SET status = $2, days_past_due = $3, bucket = $4, amount_overdue_minor = $5,
          outstanding_balance_minor = $6, oldest_unpaid_due_date = $7, as_of = $8, updated_at = $9,
-         resolved_at = CASE WHEN $2 = 'RESOLVED' THEN $9 ELSE resolved_at END
-       WHERE id = $1`,
+         resolved_at = CASE WHEN $2 = 'RESOLVED' THEN $9 ELSE resolved_at END, version = version + 1
+       WHERE id = $1 RETURNING version`,
       [open.id, next.status, a.daysPastDue, a.bucket, next.amountOverdue, next.outstandingBalance,
         a.oldestUnpaidDueDate, asOf, this.now],
     );
-    if (resolving) this.caseEvent("CaseResolved", open.id, loan, a, next.status, asOf, fields);
-    else if (fields.length > 0) this.caseEvent("CaseUpdated", open.id, loan, a, next.status, asOf, fields);
+    const c = { id: open.id as string, version: Number(updated.version) };
+    const status = next.status as CaseEventPayload["status"];
+    if (resolving) this.caseEvent("CaseResolved", c, loan, a, status, asOf, fields);
+    else if (fields.length > 0) this.caseEvent("CaseUpdated", c, loan, a, status, asOf, fields);
     return { outcome: resolving ? "resolved" : "updated", caseId: open.id };
   }
 

@@ -1,0 +1,120 @@
+import type { EntityManager } from "typeorm";
+import type { z } from "zod";
+import {
+  caseEventPayloadSchema,
+  homeVisitApprovedPayloadSchema,
+  homeVisitClosedPayloadSchema,
+  placementEndedPayloadSchema,
+  placementStartedPayloadSchema,
+  subjectOf,
+  type EventEnvelope,
+} from "@concord/schema";
+
+/**
+ * How each event the case directory knows changes it. Every change is monotonic: a case row
+ * moves only to a newer aggregate version, and a placement's or visit's end is final, so an
+ * event delivered twice, late or before the one it follows leaves the directory right.
+ */
+interface DirectoryRule<S extends z.ZodTypeAny> {
+  payload: S;
+  /** True when the event can end or narrow someone's access: failing to apply it must stop the consumer. */
+  narrows: boolean;
+  apply(tx: EntityManager, e: EventEnvelope, p: z.infer<S>): Promise<void>;
+}
+
+const rule = <S extends z.ZodTypeAny>(r: DirectoryRule<S>) => r;
+
+const applyCase: DirectoryRule<typeof caseEventPayloadSchema>["apply"] = async (tx, e, c) => {
+  if (!e.lenderId) throw new Error(`${e.type} ${e.id} names no lender`);
+  // Version 0 marks events from before versions were kept: they apply in bus order among
+  // themselves, and any versioned event supersedes them.
+  const version = e.aggregateVersion ?? 0;
+  await tx.query(
+    `INSERT INTO case_directory (case_id, lender_id, borrower_id, loan_id, region, status, bucket, days_past_due, version, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+     ON CONFLICT (case_id) DO UPDATE SET lender_id = EXCLUDED.lender_id, borrower_id = EXCLUDED.borrower_id,
+       loan_id = EXCLUDED.loan_id, region = EXCLUDED.region, status = EXCLUDED.status, bucket = EXCLUDED.bucket,
+       days_past_due = EXCLUDED.days_past_due, version = EXCLUDED.version, updated_at = now()
+     WHERE case_directory.version < EXCLUDED.version OR (EXCLUDED.version = 0 AND case_directory.version = 0)`,
+    [c.caseId, e.lenderId, c.borrowerId, c.loanId, c.region ?? "unknown", c.status, c.bucket, c.daysPastDue, version],
+  );
+};
+
+const closeVisit: DirectoryRule<typeof homeVisitClosedPayloadSchema>["apply"] = async (tx, e, v) => {
+  await tx.query(
+    `INSERT INTO case_directory_visit (visit_id, case_id, agency_id, closed_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (visit_id) DO UPDATE SET closed_at = coalesce(case_directory_visit.closed_at, EXCLUDED.closed_at)`,
+    [v.visitId, v.caseId, v.agencyId, e.occurredAt],
+  );
+};
+
+/** The events the case directory is kept from, by bus subject. */
+export const DIRECTORY_RULES: Record<string, DirectoryRule<any>> = {
+  "CollectionCase.CaseOpened": rule({ payload: caseEventPayloadSchema, narrows: false, apply: applyCase }),
+  // An update may close the case (WRITTEN_OFF) and a resolution does: both end agencies' access.
+  "CollectionCase.CaseUpdated": rule({ payload: caseEventPayloadSchema, narrows: true, apply: applyCase }),
+  "CollectionCase.CaseResolved": rule({ payload: caseEventPayloadSchema, narrows: true, apply: applyCase }),
+  "Placement.PlacementStarted": rule({
+    payload: placementStartedPayloadSchema,
+    narrows: false,
+    apply: async (tx, _e, p) => {
+      // An end already applied stays: the start only fills in what the end did not carry.
+      await tx.query(
+        `INSERT INTO case_directory_placement (placement_id, case_id, agency_id, placed_at, expires_at, max_discount_bps, max_instalments)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (placement_id) DO UPDATE SET placed_at = EXCLUDED.placed_at, expires_at = EXCLUDED.expires_at,
+           max_discount_bps = EXCLUDED.max_discount_bps, max_instalments = EXCLUDED.max_instalments
+         WHERE case_directory_placement.expires_at IS NULL`,
+        [p.placementId, p.caseId, p.agencyId, p.placedAt, p.expiresAt, p.maxDiscountBps ?? null, p.maxInstalments ?? null],
+      );
+    },
+  }),
+  "Placement.PlacementEnded": rule({
+    payload: placementEndedPayloadSchema,
+    narrows: true,
+    apply: async (tx, _e, p) => {
+      await tx.query(
+        `INSERT INTO case_directory_placement (placement_id, case_id, agency_id, ended_at, end_status) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (placement_id) DO UPDATE SET ended_at = coalesce(case_directory_placement.ended_at, EXCLUDED.ended_at),
+           end_status = coalesce(case_directory_placement.end_status, EXCLUDED.end_status)`,
+        [p.placementId, p.caseId, p.agencyId, p.endedAt, p.status],
+      );
+    },
+  }),
+  "HomeVisitRequest.HomeVisitApproved": rule({
+    payload: homeVisitApprovedPayloadSchema,
+    narrows: false,
+    apply: async (tx, _e, v) => {
+      await tx.query(
+        `INSERT INTO case_directory_visit (visit_id, case_id, agency_id, window_start, window_end) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (visit_id) DO UPDATE SET window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end
+         WHERE case_directory_visit.window_start IS NULL`,
+        [v.visitId, v.caseId, v.agencyId, v.windowStart, v.windowEnd],
+      );
+    },
+  }),
+  "HomeVisitRequest.HomeVisitCompleted": rule({ payload: homeVisitClosedPayloadSchema, narrows: true, apply: closeVisit }),
+  "HomeVisitRequest.HomeVisitCancelled": rule({ payload: homeVisitClosedPayloadSchema, narrows: true, apply: closeVisit }),
+};
+
+/** Whether the directory is kept from events of this bus subject. */
+export const isDirectorySubject = (subject: string): boolean => subject in DIRECTORY_RULES;
+
+/** Whether an event of this subject can end or narrow access (see {@link DIRECTORY_RULES}). */
+export const narrowsAccess = (subject: string): boolean => DIRECTORY_RULES[subject]?.narrows === true;
+
+/**
+ * Applies one event to the case directory inside `tx`, after checking its payload against the
+ * event's schema (schema/src/events.ts); a payload that does not fit throws, naming the event.
+ * Events the directory does not keep are ignored.
+ */
+export async function applyToCaseDirectory(tx: EntityManager, e: EventEnvelope): Promise<void> {
+  const r = DIRECTORY_RULES[subjectOf(e)];
+  if (!r) return;
+  const parsed = r.payload.safeParse(e.payload);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i: z.ZodIssue) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`${subjectOf(e)} ${e.id} has a payload the case directory cannot apply (${why})`);
+  }
+  await r.apply(tx, e, parsed.data);
+}

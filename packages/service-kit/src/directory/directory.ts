@@ -1,0 +1,132 @@
+import DataLoader from "dataloader";
+import type { DataSource, EntityManager } from "typeorm";
+import { CLOSED_CASE_STATUSES } from "@concord/schema";
+import type { Clock } from "../clock";
+import { isUuid } from "../ids";
+
+/**
+ * The case directory: the one read model of each case that every subgraph keeps from the bus
+ * (and from the events it writes itself, in the same transaction), and that every relationship
+ * check reads. Times are compared with the clock at each check, so an agency's access ends at
+ * its placement's `expiresAt` whether or not the expiry job has run.
+ */
+
+/** The ACTIVE placement of a case, as the directory knows it. */
+export interface DirectoryPlacement {
+  placementId: string;
+  agencyId: string;
+  placedAt: Date;
+  expiresAt: Date;
+  /** Delegated authority; null when the placement's event predates it being carried. */
+  maxDiscountBps: number | null;
+  maxInstalments: number | null;
+}
+
+/** What the directory holds of one case, at one instant. */
+export interface CaseEntry {
+  caseId: string;
+  lenderId: string;
+  borrowerId: string | null;
+  loanId: string | null;
+  region: string;
+  status: string;
+  bucket: string | null;
+  daysPastDue: number;
+  /** The placement in force now: started, not ended, not expired, on a case that is not closed. */
+  activePlacement: DirectoryPlacement | null;
+}
+
+const CLOSED = `(${CLOSED_CASE_STATUSES.map((s) => `'${s}'`).join(", ")})`;
+
+/**
+ * SQL selecting `case_id` of every case the agency `$agency` holds now (`$now`): for list
+ * filters, as `id IN (...)`. Pass the placeholders, for example `heldCasesSql("$1", "$2")`.
+ */
+export function heldCasesSql(agency: string, now: string): string {
+  return `SELECT p.case_id FROM case_directory_placement p JOIN case_directory d ON d.case_id = p.case_id
+           WHERE p.agency_id = ${agency}::uuid AND p.ended_at IS NULL AND p.placed_at IS NOT NULL
+             AND p.expires_at > ${now}::timestamptz AND d.status NOT IN ${CLOSED}`;
+}
+
+function entryFromRow(r: Record<string, any>): CaseEntry {
+  return {
+    caseId: r.case_id,
+    lenderId: r.lender_id,
+    borrowerId: r.borrower_id,
+    loanId: r.loan_id,
+    region: r.region,
+    status: r.status,
+    bucket: r.bucket,
+    daysPastDue: r.days_past_due,
+    activePlacement:
+      r.placement_id && !CLOSED_CASE_STATUSES.includes(r.status)
+        ? {
+            placementId: r.placement_id,
+            agencyId: r.agency_id,
+            placedAt: new Date(r.placed_at),
+            expiresAt: new Date(r.expires_at),
+            maxDiscountBps: r.max_discount_bps,
+            maxInstalments: r.max_instalments,
+          }
+        : null,
+  };
+}
+
+const ENTRY_SQL = `
+  SELECT DISTINCT ON (d.case_id) d.*, p.placement_id, p.agency_id, p.placed_at, p.expires_at, p.max_discount_bps, p.max_instalments
+    FROM case_directory d
+    LEFT JOIN case_directory_placement p
+      ON p.case_id = d.case_id AND p.ended_at IS NULL AND p.placed_at IS NOT NULL AND p.expires_at > $2
+   WHERE d.case_id = ANY($1::uuid[])
+   ORDER BY d.case_id, p.placed_at DESC NULLS LAST`;
+
+/** Reads the directory at the clock's current instant; one batched statement per kind per tick. */
+export class CaseDirectory {
+  private readonly entries: DataLoader<string, CaseEntry | null>;
+
+  constructor(
+    private readonly db: DataSource | EntityManager,
+    private readonly clock: Clock,
+  ) {
+    this.entries = new DataLoader(async (ids) => {
+      const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+      const rows: Record<string, any>[] = valid.length ? await this.db.query(ENTRY_SQL, [valid, this.clock.now()]) : [];
+      const found = new Map(rows.map((r) => [r.case_id as string, entryFromRow(r)]));
+      return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+    });
+  }
+
+  /** The case as the directory knows it now; null for a case it has not heard of. */
+  entry(caseId: string): Promise<CaseEntry | null> {
+    return this.entries.load(caseId);
+  }
+
+  /** Whether `agencyId` holds an ACTIVE placement of one of `caseIds` now. */
+  async agencyHoldsAny(agencyId: string, caseIds: string[]): Promise<boolean> {
+    return (await this.heldBy(agencyId, caseIds)).length > 0;
+  }
+
+  /** Those of `caseIds` that `agencyId` holds an ACTIVE placement of now. */
+  async heldBy(agencyId: string, caseIds: string[]): Promise<string[]> {
+    if (!isUuid(agencyId) || caseIds.length === 0) return [];
+    const agency = agencyId.toLowerCase();
+    const entries = await this.entries.loadMany(caseIds);
+    return entries.flatMap((e) => (e && !(e instanceof Error) && e.activePlacement?.agencyId === agency ? [e.caseId] : []));
+  }
+
+  /**
+   * Whether `agencyId` holds one of `caseIds` now and has an approved home visit of it whose
+   * window is open now.
+   */
+  async visitWindowOpen(agencyId: string, caseIds: string[]): Promise<boolean> {
+    const held = await this.heldBy(agencyId, caseIds);
+    if (held.length === 0) return false;
+    const rows = await this.db.query(
+      `SELECT 1 FROM case_directory_visit
+        WHERE agency_id = $1 AND case_id = ANY($2::uuid[]) AND closed_at IS NULL AND window_start <= $3 AND $3 < window_end
+        LIMIT 1`,
+      [agencyId.toLowerCase(), held, this.clock.now()],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./apply";
+export * from "./directory";
+export * from "./migration";

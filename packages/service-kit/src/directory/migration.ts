@@ -1,0 +1,60 @@
+import type { MigrationInterface, QueryRunner } from "typeorm";
+
+/**
+ * The case directory every subgraph keeps (see directory.ts): per case its lender, borrower,
+ * status and bucket; the placements of the case with their expiry and delegated authority; and
+ * approved home-visit windows. Kept from events only, never by calling another subgraph.
+ */
+export class CaseDirectory1764200000000 implements MigrationInterface {
+  name = "CaseDirectory1764200000000";
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE case_directory (
+        case_id uuid PRIMARY KEY,
+        lender_id uuid NOT NULL,
+        -- null only where a directory was seeded from an older read model that lacked them
+        borrower_id uuid,
+        loan_id uuid,
+        region text NOT NULL,
+        status text NOT NULL,
+        bucket text,
+        days_past_due integer NOT NULL,
+        -- the case's aggregate version last applied: an older or equal one changes nothing
+        -- (0: only events from before versions were kept have been applied)
+        version bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX case_directory_lender_idx ON case_directory (lender_id, status, case_id);
+      CREATE INDEX case_directory_borrower_idx ON case_directory (borrower_id);
+      -- A placement is ACTIVE while started, not ended and not past expires_at; an end is
+      -- final, so an end applied before its start (or a start delivered again) never reopens it.
+      CREATE TABLE case_directory_placement (
+        placement_id uuid PRIMARY KEY,
+        case_id uuid NOT NULL,
+        agency_id uuid NOT NULL,
+        placed_at timestamptz,
+        expires_at timestamptz,
+        max_discount_bps integer,
+        max_instalments integer,
+        ended_at timestamptz,
+        end_status text
+      );
+      CREATE INDEX case_directory_placement_agency_idx ON case_directory_placement (agency_id, case_id) WHERE ended_at IS NULL;
+      CREATE INDEX case_directory_placement_case_idx ON case_directory_placement (case_id) WHERE ended_at IS NULL;
+      CREATE TABLE case_directory_visit (
+        visit_id uuid PRIMARY KEY,
+        case_id uuid NOT NULL,
+        agency_id uuid NOT NULL,
+        window_start timestamptz,
+        window_end timestamptz,
+        closed_at timestamptz
+      );
+      CREATE INDEX case_directory_visit_agency_idx ON case_directory_visit (agency_id, case_id) WHERE closed_at IS NULL;
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query("DROP TABLE case_directory_visit, case_directory_placement, case_directory");
+  }
+}

@@ -1,0 +1,22 @@
+import type { EntityManager } from "typeorm";
+import { caseEventPayloadSchema } from "@concord/schema";
+import { systemClock, type Clock, type EventEnvelope } from "@concord/service-kit";
+import { endPlacement } from "../modules/placement/placement.service";
+
+/** Durable consumer name: a resolved case completes its placement. */
+export const CASE_RESOLVED_CONSUMER = "agencies.case-resolved";
+
+/**
+ * Completes the ACTIVE placement of a case the loans subgraph resolved (the case directory has
+ * already ended the agency's access by then; this ends the placement itself, with its event).
+ */
+export function caseResolvedHandler(clock: Clock = systemClock) {
+  return async (event: EventEnvelope, tx: EntityManager): Promise<void> => {
+    if (event.type !== "CaseResolved" || event.aggregateType !== "CollectionCase") return;
+    const { caseId } = caseEventPayloadSchema.parse(event.payload);
+    const active = await tx.query("SELECT id FROM placement WHERE case_id = $1 AND status = 'ACTIVE'", [caseId]);
+    for (const p of active) {
+      await endPlacement(tx, clock, p.id, { status: "COMPLETED", reason: "The case was resolved", by: "system" }, event.id);
+    }
+  };
+}
