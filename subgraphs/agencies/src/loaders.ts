@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
-import { isUuid } from "@concord/service-kit";
+import { byIdLoader, groupedLoader } from "@concord/service-kit";
 import { agencyFromRow, agentFromRow, type Agency, type Agent } from "./modules/agency/agency.type";
 import { placementFromRow, type Placement } from "./modules/placement/placement.type";
 
@@ -13,28 +13,12 @@ export interface Loaders {
   caseFact: DataLoader<string, Record<string, any> | null>;
 }
 
-async function rowsFor(ds: DataSource, sql: string, keys: readonly string[]): Promise<Record<string, any>[]> {
-  const valid = keys.filter(isUuid).map((k) => k.toLowerCase());
-  return valid.length ? ds.query(sql, [valid]) : [];
-}
-
 export function createLoaders(ds: DataSource): Loaders {
-  const byId = <T>(sql: string, map: (r: Record<string, any>) => T, key = "id") =>
-    new DataLoader<string, T | null>(async (ids) => {
-      const found = new Map((await rowsFor(ds, sql, ids)).map((r) => [r[key] as string, map(r)]));
-      return ids.map((id) => found.get(id.toLowerCase()) ?? null);
-    });
-  const grouped = <T>(sql: string, key: string, map: (r: Record<string, any>) => T) =>
-    new DataLoader<string, T[]>(async (keys) => {
-      const groups = new Map<string, T[]>();
-      for (const r of await rowsFor(ds, sql, keys)) groups.set(r[key], [...(groups.get(r[key]) ?? []), map(r)]);
-      return keys.map((k) => groups.get(k.toLowerCase()) ?? []);
-    });
   return {
-    agency: byId("SELECT * FROM agency WHERE id = ANY($1::uuid[])", agencyFromRow),
-    agentsByAgency: grouped("SELECT * FROM agent WHERE agency_id = ANY($1::uuid[]) ORDER BY agency_id, employee_number", "agency_id", agentFromRow),
-    placement: byId("SELECT * FROM placement WHERE id = ANY($1::uuid[])", placementFromRow),
-    placementsByCase: grouped("SELECT * FROM placement WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, placed_at, id", "case_id", placementFromRow),
-    caseFact: byId("SELECT * FROM case_fact WHERE case_id = ANY($1::uuid[])", (r) => r, "case_id"),
+    agency: byIdLoader(ds, "SELECT * FROM agency WHERE id = ANY($1::uuid[])", agencyFromRow),
+    agentsByAgency: groupedLoader(ds, "SELECT * FROM agent WHERE agency_id = ANY($1::uuid[]) ORDER BY agency_id, employee_number", "agency_id", agentFromRow),
+    placement: byIdLoader(ds, "SELECT * FROM placement WHERE id = ANY($1::uuid[])", placementFromRow),
+    placementsByCase: groupedLoader(ds, "SELECT * FROM placement WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, placed_at, id", "case_id", placementFromRow),
+    caseFact: byIdLoader(ds, "SELECT * FROM case_fact WHERE case_id = ANY($1::uuid[])", (r) => r, "case_id"),
   };
 }
