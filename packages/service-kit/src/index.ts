@@ -10,6 +10,8 @@ export * from "./http-server";
 export * from "./federation";
 export * from "./scalars";
 export * from "./cursor";
+export * from "./paging";
+export * from "./loaders";
 export * from "./events";
 export * from "./auth";
 export * from "./access";

@@ -1,12 +1,10 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
-import { badInput, decodeCursor, encodeCursor, isUuid, notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { idKey, isIdKey, isUuid, keysetPage, notFound, PageArgs, pageRequest, Policy, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { PlacementConnection } from "../placement/placement.inputs";
 import { placementFromRow } from "../placement/placement.type";
 import { Agency, agencyFromRow, Agent } from "./agency.type";
-
-const isIdCursor = (v: Record<string, unknown>): v is { id: string } => typeof v.id === "string" && isUuid(v.id) && Object.keys(v).length === 1;
 
 @Resolver(() => Agency)
 export class AgencyResolver {
@@ -44,20 +42,14 @@ export class AgencyResolver {
   async placements(
     @Root() a: Agency,
     @Ctx() ctx: AgenciesContext,
-    @Arg("first", () => Int, { nullable: true }) first?: number,
-    @Arg("after", () => String, { nullable: true }) after?: string,
+    @Args(() => PageArgs) args: PageArgs,
   ): Promise<PlacementConnection> {
-    const n = first ?? 20;
-    if (!Number.isInteger(n) || n < 1 || n > 500) throw badInput("first must be between 1 and 500", "first");
+    const page = pageRequest(args, isIdKey);
     const params: unknown[] = [a.id];
     const conds = ["agency_id = $1"];
     if (ctx.principal.role === "lender") conds.push(`lender_id = $${params.push(ctx.principal.lenderId)}`);
-    if (after) conds.push(`id > $${params.push(decodeCursor(after, isIdCursor).id)}`);
-    const rows = await ctx.ds.query(`SELECT * FROM placement WHERE ${conds.join(" AND ")} ORDER BY id LIMIT $${params.push(n + 1)}`, params);
-    const edges = rows.slice(0, n).map((r: Record<string, unknown>) => ({ cursor: encodeCursor({ id: String(r.id) }), node: placementFromRow(r, ctx.clock.now()) }));
-    return Object.assign(new PlacementConnection(), {
-      edges,
-      pageInfo: { hasNextPage: rows.length > n, endCursor: edges.at(-1)?.cursor ?? null },
-    });
+    if (page.after) conds.push(`id > $${params.push(page.after.id)}`);
+    const rows = await ctx.ds.query(`SELECT * FROM placement WHERE ${conds.join(" AND ")} ORDER BY id LIMIT $${params.push(page.first + 1)}`, params);
+    return Object.assign(new PlacementConnection(), keysetPage(rows, page.first, (r: Record<string, any>) => placementFromRow(r, ctx.clock.now()), idKey));
   }
 }

@@ -1,7 +1,6 @@
-import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { Field, ID, InputType, Int } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { Policy } from "@concord/service-kit";
-import { P } from "../../access/policies";
+import { connectionType, pageInfoType } from "@concord/service-kit";
 import { Placement } from "./placement.type";
 
 @InputType({ description: "Place a case with an agency, on terms, until expiresAt." })
@@ -25,35 +24,12 @@ export class PlaceCaseInput {
   maxInstalments: number;
 }
 
-@ObjectType()
-export class PlacementEdge {
-  @Policy(P.public)
-  @Field(() => String)
-  cursor: string;
+/** Kept under its published name (clients may name it in fragments); new connections use the kit's PageInfo. */
+const PlacementPageInfo = pageInfoType("PlacementPageInfo");
 
-  @Policy(P.public)
-  @Field(() => Placement)
-  node: Placement;
-}
-
-@ObjectType()
-export class PlacementPageInfo {
-  @Policy(P.public)
-  @Field(() => Boolean)
-  hasNextPage: boolean;
-
-  @Policy(P.public)
-  @Field(() => String, { nullable: true })
-  endCursor: string | null;
-}
-
-@ObjectType({ description: "A page of placements, in keyset order." })
-export class PlacementConnection {
-  @Policy(P.public)
-  @Field(() => [PlacementEdge])
-  edges: PlacementEdge[];
-
-  @Policy(P.public)
-  @Field(() => PlacementPageInfo)
-  pageInfo: PlacementPageInfo;
-}
+export const PlacementConnection = connectionType(Placement, {
+  name: "PlacementConnection",
+  description: "A page of placements, in keyset order.",
+  pageInfo: PlacementPageInfo,
+});
+export type PlacementConnection = InstanceType<typeof PlacementConnection>;

@@ -128,6 +128,42 @@ describe("placeCase", () => {
   });
 });
 
+describe("Agency.placements", () => {
+  const PAGE = `query($id: ID!, $first: Int, $after: String) {
+    agency(id: $id) { placements(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }
+  }`;
+
+  it("walks the agency's placements in id order, a page at a time, each once; a lender sees only its own", async () => {
+    const a = await agency();
+    const own: string[] = [];
+    for (let i = 0; i < 5; i++) own.push((await call(PLACE, input(await caseFact(), a))).data.placeCase.id);
+    principal = lenderPrincipal(otherLender);
+    const theirs = (await call(PLACE, input(await caseFact({ lenderId: otherLender }), a))).data.placeCase.id;
+    principal = lenderPrincipal(lender);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 1; ; pages++) {
+      const r: any = await call(PAGE, { id: a, first: 2, after });
+      expect(r.errors).toBeUndefined();
+      const { edges, pageInfo } = r.data.agency.placements;
+      seen.push(...edges.map((e: { node: { id: string } }) => e.node.id));
+      expect(pageInfo.endCursor).toBe(edges.at(-1)?.cursor ?? null);
+      if (!pageInfo.hasNextPage) break;
+      after = pageInfo.endCursor;
+      expect(pages).toBeLessThan(3);
+    }
+    expect(seen).toEqual(own);
+    expect(seen).not.toContain(theirs);
+  });
+
+  it("refuses a page size outside 1 to 500 and a cursor it did not make", async () => {
+    const a = await agency();
+    for (const vars of [{ first: 0 }, { first: 501 }, { after: "bm90IGEgY3Vyc29y" }]) {
+      expect(codes(await call(PAGE, { id: a, ...vars }))).toEqual(["BAD_USER_INPUT"]);
+    }
+  });
+});
+
 describe("ending a placement", () => {
   const RECALL = `mutation($id: ID!, $r: String!) { recallPlacement(placementId: $id, reason: $r) { status endReason endedBy endedAt } }`;
   const RETURN = `mutation($id: ID!, $r: String!) { returnPlacement(placementId: $id, reason: $r) { status endReason } }`;

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Int, Query, Resolver } from "type-graphql";
-import { auditFromRow, badInput, decodeCursor, encodeCursor, Policy } from "@concord/service-kit";
+import { auditFromRow, encodeCursor, pageRequest, Policy } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { auditEntryFrom, AuditEntryPage } from "./audit.type";
@@ -15,10 +15,8 @@ export class AuditResolver {
     @Arg("first", () => Int, { nullable: true, description: "1 to 500. Default 50." }) first?: number,
     @Arg("after", () => String, { nullable: true }) after?: string,
   ): Promise<AuditEntryPage> {
-    const n = first ?? 50;
-    if (!Number.isInteger(n) || n < 1 || n > 500) throw badInput("first must be between 1 and 500", "first");
-    const from = after ? decodeCursor(after, isSeqCursor).seq : 0;
-    const rows = await ctx.ds.query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2", [from, n + 1]);
+    const { first: n, after: from } = pageRequest({ first, after }, isSeqCursor, { defaultSize: 50 });
+    const rows = await ctx.ds.query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2", [from?.seq ?? 0, n + 1]);
     const entries = rows.slice(0, n).map((r: Record<string, unknown>) => auditEntryFrom(auditFromRow(r)));
     return Object.assign(new AuditEntryPage(), {
       entries,

@@ -1,5 +1,5 @@
 import { Field, InputType, Int, ObjectType } from "type-graphql";
-import { Policy } from "@concord/service-kit";
+import { connectionType, Policy } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import { CaseStatus, CollectionCase, DelinquencyBucket } from "./collection-case.type";
 
@@ -18,41 +18,12 @@ export class CaseFilter {
   maxDaysPastDue?: number;
 }
 
-@ObjectType()
-export class CaseEdge {
-  @Policy(P.public)
-  @Field(() => String)
-  cursor: string;
-
-  @Policy(P.public)
-  @Field(() => CollectionCase)
-  node: CollectionCase;
-}
-
-@ObjectType()
-export class PageInfo {
-  @Policy(P.public)
-  @Field(() => Boolean)
-  hasNextPage: boolean;
-
-  @Policy(P.public)
-  @Field(() => String, { nullable: true })
-  endCursor: string | null;
-}
-
-@ObjectType({ description: "A page of cases, in keyset order." })
-export class CaseConnection {
-  @Policy(P.public)
-  @Field(() => [CaseEdge])
-  edges: CaseEdge[];
-
-  @Policy(P.public)
-  @Field(() => PageInfo)
-  pageInfo: PageInfo;
-
-  /** Counted only when asked for; see the connection resolver. */
-  filter: CaseFilter | undefined;
-}
+/** A page of cases; `filter` stays on it for `totalCount`, counted only when asked for. */
+export const CaseConnection = connectionType<CollectionCase, { filter: CaseFilter }>(CollectionCase, {
+  name: "CaseConnection",
+  description: "A page of cases, in keyset order.",
+});
+export type CaseConnection = InstanceType<typeof CaseConnection>;
 
 @ObjectType({ description: "What a delinquency refresh changed." })
 export class RefreshDelinquencyResult {

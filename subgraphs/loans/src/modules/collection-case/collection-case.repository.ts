@@ -1,13 +1,8 @@
 import type { DataSource } from "typeorm";
 import type { Principal } from "@concord/schema";
-import { badInput, decodeCursor, encodeCursor, forbidden, heldCasesSql, isUuid } from "@concord/service-kit";
+import { badInput, forbidden, heldCasesSql, idKey, isIdKey, isUuid, keysetPage, pageRequest, type Page } from "@concord/service-kit";
 import { caseFromRow, type CollectionCase } from "./collection-case.type";
 import type { CaseFilter } from "./collection-case.inputs";
-
-/** Most cases one page may hold. */
-export const MAX_PAGE = 500;
-/** @default page size */
-export const DEFAULT_PAGE = 20;
 
 /**
  * The rows a caller may list: a lender its portfolio, a borrower its own cases, an agency the
@@ -49,9 +44,6 @@ function checkFilter(filter: CaseFilter | undefined): void {
   if (min != null && max != null && min > max) throw badInput("minDaysPastDue is larger than maxDaysPastDue", "filter");
 }
 
-const isCaseCursor = (v: Record<string, unknown>): v is { id: string } =>
-  typeof v.id === "string" && isUuid(v.id) && Object.keys(v).length === 1;
-
 /**
  * One page of cases in id order (UUIDv7, so creation order), by keyset: the next page starts
  * after the last id seen, through the primary-key index, never with OFFSET.
@@ -61,22 +53,15 @@ export async function listCases(
   principal: Principal,
   args: { first?: number | null; after?: string | null; filter?: CaseFilter },
   now: Date,
-): Promise<{ nodes: CollectionCase[]; hasNextPage: boolean }> {
-  const first = args.first ?? DEFAULT_PAGE;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
-    throw badInput(`first must be between 1 and ${MAX_PAGE}`, "first");
-  }
+): Promise<Page<CollectionCase>> {
+  const page = pageRequest(args, isIdKey);
   checkFilter(args.filter);
   const params: unknown[] = [];
   const conds = where(principal, args.filter, params, now);
-  if (args.after) {
-    const { id } = decodeCursor(args.after, isCaseCursor);
-    conds.push(`id > $${params.push(id)}`);
-  }
+  if (page.after) conds.push(`id > $${params.push(page.after.id)}`);
   const sql = `SELECT * FROM collection_case ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""}
-    ORDER BY id LIMIT $${params.push(first + 1)}`;
-  const rows: Record<string, any>[] = await ds.query(sql, params);
-  return { nodes: rows.slice(0, first).map(caseFromRow), hasNextPage: rows.length > first };
+    ORDER BY id LIMIT $${params.push(page.first + 1)}`;
+  return keysetPage(await ds.query(sql, params), page.first, caseFromRow, idKey);
 }
 
 export async function countCases(ds: DataSource, principal: Principal, filter: CaseFilter | undefined, now: Date): Promise<number> {
@@ -88,5 +73,3 @@ export async function countCases(ds: DataSource, principal: Principal, filter: C
   );
   return row.n;
 }
-
-export const caseCursor = (c: CollectionCase): string => encodeCursor({ id: c.id });

@@ -1,5 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { LocalDate, notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { LocalDate, notFound, PageArgs, Policy, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { Lender } from "../lender/lender.type";
@@ -7,7 +7,7 @@ import { Loan } from "../loan/loan.type";
 import { Borrower } from "../borrower/borrower.type";
 import { CaseEvent, CollectionCase } from "./collection-case.type";
 import { CaseConnection, CaseFilter, RefreshDelinquencyResult } from "./collection-case.inputs";
-import { caseCursor, countCases, listCases } from "./collection-case.repository";
+import { countCases, listCases } from "./collection-case.repository";
 import { refreshDelinquency } from "./collection-case.service";
 
 @Resolver(() => CollectionCase)
@@ -16,18 +16,12 @@ export class CollectionCaseResolver {
   @Query(() => CaseConnection, { description: "The collection cases the caller may see, a page at a time (keyset pagination)." })
   async collectionCases(
     @Ctx() ctx: LoansContext,
-    @Arg("first", () => Int, { nullable: true, description: "Page size, 1 to 500. Default 20." }) first?: number,
-    @Arg("after", () => String, { nullable: true, description: "endCursor of the previous page." }) after?: string,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Arg("filter", () => CaseFilter, { nullable: true }) filter?: CaseFilter,
   ): Promise<CaseConnection> {
     const page = await listCases(ctx.ds, ctx.principal, { first, after, filter }, ctx.clock.now());
-    for (const node of page.nodes) ctx.loaders.collectionCase.prime(node.id, node);
-    const edges = page.nodes.map((node) => ({ cursor: caseCursor(node), node }));
-    return Object.assign(new CaseConnection(), {
-      edges,
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-      filter,
-    });
+    for (const { node } of page.edges) ctx.loaders.collectionCase.prime(node.id, node);
+    return Object.assign(new CaseConnection(), page, { filter });
   }
 
   @Policy(P.public, "Query")
