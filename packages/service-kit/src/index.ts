@@ -15,3 +15,4 @@ export * from "./auth";
 export * from "./access";
 export * from "./subgraph-main";
 export * from "./subgraph-service";
+export * from "./subgraph-module";

@@ -7,7 +7,9 @@ import { CASE_FACTS_CONSUMER, caseFactsHandler } from "./access/case-facts";
 import { expirePlacements, suspendOverdueAgencies } from "./modules/placement/placement.jobs";
 
 export { buildAgenciesSchema } from "./schema";
+export { buildAgenciesSchema as buildSchema } from "./schema";
 export { migrations } from "./migrations";
+export { seedDemo } from "./demo/seed-demo";
 export { seedDemoAgencies } from "./demo/seed";
 
 export type AgenciesOptions = SubgraphOptions;

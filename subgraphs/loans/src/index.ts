@@ -6,7 +6,9 @@ import { migrations } from "./migrations";
 import { ACCESS_CONSUMER, applyPlacementEvent } from "./access/read-model";
 
 export { buildLoansSchema } from "./schema";
+export { buildLoansSchema as buildSchema } from "./schema";
 export { migrations } from "./migrations";
+export { seedDemo } from "./demo/seed-demo";
 export { refreshDelinquency } from "./modules/collection-case/collection-case.service";
 export { seedDemoPortfolio } from "./demo/seed";
 export { generatePortfolio } from "./demo/generator";
