@@ -1,3 +1,4 @@
+import { SUBGRAPHS } from "@concord/schema";
 import {
   AuditLog1764000003000,
   createDataSource,
@@ -9,16 +10,16 @@ import {
 } from "@concord/service-kit";
 
 /**
- * `npm run audit:verify`: walks every subgraph's hash-chained audit log and names the first
- * broken record. Exits 1 when a chain is broken. Uses DATABASE_URL (or <NAME>_DATABASE_URL),
- * else the embedded PostgreSQL under .data/ (started for the check when it is not running).
+ * `npm run audit:verify`: walks every registered subgraph's hash-chained audit log (each has
+ * one) and names the first broken record. Exits 1 when a chain is broken. Uses DATABASE_URL
+ * (or <NAME>_DATABASE_URL), else the embedded PostgreSQL under .data/ (started for the check
+ * when it is not running).
  */
-const SUBGRAPHS_WITH_AUDIT = ["loans", "agencies"];
 
 const e = env();
 let server: DatabaseServer | undefined;
 let serverUrl = e.DATABASE_URL;
-if (!serverUrl && SUBGRAPHS_WITH_AUDIT.some((n) => !e.subgraphDatabaseUrls[n])) {
+if (!serverUrl && SUBGRAPHS.some((s) => !e.subgraphDatabaseUrls[s.name])) {
   try {
     server = await openDatabaseServer();
     serverUrl = server.url;
@@ -30,7 +31,7 @@ if (!serverUrl && SUBGRAPHS_WITH_AUDIT.some((n) => !e.subgraphDatabaseUrls[n])) 
 }
 let broken = false;
 try {
-  for (const name of SUBGRAPHS_WITH_AUDIT) {
+  for (const { name } of SUBGRAPHS) {
     const ds = await createDataSource({ url: await subgraphDatabaseUrl(name, serverUrl!), migrations: [AuditLog1764000003000] });
     try {
       const exists = await ds.query("SELECT to_regclass('audit_log') AS t");

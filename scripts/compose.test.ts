@@ -8,7 +8,7 @@ describe("schema contract", () => {
     expect(c.files["schema/supergraph.graphql"]).toContain("join__Graph");
   });
 
-  it("matches the checked-in SDL files (run `npm run compose` when this fails)", async () => {
+  it("matches the checked-in SDL files, docker-compose.yml and Dockerfile (run `npm run compose` when this fails)", async () => {
     expect(staleFiles(await compose())).toEqual([]);
   });
 });

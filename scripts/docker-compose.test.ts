@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { SUBGRAPHS } from "@concord/schema";
 
 /** This file lives at <root>/scripts/. */
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -29,12 +30,12 @@ function serviceBlock(text: string, name: string): string {
 
 describe("docker-compose.yml", () => {
   it.skipIf(!available)(
-    available ? "passes `docker-compose config -q` and defines postgres, nats, loans and gateway" : "skipped: docker-compose not installed",
+    available ? "passes `docker-compose config -q` and defines postgres, nats, the gateway and every registered subgraph" : "skipped: docker-compose not installed",
     () => {
       // Throws (failing the test, with docker-compose's message) when the file is invalid.
       compose("config", "-q");
       const services = compose("config", "--services").split("\n").map((s) => s.trim()).filter(Boolean);
-      expect(services).toEqual(expect.arrayContaining(["postgres", "nats", "loans", "gateway"]));
+      expect(services.sort()).toEqual(["postgres", "nats", "gateway", ...SUBGRAPHS.map((s) => s.name)].sort());
     },
     30_000,
   );
@@ -63,6 +64,33 @@ describe("docker-compose.yml", () => {
 
     expect(text).toContain("DATABASE_URL: postgresql://postgres:postgres@postgres:5432/postgres");
     expect(text).toContain("BUS_URL: nats://nats:4222");
+  });
+
+  it("runs every registered subgraph (schema/src/registry.ts), and the gateway routes to and waits for each", () => {
+    const text = readFileSync(composeFile, "utf8");
+    const gateway = serviceBlock(text, "gateway");
+    for (const s of SUBGRAPHS) {
+      const upper = s.name.toUpperCase();
+      const block = serviceBlock(text, s.name);
+      expect(block, `service ${s.name}`).toContain(`command: ["node", "--import", "tsx", "${s.main}"]`);
+      expect(block, `service ${s.name}`).toContain(`${upper}_PORT: "${s.port}"`);
+      expect(block, `service ${s.name}`).toMatch(/<<: \[\*database-env, \*bus-env\]/);
+      expect(block, `service ${s.name}`).toMatch(/postgres:\s*\n\s*condition:\s*service_healthy/);
+      expect(block, `service ${s.name}`).toContain(`process.env.${upper}_PORT||${s.port})+'/health'`);
+      expect(gateway).toContain(`SUBGRAPH_URL_${upper}: http://${s.name}:${s.port}/graphql`);
+      expect(gateway).toMatch(new RegExp(`depends_on:[\\s\\S]*\\n {6}${s.name}:\\s*\\n\\s*condition:\\s*service_healthy`));
+    }
+    // No service or gateway route left behind by a subgraph that is no longer registered.
+    const routes = [...gateway.matchAll(/SUBGRAPH_URL_(\w+):/g)].map((m) => m[1]!.toLowerCase());
+    expect(routes.sort()).toEqual(SUBGRAPHS.map((s) => s.name).sort());
+    const section = text.slice(text.indexOf("\nservices:\n"), text.indexOf("\nvolumes:\n"));
+    const services = [...section.matchAll(/^ {2}([a-z][\w-]*):$/gm)].map((m) => m[1]!);
+    expect(services.filter((n) => !["postgres", "nats", "gateway"].includes(n)).sort()).toEqual(SUBGRAPHS.map((s) => s.name).sort());
+  });
+
+  it("exposes the gateway's port and every registered subgraph's in the Dockerfile", () => {
+    const expose = /^EXPOSE (.*)$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"))?.[1]?.split(/\s+/).map(Number);
+    expect(expose).toEqual([4000, ...SUBGRAPHS.map((s) => s.port)]);
   });
 
   it("builds from a context without local state (.dockerignore)", () => {

@@ -1,28 +1,29 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { SUBGRAPHS } from "@concord/schema";
 import {
+  asSubgraphModule,
   childEnv,
   createDataSource,
   createLogger,
-  DEFAULT_SUBGRAPH_PORTS,
   env,
-  localDate,
   migrate,
   openDatabaseServer,
   repoRoot,
   subgraphDatabaseUrl,
   subgraphMigrations,
   systemClock,
+  type DemoParties,
+  type SubgraphModule,
 } from "@concord/service-kit";
-import { migrations, refreshDelinquency, seedDemoPortfolio } from "@concord/loans";
 import { loadDevIssuer } from "@concord/gateway";
-import { migrations as agencyMigrations, seedDemoAgencies } from "@concord/agencies";
 
 /**
  * `npm start`: the whole federation on one machine with nothing configured. Starts PostgreSQL
- * (embedded under .data/ unless DATABASE_URL is set), migrates, seeds the demo portfolio when
- * the database is empty, starts each subgraph as its own process and then the gateway, and
- * prints where to point a client. Ctrl-C stops everything it started.
+ * (embedded under .data/ unless DATABASE_URL is set), then every registered subgraph
+ * (schema/src/registry.ts) in registry order, each migrated and started as its own process,
+ * then the gateway; seeds each subgraph's demo data (its `seedDemo`) and prints where to point
+ * a client. Ctrl-C stops everything it started.
  */
 const e = env();
 const log = createLogger("start");
@@ -37,33 +38,40 @@ process.removeAllListeners("SIGTERM");
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(0));
 
 try {
-  const loansDb = await subgraphDatabaseUrl("loans", db.url);
-  const ds = await createDataSource({ url: loansDb, migrations: subgraphMigrations(migrations), logger: log });
-  await migrate(ds);
-  const seed = await seedDemoPortfolio(ds, { seed: e.DEMO_SEED, asOf: localDate(systemClock.now(), "UTC") });
-  const refresh = await refreshDelinquency(ds, systemClock);
-  const demo = await demoPrincipals(ds);
-  const [{ n: openCases }] = await ds.query("SELECT count(*)::int AS n FROM collection_case");
-  await ds.destroy();
-  if (seed.seeded) console.log(`Seeded the demo portfolio: ${seed.lenders} lenders, ${seed.borrowers} borrowers, ${seed.loans} loans (seed ${e.DEMO_SEED}).`);
-  else console.log(`Using the existing data (delinquency refreshed: ${refresh.casesOpened} opened, ${refresh.casesUpdated} updated, ${refresh.casesResolved} resolved).`);
-
-  const loansPort = e.subgraphPorts.loans ?? DEFAULT_SUBGRAPH_PORTS.loans!;
-  const loansUrl = `http://127.0.0.1:${loansPort}/graphql`;
-  await launch("loans", "subgraphs/loans/src/main.ts", { LOANS_DATABASE_URL: loansDb, LOANS_PORT: String(loansPort) }, loansUrl);
-  const agenciesDb = await subgraphDatabaseUrl("agencies", db.url);
-  const agenciesPort = e.subgraphPorts.agencies ?? DEFAULT_SUBGRAPH_PORTS.agencies!;
-  const agenciesUrl = `http://127.0.0.1:${agenciesPort}/graphql`;
-  await launch("agencies", "subgraphs/agencies/src/main.ts", { AGENCIES_DATABASE_URL: agenciesDb, AGENCIES_PORT: String(agenciesPort) }, agenciesUrl);
+  const started: Array<{ subgraph: SubgraphModule; databaseUrl: string }> = [];
+  const gatewayRoutes: Record<string, string> = {};
+  for (const entry of SUBGRAPHS) {
+    const subgraph = asSubgraphModule(entry, await import(entry.package));
+    const databaseUrl = await subgraphDatabaseUrl(entry.name, db.url);
+    const ds = await createDataSource({ url: databaseUrl, migrations: subgraphMigrations(subgraph.migrations), logger: log });
+    await migrate(ds);
+    await ds.destroy();
+    const upper = entry.name.toUpperCase();
+    const port = e.subgraphPorts[entry.name] ?? entry.port;
+    const url = `http://127.0.0.1:${port}/graphql`;
+    await launch(entry.name, entry.main, { [`${upper}_DATABASE_URL`]: databaseUrl, [`${upper}_PORT`]: String(port) }, url);
+    gatewayRoutes[`SUBGRAPH_URL_${upper}`] = url;
+    started.push({ subgraph, databaseUrl });
+  }
   const gatewayUrl = `http://localhost:${e.PORT}/graphql`;
   await launch(
     "gateway",
     "gateway/src/main.ts",
     // DATABASE_URL: the subscriptions' bus is database `events` on the same server.
-    { PORT: String(e.PORT), SUBGRAPH_URL_LOANS: loansUrl, SUBGRAPH_URL_AGENCIES: agenciesUrl, DATABASE_URL: db.url },
+    { PORT: String(e.PORT), ...gatewayRoutes, DATABASE_URL: db.url },
     `http://127.0.0.1:${e.PORT}/graphql`,
   );
-  demo.agencyId = await demoAgencies(agenciesDb, openCases);
+  // With every service running, so that a subgraph's seed can wait for what another's sends.
+  const demo: Partial<DemoParties> = {};
+  for (const { subgraph, databaseUrl } of started) {
+    if (!subgraph.seedDemo) continue;
+    const ds = await createDataSource({ url: databaseUrl, migrations: subgraphMigrations(subgraph.migrations), logger: log });
+    try {
+      Object.assign(demo, await subgraph.seedDemo({ ds, seed: e.DEMO_SEED, clock: systemClock, demo, say: (line) => console.log(line) }));
+    } finally {
+      await ds.destroy();
+    }
+  }
 
   console.log(await banner(gatewayUrl, db.embedded, demo));
 } catch (err) {
@@ -122,47 +130,11 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
-/** The demo parties whose tokens the banner prints. */
-interface DemoPrincipals {
-  lender: { id: string; name: string };
-  borrower: { id: string; name: string };
-  agencyId?: string;
-}
-
-/**
- * Demo agencies and placements, once the agencies subgraph has the case facts it keeps from
- * the loans subgraph's events (they travel over the bus, so they take a moment the first time).
- */
-async function demoAgencies(url: string, cases: number): Promise<string> {
-  const ds = await createDataSource({ url, migrations: subgraphMigrations(agencyMigrations), logger: log });
-  try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const [{ facts, agencies }] = await ds.query(
-        "SELECT (SELECT count(*)::int FROM case_directory) AS facts, (SELECT count(*)::int FROM agency) AS agencies",
-      );
-      if (agencies > 0 || facts >= cases || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const seeded = await seedDemoAgencies(ds);
-    if (seeded.placed) console.log(`Seeded 3 demo agencies and placed ${seeded.placed} cases with them.`);
-    return seeded.demoAgencyId;
-  } finally {
-    await ds.destroy();
-  }
-}
-
-async function demoPrincipals(ds: import("typeorm").DataSource): Promise<DemoPrincipals> {
-  const [lender] = await ds.query("SELECT id, name FROM lender ORDER BY name LIMIT 1");
-  const [borrower] = await ds.query(
-    `SELECT b.id, b.full_name AS name FROM borrower b JOIN collection_case c ON c.borrower_id = b.id
-      WHERE c.lender_id = $1 AND c.status = 'OPEN' ORDER BY c.days_past_due DESC, b.id LIMIT 1`,
-    [lender.id],
-  );
-  return { lender, borrower };
-}
-
-async function banner(url: string, embedded: boolean, demo: DemoPrincipals): Promise<string> {
+/** The tokens, example queries and subscribe commands for the demo parties `found` by the seeds. */
+async function banner(url: string, embedded: boolean, found: Partial<DemoParties>): Promise<string> {
+  const { lender, borrower } = found;
+  if (!lender || !borrower) throw new Error("the demo seeding found no lender and borrower to print tokens for");
+  const demo = { ...found, lender, borrower };
   const issuer = await loadDevIssuer(e.dataDir, e.JWT_ISSUER, e.JWT_AUDIENCE);
   const tokens = {
     lender: await issuer.mint({ role: "lender", sub: "demo-lender-user", lenderId: demo.lender.id }),

@@ -2,3 +2,4 @@ export * from "./error-codes";
 export * from "./events";
 export * from "./principal";
 export * from "./subscriptions";
+export * from "./registry";

@@ -1,9 +1,21 @@
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { createLogger, env, NatsEventBus, PgEventBus, repoRoot, type Clock, type EventBus, type QueryCounter } from "@concord/service-kit";
-import { start as startLoans, type LoansService } from "@concord/loans";
+import { SUBGRAPHS } from "@concord/schema";
+import {
+  asSubgraphModule,
+  createLogger,
+  env,
+  NatsEventBus,
+  PgEventBus,
+  repoRoot,
+  type Clock,
+  type EventBus,
+  type QueryCounter,
+  type RunningSubgraph,
+} from "@concord/service-kit";
+import type { LoansService } from "@concord/loans";
 import { start as startGateway, type RunningGateway } from "@concord/gateway";
-import { start as startAgencies, type AgenciesService } from "@concord/agencies";
+import type { AgenciesService } from "@concord/agencies";
 import {
   createTestDatabase,
   createTestIssuer,
@@ -21,8 +33,13 @@ import {
 
 export interface Federation {
   gatewayUrl: string;
-  loans: LoansService;
-  agencies: AgenciesService;
+  /** Every registered subgraph (schema/src/registry.ts), running, by name. */
+  subgraphs: Record<string, RunningSubgraph>;
+  /** `subgraphs.loans`, typed. */
+  readonly loans: LoansService;
+  /** `subgraphs.agencies`, typed. */
+  readonly agencies: AgenciesService;
+  /** Each subgraph's database by its name, and the bus's (`bus`). */
   databases: Record<string, TestDatabase>;
   issuer: TestIssuer;
   /** The event bus the subgraphs relay to and consume from, and the gateway tails. */
@@ -40,42 +57,48 @@ export interface Federation {
 }
 
 /**
- * The whole federation on free ports, each subgraph on its own fresh database, the gateway
- * executing the checked-in supergraph, verifying callers against a test issuer's JWKS, and
- * calling the subgraphs over real HTTP with signed internal tokens.
+ * The whole federation on free ports: every registered subgraph, each on its own fresh
+ * database, the gateway executing the checked-in supergraph, verifying callers against a test
+ * issuer's JWKS, and calling the subgraphs over real HTTP with signed internal tokens.
  */
 export async function startFederation(
-  opts: { clock?: Clock; counter?: QueryCounter; jwksCooldownMs?: number; bus?: "postgres" | "nats"; gateway?: GatewayExtras } = {},
+  opts: {
+    clock?: Clock;
+    /** Counts every subgraph's SQL statements. */
+    counter?: QueryCounter;
+    jwksCooldownMs?: number;
+    bus?: "postgres" | "nats";
+    gateway?: GatewayExtras;
+  } = {},
 ): Promise<Federation> {
   const logger = createLogger("test");
   const issuer = await createTestIssuer();
-  const loansDb = await createTestDatabase("loans");
   const busDb = await createTestDatabase("bus");
   const nats = opts.bus === "nats" ? natsStream() : undefined;
   const bus = nats ? await NatsEventBus.open(nats) : await PgEventBus.open({ url: busDb.url, pollMs: 100 });
-  const loans = await startLoans({
-    bus,
-    databaseUrl: loansDb.url,
-    clock: opts.clock,
-    counter: opts.counter,
-    logger: logger.child({ service: "loans" }),
-    internalSecret: TEST_INTERNAL_SECRET,
-  });
-  const agenciesDb = await createTestDatabase("agencies");
-  const agencies = await startAgencies({
-    bus,
-    databaseUrl: agenciesDb.url,
-    clock: opts.clock,
-    logger: logger.child({ service: "agencies" }),
-    internalSecret: TEST_INTERNAL_SECRET,
-  });
+  const databases: Record<string, TestDatabase> = { bus: busDb };
+  const subgraphs: Record<string, RunningSubgraph> = {};
+  for (const entry of SUBGRAPHS) {
+    const subgraph = asSubgraphModule(entry, await import(entry.package));
+    const db = await createTestDatabase(entry.database);
+    databases[entry.name] = db;
+    subgraphs[entry.name] = await subgraph.start({
+      bus,
+      databaseUrl: db.url,
+      clock: opts.clock,
+      counter: opts.counter,
+      logger: logger.child({ service: entry.name }),
+      internalSecret: TEST_INTERNAL_SECRET,
+    });
+  }
+  const subgraphUrls = Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url]));
   const gateways: RunningGateway[] = [];
   const newGateway = async (extras: GatewayExtras = {}) => {
     const g = await startGateway({
       supergraphPath: join(repoRoot, "schema", "supergraph.graphql"),
       auth: { getKey: issuer.getKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
       internalSecret: TEST_INTERNAL_SECRET,
-      subgraphUrls: { loans: loans.url, agencies: agencies.url },
+      subgraphUrls,
       logger: logger.child({ service: "gateway" }),
       bus,
       ...extras,
@@ -86,9 +109,14 @@ export async function startFederation(
   const gateway = await newGateway(opts.gateway);
   return {
     gatewayUrl: gateway.url,
-    loans,
-    agencies,
-    databases: { loans: loansDb, agencies: agenciesDb, bus: busDb },
+    subgraphs,
+    get loans() {
+      return subgraphs.loans as LoansService;
+    },
+    get agencies() {
+      return subgraphs.agencies as AgenciesService;
+    },
+    databases,
     issuer,
     bus,
     gateway,
@@ -98,12 +126,9 @@ export async function startFederation(
     token: (claims) => issuer.mint(claims),
     async stop() {
       for (const g of gateways) await g.stop();
-      await loans.stop();
-      await agencies.stop();
+      for (const s of Object.values(subgraphs)) await s.stop();
       await bus.close();
-      await agenciesDb.drop();
-      await loansDb.drop();
-      await busDb.drop();
+      for (const db of Object.values(databases)) await db.drop();
       if (nats) await NatsEventBus.deleteStream(nats);
     },
   };

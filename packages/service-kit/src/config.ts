@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { SUBGRAPHS } from "@concord/schema";
 
 /**
  * The only reader of `process.env` in Concord. Every service, script and test helper
@@ -73,7 +74,7 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema> & {
   dataDir: string;
   supergraphPath: string;
-  /** Per-subgraph database URLs from `<NAME>_DATABASE_URL`. */
+  /** Per-subgraph database URLs from `<NAME>_DATABASE_URL`, for the registered subgraphs. */
   subgraphDatabaseUrls: Record<string, string>;
   /** Per-subgraph HTTP ports from `<NAME>_PORT`. */
   subgraphPorts: Record<string, number>;
@@ -96,8 +97,8 @@ export function env(): Env {
   const subgraphDatabaseUrls: Record<string, string> = {};
   const subgraphPorts: Record<string, number> = {};
   const subgraphUrls: Record<string, string> = {};
-  // Only the known subgraphs' names count: platforms inject other *_PORT variables.
-  for (const name of Object.keys(DEFAULT_SUBGRAPH_PORTS)) {
+  // Only the registered subgraphs' names count: platforms inject other *_PORT variables.
+  for (const { name } of SUBGRAPHS) {
     const upper = name.toUpperCase();
     const read = <T>(key: string, schema: z.ZodType<T>): T | undefined => {
       const value = process.env[key];
@@ -132,10 +133,8 @@ export function childEnv(overrides: Record<string, string | undefined>): NodeJS.
   return { ...process.env, ...overrides };
 }
 
-/** Default ports of the subgraphs, matching the URLs in the checked-in supergraph. */
-export const DEFAULT_SUBGRAPH_PORTS: Readonly<Record<string, number>> = {
-  loans: 4001,
-  agencies: 4002,
-  outreach: 4003,
-  restructuring: 4004,
-};
+/**
+ * Default ports of the subgraphs, matching the URLs in the checked-in supergraph: the
+ * registry's (`SUBGRAPHS` in schema/src/registry.ts), by name.
+ */
+export const DEFAULT_SUBGRAPH_PORTS: Readonly<Record<string, number>> = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, s.port]));

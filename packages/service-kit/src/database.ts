@@ -5,6 +5,7 @@ import { userInfo } from "node:os";
 import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import pg from "pg";
+import { subgraphEntry } from "@concord/schema";
 import { env } from "./config";
 import type { Logger } from "./logger";
 
@@ -217,11 +218,11 @@ export async function dropDatabase(serverUrl: string, database: string): Promise
 }
 
 /**
- * The URL of a subgraph's database: `<NAME>_DATABASE_URL` when set, else the database named
- * after the subgraph on `serverUrl`, created on demand.
+ * The URL of a subgraph's database: `<NAME>_DATABASE_URL` when set, else its registry
+ * `database` (schema/src/registry.ts) on `serverUrl`, created on demand.
  */
 export async function subgraphDatabaseUrl(name: string, serverUrl: string): Promise<string> {
   const own = env().subgraphDatabaseUrls[name];
   if (own) return own;
-  return ensureDatabase(serverUrl, name);
+  return ensureDatabase(serverUrl, subgraphEntry(name).database);
 }

@@ -19,3 +19,4 @@ export * from "./directory";
 export * from "./kit-migrations";
 export * from "./subgraph-main";
 export * from "./subgraph-service";
+export * from "./subgraph-module";

@@ -1,5 +1,6 @@
+import { subgraphEntry } from "@concord/schema";
 import { devInternalSecret } from "./auth/dev-secret";
-import { DEFAULT_SUBGRAPH_PORTS, env } from "./config";
+import { env } from "./config";
 import { subgraphDatabaseUrl, withDatabase } from "./database";
 import { openEventBus } from "./events/open";
 import type { EventBus } from "./events/bus";
@@ -20,8 +21,11 @@ export interface SubgraphRuntime {
 /**
  * A subgraph process's entry point: reads the configuration (its database, port, bus and
  * internal-token secret), starts the service, and stops it cleanly on SIGINT or SIGTERM.
+ * `name` is the subgraph's name in the registry (schema/src/registry.ts), which gives its
+ * default port.
  */
 export async function runSubgraph(name: string, start: (rt: SubgraphRuntime) => Promise<{ stop(): Promise<void> }>): Promise<void> {
+  const entry = subgraphEntry(name);
   const logger = createLogger(name);
   const e = env();
   const own = e.subgraphDatabaseUrls[name];
@@ -39,7 +43,7 @@ export async function runSubgraph(name: string, start: (rt: SubgraphRuntime) => 
   const bus = await openEventBus(e.DATABASE_URL ?? withDatabase(databaseUrl, "postgres"), logger);
   const service = await start({
     databaseUrl,
-    port: e.subgraphPorts[name] ?? DEFAULT_SUBGRAPH_PORTS[name]!,
+    port: e.subgraphPorts[name] ?? entry.port,
     host: e.HOST,
     logger,
     landingPage: e.NODE_ENV !== "production",

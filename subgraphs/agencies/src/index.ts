@@ -7,7 +7,9 @@ import { CASE_RESOLVED_CONSUMER, caseResolvedHandler } from "./access/case-resol
 import { expirePlacements, suspendOverdueAgencies } from "./modules/placement/placement.jobs";
 
 export { buildAgenciesSchema } from "./schema";
+export { buildAgenciesSchema as buildSchema } from "./schema";
 export { migrations } from "./migrations";
+export { seedDemo } from "./demo/seed-demo";
 export { seedDemoAgencies } from "./demo/seed";
 
 export type AgenciesOptions = SubgraphOptions;

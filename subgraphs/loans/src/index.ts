@@ -5,7 +5,9 @@ import { createContext, type LoansContext } from "./context";
 import { migrations } from "./migrations";
 
 export { buildLoansSchema } from "./schema";
+export { buildLoansSchema as buildSchema } from "./schema";
 export { migrations } from "./migrations";
+export { seedDemo } from "./demo/seed-demo";
 export { refreshDelinquency } from "./modules/collection-case/collection-case.service";
 export { seedDemoPortfolio } from "./demo/seed";
 export { generatePortfolio } from "./demo/generator";
