@@ -37,6 +37,7 @@ export interface SubgraphOptions {
 /** The context every subgraph builds: who calls, and the audit entries its request gathers. */
 export interface SubgraphContextBase {
   principal: Principal;
+  /** The gateway's id of the request, from the signed internal token (never a caller's header). */
   requestId: string;
   logger: Logger;
   audit: AuditEntry[];
@@ -76,10 +77,14 @@ export async function startSubgraph<C extends SubgraphContextBase>(def: Subgraph
     host: opts.host,
     logger,
     landingPage: opts.landingPage,
-    context: async ({ req, requestId, logger: log }) => {
+    context: async ({ req, requestId: ownId, logger: log }) => {
       const header = req.headers[INTERNAL_TOKEN_HEADER];
-      const principal = await verifyInternalToken(Array.isArray(header) ? header[0] : header, opts.internalSecret);
-      return def.createContext({ ds, clock }, requestId, log.child({ principal: principal.sub, role: principal.role }), principal);
+      const { principal, requestId: gatewayId } = await verifyInternalToken(Array.isArray(header) ? header[0] : header, opts.internalSecret);
+      // The id the gateway signed is the request's id in logs and the audit log; without one (a
+      // caller holding a token of its own, like the tests), this server's own id.
+      const requestId = gatewayId ?? ownId;
+      const base = gatewayId ? logger.child({ requestId }) : log;
+      return def.createContext({ ds, clock }, requestId, base.child({ principal: principal.sub, role: principal.role }), principal);
     },
     ready: async () => ds.isInitialized,
   });
