@@ -2,7 +2,8 @@ import type { DataSource, EntityManager, MigrationInterface } from "typeorm";
 import type { GraphQLSchema } from "graphql";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { Principal } from "@concord/schema";
-import { auditFlushPlugin, type AuditEntry } from "./access/audit-log";
+import { auditFlushPlugin } from "./access/audit-log";
+import type { RequestAudit } from "./access/audit-sink";
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from "./auth/internal-token";
 import { systemClock, type Clock } from "./clock";
 import { createDataSource, migrate, type QueryCounter } from "./data-source";
@@ -34,13 +35,13 @@ export interface SubgraphOptions {
   bus?: EventBus;
 }
 
-/** The context every subgraph builds: who calls, and the audit entries its request gathers. */
+/** The context every subgraph builds: who calls, and what its request puts in the audit log. */
 export interface SubgraphContextBase {
   principal: Principal;
   /** The gateway's id of the request, from the signed internal token (never a caller's header). */
   requestId: string;
   logger: Logger;
-  audit: AuditEntry[];
+  audit: RequestAudit;
 }
 
 /** What differs from one subgraph to the next. */
@@ -72,7 +73,7 @@ export async function startSubgraph<C extends SubgraphContextBase>(def: Subgraph
   const clock = opts.clock ?? systemClock;
   const server = await startGraphQLServer<C>({
     name: def.name,
-    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), auditFlushPlugin<C>(ds, logger)] },
+    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), auditFlushPlugin<C>(ds, logger, clock)] },
     port: opts.port ?? 0,
     host: opts.host,
     logger,

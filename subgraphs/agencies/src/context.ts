@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { Principal } from "@concord/schema";
-import { createAccess, type AccessContext, type AuditEntry, type Clock, type Logger } from "@concord/service-kit";
+import { createAccess, RequestAudit, type AccessContext, type Clock, type Logger } from "@concord/service-kit";
 import { createLoaders, type Loaders } from "./loaders";
 
 export interface AgenciesContext extends AccessContext {
@@ -10,11 +10,11 @@ export interface AgenciesContext extends AccessContext {
   clock: Clock;
   loaders: Loaders;
   principal: Principal;
-  audit: AuditEntry[];
+  audit: RequestAudit;
 }
 
 export function createContext(base: { ds: DataSource; clock: Clock }, requestId: string, logger: Logger, principal: Principal): AgenciesContext {
-  const audit: AuditEntry[] = [];
+  const audit = new RequestAudit();
   return {
     ...base,
     requestId,

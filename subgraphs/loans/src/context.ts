@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { Principal } from "@concord/schema";
-import { createAccess, type AccessContext, type AuditEntry, type Clock, type Logger } from "@concord/service-kit";
+import { createAccess, RequestAudit, type AccessContext, type Clock, type Logger } from "@concord/service-kit";
 import { createLoaders, type Loaders } from "./loaders";
 
 /** What every resolver of the loans subgraph receives. */
@@ -13,8 +13,8 @@ export interface LoansContext extends AccessContext {
   loaders: Loaders;
   /** The caller, from the gateway's internal token. */
   principal: Principal;
-  /** Audit entries gathered during the request, appended to the audit log when it ends. */
-  audit: AuditEntry[];
+  /** Refusals and reveals gathered during the request, appended to the audit log when it ends. */
+  audit: RequestAudit;
 }
 
 export function createContext(
@@ -23,7 +23,7 @@ export function createContext(
   logger: Logger,
   principal: Principal,
 ): LoansContext {
-  const audit: AuditEntry[] = [];
+  const audit = new RequestAudit();
   return {
     ...base,
     requestId,

@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import type { Principal } from "@concord/schema";
 import { isUuid } from "../ids";
-import type { AuditEntry } from "./audit-log";
+import type { RequestAudit } from "./audit-sink";
 import type { AccessContext } from "./policy";
 
 /** How a subgraph answers the two agency questions its policies ask. */
@@ -15,9 +15,9 @@ export interface AgencyAccessQueries {
 
 /**
  * The `access` part of a subgraph's request context: which cases the calling agency holds
- * (batched per request), open visit windows, and the request's audit sink for refusals.
+ * (batched per request), open visit windows, and the request's audit of refusals and reveals.
  */
-export function createAccess(ds: DataSource, principal: Principal, audit: AuditEntry[], q: AgencyAccessQueries): AccessContext["access"] {
+export function createAccess(ds: DataSource, principal: Principal, audit: RequestAudit, q: AgencyAccessQueries): AccessContext["access"] {
   const agencyId = principal.role === "agency" && isUuid(principal.agencyId ?? "") ? principal.agencyId! : undefined;
   const held = new DataLoader<string, boolean>(async (caseIds) => {
     if (!agencyId) return caseIds.map(() => false);
@@ -29,6 +29,7 @@ export function createAccess(ds: DataSource, principal: Principal, audit: AuditE
     agencyHoldsAny: async (caseIds) => (caseIds.length ? (await held.loadMany(caseIds)).some((v) => v === true) : false),
     visitWindowOpen: async (caseIds) =>
       !!agencyId && caseIds.length > 0 && !!q.visitWindowOpen && q.visitWindowOpen(agencyId, caseIds.filter(isUuid)),
-    recordForbidden: (e) => audit.push({ action: "FORBIDDEN", type: e.type, field: e.field, objectId: e.objectId, path: e.path }),
+    recordForbidden: (e) => audit.forbidden(e),
+    recordReveal: (e) => audit.reveal(e),
   };
 }
