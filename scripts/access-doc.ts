@@ -15,8 +15,16 @@ const RELATION_TEXT: Record<string, string> = {
 function describe(rule: Rule): string {
   if (rule.see === "never") return "never";
   const when = RELATION_TEXT[rule.when] ?? rule.when;
-  return rule.see === "masked" ? `masked (${when})` : when;
+  if (rule.see === "masked") return `masked (${when})`;
+  return rule.reveal ? `${when}, **audited reveal**` : when;
 }
+
+/** The roles to whom a policy's values are reveals of PII. */
+const revealedTo = (rules: Record<Role, Rule>): Role[] =>
+  ROLES.filter((r) => {
+    const rule = rules[r];
+    return rule.see === "value" && !!rule.reveal;
+  });
 
 /**
  * schema/ACCESS.md: who sees what, generated from the policies declared next to the fields.
@@ -31,6 +39,20 @@ export function accessDoc(): string {
     "back null with a FORBIDDEN error on its path, recorded in the audit log; the rest of the",
     "response still arrives. \"masked\" values are shown partly (`+86 ****1234`); an agency",
     "reveals the full value for one contact through `revealContact`, audited.",
+    "",
+    "## Audited reveals",
+    "",
+    "Every value of these fields shown to these roles is written to the audit log as a PII_REVEAL",
+    "of (type, field, object id), declared by `value(..., { reveal: true })` in the field's policy.",
+    "`revealContact` is a reveal too: each call writes a PII_REVEAL of `Borrower.phone` or",
+    "`Borrower.email`. Refusals are written as one FORBIDDEN row per request and (type, field),",
+    "with the count of objects refused.",
+    "",
+    "| type.field | policy | revealed to |",
+    "| --- | --- | --- |",
+    ...declaredFieldPolicies()
+      .filter((f) => revealedTo(f.definition.rules).length > 0)
+      .map((f) => `| ${f.type}.${f.field} | \`${f.policy}\` | ${revealedTo(f.definition.rules).join(", ")} |`),
     "",
     "## Policies",
     "",

@@ -3,6 +3,7 @@ import type { Logger } from "@concord/service-kit";
 
 /** Per-request context of the gateway. */
 export interface GatewayContext {
+  /** The gateway's own id of the request (a caller's x-request-id is only logged, as clientRequestId). */
   requestId: string;
   logger: Logger;
   /** The verified caller. */

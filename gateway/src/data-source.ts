@@ -7,8 +7,9 @@ import type { GatewayContext } from "./context";
 
 /**
  * The one place where a request to a subgraph is dressed: a short-lived internal token signed
- * by the gateway carries the verified principal (subgraphs trust nothing else), and the
- * caller's request id follows the request through every service's logs.
+ * by the gateway carries the verified principal and the gateway's own request id (subgraphs
+ * trust nothing else: they log and audit under that id). The `x-request-id` header repeats the
+ * id for the subgraph's HTTP-level logs only.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
@@ -21,7 +22,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     if (context?.requestId) request.http?.headers.set("x-request-id", context.requestId);
     if (context?.principal) {
-      request.http?.headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(context.principal, this.internalSecret));
+      request.http?.headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(context.principal, this.internalSecret, new Date(), context.requestId));
     }
   }
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { childEnv, FixedClock, newEvent, repoRoot, subjectOf, uuidv7, verifyAuditChain } from "@concord/service-kit";
+import { childEnv, FixedClock, isUuid, newEvent, QueryCounter, repoRoot, subjectOf, uuidv7, verifyAuditChain } from "@concord/service-kit";
 import { seedDemoPortfolio } from "@concord/loans";
-import { codes } from "@concord/test-kit";
+import { seedDemoAgencies } from "@concord/agencies";
+import { codes, until } from "@concord/test-kit";
 import { startFederation, type Federation } from "../support/federation";
 
 let fed: Federation;
@@ -11,9 +12,10 @@ let caseId: string;
 let borrowerPhone: string;
 let agencyId: string;
 let lenderId: string;
+const counter = new QueryCounter();
 
 beforeAll(async () => {
-  fed = await startFederation({ clock });
+  fed = await startFederation({ clock, counter });
   await seedDemoPortfolio(fed.loans.ds, { asOf: "2026-11-25", borrowers: 40 }, clock);
   const [c] = await fed.loans.ds.query(
     `SELECT c.id, c.lender_id, b.phone FROM collection_case c JOIN borrower b ON b.id = c.borrower_id
@@ -65,6 +67,124 @@ describe("revealContact", () => {
   it("refuses an agency without an active placement of the case", async () => {
     const r = await fed.query(REVEAL, { id: caseId, ch: "EMAIL" }, await fed.token({ role: "agency", agency_id: uuidv7() }));
     expect(codes(r)).toEqual(["FORBIDDEN"]);
+  });
+});
+
+/** The loans audit rows `actorOrg` wrote (the GraphQL audit trail does not show `detail`). */
+const rowsOf = async (actorOrg: string | null, requestId?: string): Promise<Array<Record<string, any>>> =>
+  fed.loans.ds.query(
+    `SELECT action, subject_type || '.' || subject_field AS subject, object_id, path, detail, request_id FROM audit_log
+      WHERE actor_org IS NOT DISTINCT FROM $1 AND ($2::text IS NULL OR request_id = $2) ORDER BY seq`,
+    [actorOrg, requestId ?? null],
+  );
+
+describe("refusals in the audit log", () => {
+  it("are one row per request and refused (type, field), with the count of objects refused, written in one INSERT", async () => {
+    const PAGE = `{ collectionCases(first: 500) { edges { node { id daysPastDue bucket amountOverdue { amountMinor }
+      borrower { id fullName nationalId phone email address } } } } }`;
+    const before = (await fed.loans.ds.query("SELECT count(*)::int AS n FROM audit_log"))[0].n;
+    counter.reset();
+    const r = await fed.query(PAGE, {}, await auditor());
+    const cases = r.data.collectionCases.edges.map((e: any) => e.node.id);
+    expect(cases.length).toBeGreaterThan(10);
+    // Every case refused eight fields: a FORBIDDEN error for each, for the caller...
+    expect(r.errors).toHaveLength(cases.length * 8);
+    expect(counter.statements.filter((q) => /INSERT INTO audit_log/.test(q))).toHaveLength(1);
+    // ...and eight audit rows, each counting its refusals.
+    const rows = await fed.loans.ds.query("SELECT subject_type || '.' || subject_field AS subject, object_id, detail, request_id FROM audit_log ORDER BY seq OFFSET $1", [before]);
+    expect(rows.map((x: any) => x.subject).sort()).toEqual(
+      ["Borrower.address", "Borrower.email", "Borrower.fullName", "Borrower.nationalId", "Borrower.phone", "CollectionCase.amountOverdue", "CollectionCase.bucket", "CollectionCase.daysPastDue"],
+    );
+    for (const row of rows) {
+      expect(row.detail.count).toBe(cases.length);
+      expect(row.detail.objectIds).toHaveLength(5);
+      expect(row.detail.objectIds).toContain(row.object_id);
+      expect(row.request_id).toBe(rows[0].request_id);
+    }
+    expect(rows.find((x: any) => x.subject === "CollectionCase.daysPastDue").detail.objectIds).toEqual(cases.slice(0, 5));
+    expect(await verifyAuditChain(fed.loans.ds)).toMatchObject({ broken: null });
+  });
+});
+
+describe("request ids in the audit log", () => {
+  it("are the gateway's own: an x-request-id the caller sends is not what its audit rows carry", async () => {
+    const other = uuidv7();
+    const res = await fetch(fed.gatewayUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${await fed.token({ role: "agency", agency_id: other })}`,
+        "x-request-id": "chosen-by-the-caller",
+      },
+      body: JSON.stringify({ query: `{ collectionCase(id: "${caseId}") { id } }` }),
+    });
+    expect(codes((await res.json()) as any)).toEqual(["FORBIDDEN"]);
+    const gatewayId = res.headers.get("x-request-id")!;
+    expect(gatewayId).not.toBe("chosen-by-the-caller");
+    expect(isUuid(gatewayId)).toBe(true);
+    const rows = await rowsOf(other);
+    expect(rows).toEqual([expect.objectContaining({ action: "FORBIDDEN", subject: "CollectionCase.collectionCase", request_id: gatewayId })]);
+  });
+});
+
+describe("reveals of the borrower's address", () => {
+  let agency: string;
+  let agencyId: string;
+  let visitCase: string;
+  let borrowerId: string;
+
+  beforeAll(async () => {
+    // The agencies subgraph needs its case facts to place cases; the demo seed places about half.
+    const [{ n }] = await fed.loans.ds.query("SELECT count(*)::int AS n FROM collection_case");
+    await until(async () => (await fed.agencies.ds.query("SELECT count(*)::int AS n FROM case_fact"))[0].n === n, "case facts");
+    ({ demoAgencyId: agencyId } = await seedDemoAgencies(fed.agencies.ds, clock));
+    agency = await fed.token({ role: "agency", agency_id: agencyId });
+    const [held] = await fed.agencies.ds.query(
+      "SELECT case_id, lender_id FROM placement WHERE agency_id = $1 AND status = 'ACTIVE' AND case_id <> $2 ORDER BY case_id LIMIT 1",
+      [agencyId, caseId],
+    );
+    visitCase = held.case_id;
+    [{ borrower_id: borrowerId }] = await fed.loans.ds.query("SELECT borrower_id FROM collection_case WHERE id = $1", [visitCase]);
+    await until(async () => !(await fed.query(`{ collectionCase(id: "${visitCase}") { id } }`, {}, agency)).errors, "the placement in loans");
+    const [agent] = await fed.agencies.ds.query("SELECT id FROM agent WHERE agency_id = $1 LIMIT 1", [agencyId]);
+    const asked = await fed.query(`mutation($i: RequestHomeVisitInput!) { requestHomeVisit(input: $i) { id } }`, {
+      i: { caseId: visitCase, agentId: agent.id, reason: "No answer by phone for 30 days", windowStart: "2026-11-25T11:00:00Z", windowEnd: "2026-11-25T13:00:00Z" },
+    }, agency);
+    const visitId = asked.data.requestHomeVisit.id;
+    const lenderOfCase = await fed.token({ role: "lender", lender_id: held.lender_id });
+    expect((await fed.query(`mutation { approveHomeVisit(visitId: "${visitId}") { status } }`, {}, lenderOfCase)).data.approveHomeVisit.status).toBe("APPROVED");
+    expect((await fed.query(`mutation { confirmHomeVisit(visitId: "${visitId}") { status } }`, {}, agency)).data.confirmHomeVisit.status).toBe("SCHEDULED");
+  });
+
+  const ADDRESS = () => `{ collectionCase(id: "${visitCase}") { borrower { id fullName phone address } } }`;
+
+  it("are refused (and audited as refusals) before the window opens", async () => {
+    expect(codes(await fed.query(ADDRESS(), {}, agency))).toEqual(["FORBIDDEN"]);
+    expect((await rowsOf(agencyId)).filter((x) => x.action === "PII_REVEAL")).toEqual([]);
+  });
+
+  it("are audited as PII_REVEAL of (Borrower.address, borrower) for each read inside an approved window; the name and masked phone are not", async () => {
+    clock.set("2026-11-25T12:00:00Z");
+    try {
+      let seen: any;
+      // The approval reaches loans by event; until it has, the address is refused.
+      await until(async () => !(seen = await fed.query(ADDRESS(), {}, agency)).errors, "the visit window in loans", 30_000, 100);
+      expect(seen.data.collectionCase.borrower.address).toBeTruthy();
+      expect(seen.data.collectionCase.borrower.phone).toMatch(/\*\*\*\*/);
+      const again = await fed.query(`{ a: borrower(id: "${borrowerId}") { address } b: borrower(id: "${borrowerId}") { address } }`, {}, agency);
+      expect(again.errors).toBeUndefined();
+    } finally {
+      clock.set("2026-11-25T10:00:00Z");
+    }
+    const reveals = (await rowsOf(agencyId)).filter((x) => x.action === "PII_REVEAL");
+    // One per request that showed it (the same address twice in a request is one reveal).
+    expect(reveals).toEqual([
+      expect.objectContaining({ subject: "Borrower.address", object_id: borrowerId, path: "collectionCase.borrower.address" }),
+      expect.objectContaining({ subject: "Borrower.address", object_id: borrowerId, path: expect.stringMatching(/^[ab]\.address$/) }),
+    ]);
+    expect(reveals[0].request_id).not.toBe(reveals[1].request_id);
+    expect(JSON.stringify(reveals)).not.toContain(String((await fed.loans.ds.query("SELECT address FROM borrower WHERE id = $1", [borrowerId]))[0].address));
+    expect(await verifyAuditChain(fed.loans.ds)).toMatchObject({ broken: null });
   });
 });
 

@@ -10,7 +10,11 @@ import type { Logger } from "./logger";
 /** What each request hands the context factory. */
 export interface RequestInfo {
   req: IncomingMessage;
+  /** This server's own id of the request (never the caller's), sent back as `x-request-id`. */
   requestId: string;
+  /** The caller's `x-request-id`, if it sent a plain one: for correlating logs, nothing else. */
+  clientRequestId?: string;
+  /** Logs with `requestId` (and `clientRequestId`). */
   logger: Logger;
 }
 
@@ -70,7 +74,9 @@ export async function startGraphQLServer<C extends BaseContext & { logger: Logge
   const maxBody = opts.maxBodyBytes ?? 1_048_576;
 
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const requestId = headerValue(req, "x-request-id") ?? randomUUID();
+    // Our own id, always: audit records carry it, so a caller must not be able to choose it.
+    const requestId = randomUUID();
+    const clientRequestId = headerValue(req, "x-request-id");
     res.setHeader("x-request-id", requestId);
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/health") {
@@ -86,8 +92,8 @@ export async function startGraphQLServer<C extends BaseContext & { logger: Logge
     const route = opts.routes?.[url.pathname];
     if (route && req.method === "GET") return send(res, 200, route());
     if (url.pathname !== "/graphql") return send(res, 404, { error: "not found; GraphQL is served at /graphql" });
-    const logger = opts.logger.child({ requestId });
-    handleGraphQL(apollo, req, res, url, maxBody, () => opts.context({ req, requestId, logger })).catch((err) => {
+    const logger = opts.logger.child(clientRequestId ? { requestId, clientRequestId } : { requestId });
+    handleGraphQL(apollo, req, res, url, maxBody, () => opts.context({ req, requestId, clientRequestId, logger })).catch((err) => {
       logger.error({ err }, "request failed");
       if (!res.headersSent) send(res, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
       else res.end();

@@ -2,7 +2,8 @@ import type { DataSource, EntityManager, MigrationInterface } from "typeorm";
 import type { GraphQLSchema } from "graphql";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { Principal } from "@concord/schema";
-import { auditFlushPlugin, type AuditEntry } from "./access/audit-log";
+import { auditFlushPlugin } from "./access/audit-log";
+import { RequestAudit } from "./access/audit-sink";
 import { createAccess } from "./access/access-context";
 import type { AccessContext } from "./access/policy";
 import { applyToCaseDirectory, isDirectorySubject, narrowsAccess } from "./directory/apply";
@@ -46,10 +47,11 @@ export interface SubgraphOptions {
  */
 export interface SubgraphContext extends AccessContext {
   principal: Principal;
+  /** The gateway's id of the request, from the signed internal token (never a caller's header). */
   requestId: string;
   logger: Logger;
-  /** Audit entries gathered during the request, appended to the audit log when it ends. */
-  audit: AuditEntry[];
+  /** The refusals and reveals the request gathers, appended to the audit log when it ends. */
+  audit: RequestAudit;
   ds: DataSource;
   clock: Clock;
   directory: CaseDirectory;
@@ -97,20 +99,24 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
   const alerts = new ConsumerAlerts();
   const server = await startGraphQLServer<C>({
     name: def.name,
-    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), auditFlushPlugin<C>(ds, logger)] },
+    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), auditFlushPlugin<C>(ds, logger, clock)] },
     port: opts.port ?? 0,
     host: opts.host,
     logger,
     landingPage: opts.landingPage,
-    context: async ({ req, requestId, logger: log }) => {
+    context: async ({ req, requestId: ownId, logger: log }) => {
       const header = req.headers[INTERNAL_TOKEN_HEADER];
-      const principal = await verifyInternalToken(Array.isArray(header) ? header[0] : header, opts.internalSecret);
+      const { principal, requestId: gatewayId } = await verifyInternalToken(Array.isArray(header) ? header[0] : header, opts.internalSecret);
+      // The id the gateway signed is the request's id in logs and the audit log; without one (a
+      // caller holding a token of its own, like the tests), this server's own id.
+      const requestId = gatewayId ?? ownId;
+      const base = gatewayId ? logger.child({ requestId }) : log;
       const directory = new CaseDirectory(ds, clock);
-      const audit: AuditEntry[] = [];
+      const audit = new RequestAudit();
       return def.createContext({
         principal,
         requestId,
-        logger: log.child({ principal: principal.sub, role: principal.role }),
+        logger: base.child({ principal: principal.sub, role: principal.role }),
         audit,
         ds,
         clock,

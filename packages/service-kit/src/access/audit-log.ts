@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from "typeorm";
+import { ERROR_CODES, type Principal } from "@concord/schema";
+import { systemClock, type Clock } from "../clock";
 import type { Logger } from "../logger";
-import type { Principal } from "@concord/schema";
 import { uuidv7 } from "../ids";
+import type { RequestAudit } from "./audit-sink";
 
 /**
  * The audit log: append-only and hash-chained. Each record stores the previous record's hash
@@ -22,9 +24,12 @@ export interface AuditEntry {
   objectId?: string | null;
   /** Response path, for example collectionCase.borrower.phone. */
   path?: string | null;
-  /** Extra ids (case id, channel); never PII. */
-  detail?: Record<string, string> | null;
+  /** Extra ids and counts (case id, channel, how many objects a refusal covered); never PII. */
+  detail?: AuditDetail | null;
 }
+
+/** What `detail` may hold: ids, counts, lists of ids. */
+export type AuditDetail = Record<string, string | number | string[]>;
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -88,9 +93,21 @@ export class AuditLog1764000003000 implements MigrationInterface {
 const orgOf = (p: Principal) => p.lenderId ?? p.agencyId ?? p.borrowerId ?? null;
 
 /**
+ * PostgreSQL hands jsonb objects back with their keys sorted (shorter first, then bytewise),
+ * whatever order they were written in; the hash is taken over that order so a record read back
+ * hashes as it was written.
+ */
+export function jsonbOrder(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(jsonbOrder);
+  if (v === null || typeof v !== "object") return v;
+  const keys = Object.keys(v).sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return Object.fromEntries(keys.map((k) => [k, jsonbOrder((v as Record<string, unknown>)[k])]));
+}
+
+/**
  * Appends entries for one principal, chained onto the last record, inside the caller's
- * transaction (a PII reveal and its record commit together). Appenders take a
- * transaction-scoped lock, so the chain has one line.
+ * transaction. Appenders take a transaction-scoped lock, so the chain has one line; the chain
+ * is computed here after reading the last hash, and all of `entries` go in one INSERT.
  */
 export async function appendAudit(
   tx: EntityManager,
@@ -100,35 +117,47 @@ export async function appendAudit(
   at: Date = new Date(),
 ): Promise<void> {
   if (entries.length === 0) return;
-  {
-    await tx.query("SELECT pg_advisory_xact_lock(727300)");
-    const [last] = await tx.query("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-    let prevHash: string = last?.hash ?? GENESIS_HASH;
-    for (const e of entries) {
-      const r = {
-        ...e,
-        id: uuidv7(at.getTime()),
-        occurredAt: at.toISOString(),
-        actorSub: principal.sub,
-        actorRole: principal.role,
-        actorOrg: orgOf(principal),
-        requestId,
-        prevHash,
-        objectId: e.objectId ?? null,
-        path: e.path ?? null,
-        detail: e.detail ?? null,
-      };
-      const hash = hashOf(r);
-      await tx.query(
-        `INSERT INTO audit_log (id, occurred_at, actor_sub, actor_role, actor_org, action, subject_type, subject_field,
-           object_id, path, detail, request_id, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [r.id, r.occurredAt, r.actorSub, r.actorRole, r.actorOrg, r.action, r.type, r.field, r.objectId, r.path,
-          r.detail ? JSON.stringify(r.detail) : null, r.requestId, r.prevHash, hash],
-      );
-      prevHash = hash;
-    }
-  }
+  await tx.query("SELECT pg_advisory_xact_lock(727300)");
+  // A separate statement: in READ COMMITTED it sees every record committed before the lock was ours.
+  const [last] = await tx.query("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  let prevHash: string = last?.hash ?? GENESIS_HASH;
+  const occurredAt = at.toISOString();
+  const actorOrg = orgOf(principal);
+  const rows = entries.map((e) => {
+    const r = {
+      ...e,
+      id: uuidv7(at.getTime()),
+      occurredAt,
+      actorSub: principal.sub,
+      actorRole: principal.role,
+      actorOrg,
+      requestId,
+      prevHash,
+      objectId: e.objectId ?? null,
+      path: e.path ?? null,
+      detail: e.detail ? (jsonbOrder(e.detail) as AuditDetail) : null,
+    };
+    const hash = hashOf(r);
+    prevHash = hash;
+    return { ...r, hash };
+  });
+  const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
+  // One statement whatever the number of rows (arrays, not one placeholder per value), in
+  // chain order: seq is drawn row by row as the ordered rows are inserted.
+  await tx.query(
+    `INSERT INTO audit_log (id, occurred_at, actor_sub, actor_role, actor_org, action, subject_type, subject_field,
+       object_id, path, detail, request_id, prev_hash, hash)
+     SELECT r.id, $1::timestamptz, $2::text, $3::text, $4::text, r.action, r.subject_type, r.subject_field,
+            r.object_id, r.path, r.detail::jsonb, $5::text, r.prev_hash, r.hash
+       FROM unnest($6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+            WITH ORDINALITY AS r(id, action, subject_type, subject_field, object_id, path, detail, prev_hash, hash, n)
+      ORDER BY r.n`,
+    [
+      occurredAt, principal.sub, principal.role, actorOrg, requestId,
+      column("id"), column("action"), column("type"), column("field"), column("objectId"), column("path"),
+      rows.map((r) => (r.detail ? JSON.stringify(r.detail) : null)), column("prevHash"), column("hash"),
+    ],
+  );
 }
 
 export function auditFromRow(r: Record<string, any>): AuditRecord {
@@ -174,21 +203,31 @@ export async function verifyAuditChain(
   }
 }
 
-/** Apollo plugin: appends the refusals a request gathered in `context.audit` once its response is ready. */
-export function auditFlushPlugin<C extends { audit?: AuditEntry[]; principal: Principal; requestId: string }>(
+/**
+ * Apollo plugin: appends what a request's {@link RequestAudit} gathered (its refusals and its PII
+ * reveals) once its response is ready, in one transaction and one INSERT. A reveal that cannot
+ * be recorded is not made: the response's data is withheld.
+ */
+export function auditFlushPlugin<C extends { audit: RequestAudit; principal: Principal; requestId: string }>(
   ds: DataSource,
   logger: Logger,
+  clock: Clock = systemClock,
 ): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ contextValue }) {
-          const entries = contextValue.audit?.splice(0) ?? [];
+        async willSendResponse({ contextValue, response }) {
+          const entries = contextValue.audit?.drain() ?? [];
           if (entries.length === 0) return;
           try {
-            await ds.transaction((tx) => appendAudit(tx, contextValue.principal, contextValue.requestId, entries));
+            await ds.transaction((tx) => appendAudit(tx, contextValue.principal, contextValue.requestId, entries, clock.now()));
           } catch (err) {
-            logger.error({ err, requestId: contextValue.requestId }, "could not append to the audit log");
+            logger.error({ err, requestId: contextValue.requestId, entries: entries.length }, "could not append to the audit log");
+            if (entries.some((e) => e.action === "PII_REVEAL") && response.body.kind === "single") {
+              response.body.singleResult = {
+                errors: [{ message: "Internal server error", extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } }],
+              };
+            }
           }
         },
       };

@@ -1,3 +1,4 @@
 export * from "./policy";
 export * from "./audit-log";
+export * from "./audit-sink";
 export * from "./access-context";

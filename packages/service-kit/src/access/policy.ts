@@ -2,6 +2,7 @@ import { isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from "graph
 import { UseMiddleware, type MiddlewareFn } from "type-graphql";
 import { ROLES, SUBSCRIPTIONS, type Principal, type Role } from "@concord/schema";
 import { ConcordError } from "../errors";
+import type { RefusalSubject, RevealSubject } from "./audit-sink";
 
 /**
  * Field-level authorization, declared once next to each field as a named policy.
@@ -27,10 +28,13 @@ export type Relation =
   /** anyone with a valid token */
   | "anyone";
 
-/** What one role sees of a field. */
+/**
+ * What one role sees of a field. A `value` rule with `reveal` shows PII: every value it shows
+ * is written to the audit log as a PII_REVEAL of (type, field, object).
+ */
 export type Rule =
   | { see: "never" }
-  | { see: "value"; when: Relation }
+  | { see: "value"; when: Relation; reveal?: boolean }
   | { see: "masked"; when: Relation; mask: (value: unknown) => unknown };
 
 export interface PolicyDefinition {
@@ -55,13 +59,20 @@ export interface AccessContext {
     agencyHoldsAny(caseIds: string[]): Promise<boolean>;
     /** True when the calling agency has an approved home visit window open now for one of `caseIds`. */
     visitWindowOpen(caseIds: string[]): Promise<boolean>;
-    /** Records a refusal in the audit log. */
-    recordForbidden(entry: { type: string; field: string; path: string; objectId?: string }): void;
+    /** Records a refusal in the audit log (counted per type and field for the request). */
+    recordForbidden(entry: RefusalSubject): void;
+    /** Records a value of PII shown to the caller in the audit log. */
+    recordReveal(entry: RevealSubject): void;
   };
 }
 
 const never: Rule = { see: "never" };
-export const value = (when: Relation): Rule => ({ see: "value", when });
+/** Options of {@link value}. */
+export interface ValueOptions {
+  /** Each value shown is a reveal of PII, audited per object. @default false */
+  reveal?: boolean;
+}
+export const value = (when: Relation, opts: ValueOptions = {}): Rule => ({ see: "value", when, ...(opts.reveal ? { reveal: true } : {}) });
 export const masked = (when: Relation, mask: (v: unknown) => unknown): Rule => ({ see: "masked", when, mask });
 export const NEVER = never;
 
@@ -129,7 +140,22 @@ export function register(typeName: string, field: string, policy: string): void 
   fieldPolicies.set(typeName, fields);
 }
 
-export const forbidden = (what: string) => new ConcordError("FORBIDDEN", `You may not see ${what}`);
+/** The object a FORBIDDEN error refused, for the audit log only (callers never see it). */
+const refusedObjects = new WeakMap<object, string>();
+/** FORBIDDEN errors their thrower already recorded (under its own subject). */
+const recorded = new WeakSet<object>();
+
+/** Names, for the audit log only, the object `err` refused; returns `err`. */
+export function refusing<E extends Error>(err: E, objectId: string | undefined): E {
+  if (objectId) refusedObjects.set(err, objectId);
+  return err;
+}
+
+/** A FORBIDDEN error; `objectId` names the object refused in the audit log, never to the caller. */
+export const forbidden = (what: string, objectId?: string) => refusing(new ConcordError("FORBIDDEN", `You may not see ${what}`), objectId);
+
+const isForbidden = (err: unknown): err is Error =>
+  err instanceof Error && (err as { extensions?: { code?: unknown } }).extensions?.code === "FORBIDDEN";
 
 function pathOf(info: GraphQLResolveInfo): string {
   const parts: Array<string | number> = [];
@@ -162,28 +188,50 @@ export async function decide(
   ctx: AccessContext,
   typeName: string,
   obj: unknown,
-): Promise<{ see: "value" } | { see: "masked"; mask: (v: unknown) => unknown } | { see: "never" }> {
+): Promise<{ see: "value"; reveal?: boolean } | { see: "masked"; mask: (v: unknown) => unknown } | { see: "never" }> {
   const rule = policies.get(policyName)!.rules[ctx.principal.role];
   if (rule.see === "never") return rule;
-  if (rule.when === "anyone") return rule.see === "masked" ? rule : { see: "value" };
+  const seen = rule.see === "masked" ? rule : { see: "value" as const, reveal: rule.reveal };
+  if (rule.when === "anyone") return seen;
   const byClass = obj ? scopesByClass.get((obj as object).constructor) : undefined;
   const scopeOf = byClass ?? scopes.get(typeName);
   if (!scopeOf) throw new Error(`Type ${typeName} has fields under policy ${policyName} but no @Scope`);
   const ok = await relates(rule.when, ctx, await scopeOf(obj, ctx));
   if (!ok) return { see: "never" };
-  return rule.see === "masked" ? rule : { see: "value" };
+  return seen;
 }
 
+/**
+ * The one place a field's access is checked and audited: a field refused by its policy, and a
+ * FORBIDDEN thrown by its resolver (a service's own rule), are recorded as refusals; a value
+ * shown under a `reveal` rule is recorded as a PII reveal.
+ */
 function enforce(policyName: string): MiddlewareFn<AccessContext> {
   return async ({ root, context, info }, next) => {
     const decision = await decide(policyName, context, info.parentType.name, root);
+    const objectId = (root as { id?: string } | undefined)?.id;
+    const subject = () => ({ type: info.parentType.name, field: info.fieldName, path: pathOf(info) });
     if (decision.see === "never") {
-      const path = pathOf(info);
-      context.access.recordForbidden({ type: info.parentType.name, field: info.fieldName, path, objectId: (root as { id?: string })?.id });
+      context.access.recordForbidden({ ...subject(), objectId });
       throw forbidden(`${info.parentType.name}.${info.fieldName}`);
     }
-    const result = await next();
-    return decision.see === "masked" && result != null ? decision.mask(result) : result;
+    let result: unknown;
+    try {
+      result = await next();
+    } catch (err) {
+      if (isForbidden(err) && !recorded.has(err)) {
+        context.access.recordForbidden({ ...subject(), objectId: objectId ?? refusedObjects.get(err) });
+      }
+      throw err;
+    }
+    if (result == null) return result;
+    if (decision.see === "masked") return decision.mask(result);
+    if (decision.reveal) {
+      // Shown only when it can be audited: a reveal rule on a type without ids is a declaration error.
+      if (!objectId) throw new Error(`${info.parentType.name}.${info.fieldName} is a reveal but its object has no id`);
+      context.access.recordReveal({ ...subject(), objectId });
+    }
+    return result;
   };
 }
 
@@ -238,7 +286,9 @@ export async function visibleOrForbidden<T extends { id: string }>(
   const d = await decide(policy, ctx, typeName, obj);
   if (d.see === "never") {
     ctx.access.recordForbidden({ type: typeName, field, path: field, objectId: obj.id });
-    throw forbidden(`${typeName} ${obj.id}`);
+    const err = forbidden(`${typeName} ${obj.id}`);
+    recorded.add(err);
+    throw err;
   }
   return obj;
 }

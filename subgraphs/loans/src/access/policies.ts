@@ -31,7 +31,7 @@ const loansPolicies = definePolicies({
   },
   address: {
     description: "The borrower's address: an agency only inside the window of an approved home visit.",
-    rules: { lender: value("ownLender"), agency: value("homeVisitWindow"), borrower: value("self"), auditor: NEVER },
+    rules: { lender: value("ownLender"), agency: value("homeVisitWindow", { reveal: true }), borrower: value("self"), auditor: NEVER },
   },
   sensitive: {
     description: "National id, date of birth, employer and income: never an agency's business.",

@@ -46,7 +46,7 @@ export async function requestHomeVisit(ds: DataSource, clock: Clock, p: Principa
       "SELECT * FROM placement WHERE case_id = $1 AND agency_id = $2 AND status = 'ACTIVE' AND expires_at > $3 FOR SHARE",
       [i.caseId.toLowerCase(), p.agencyId, now],
     );
-    if (!placement) throw forbidden("a visit for a case your agency does not hold");
+    if (!placement) throw forbidden("a visit for a case your agency does not hold", i.caseId);
     const [agent] = await tx.query("SELECT * FROM agent WHERE id = $1 AND agency_id = $2 AND active", [i.agentId.toLowerCase(), p.agencyId]);
     if (!agent) throw badInput("The agent is not an active agent of your agency", "agentId");
     const [agency] = await tx.query("SELECT channels FROM agency WHERE id = $1", [p.agencyId]);
@@ -65,7 +65,7 @@ export async function decideHomeVisit(ds: DataSource, clock: Clock, p: Principal
   return ds.transaction(async (tx) => {
     const now = clock.now();
     const row = await lockVisit(tx, id);
-    if (p.role !== "lender" || row.lender_id !== p.lenderId) throw forbidden(`HomeVisitRequest ${id}`);
+    if (p.role !== "lender" || row.lender_id !== p.lenderId) throw forbidden(`HomeVisitRequest ${id}`, row.id);
     if (row.status !== "REQUESTED") throw conflict(`The request was already ${row.status}`);
     if (approve && new Date(row.window_start).getTime() <= now.getTime()) throw badInput("The window has already begun; ask for a new one", "visitId");
     await tx.query("UPDATE home_visit SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5 WHERE id = $1", [
@@ -81,7 +81,7 @@ export async function decideHomeVisit(ds: DataSource, clock: Clock, p: Principal
 export async function confirmHomeVisit(ds: DataSource, clock: Clock, p: Principal, id: string) {
   return ds.transaction(async (tx) => {
     const row = await lockVisit(tx, id);
-    if (p.role !== "agency" || row.agency_id !== p.agencyId) throw forbidden(`HomeVisitRequest ${id}`);
+    if (p.role !== "agency" || row.agency_id !== p.agencyId) throw forbidden(`HomeVisitRequest ${id}`, row.id);
     if (row.status !== "APPROVED") throw conflict(`Only an APPROVED visit is scheduled (it is ${row.status})`);
     await tx.query("UPDATE home_visit SET status = 'SCHEDULED', appointment_confirmed_at = $2 WHERE id = $1", [row.id, clock.now()]);
     return reread(tx, row.id);
@@ -100,7 +100,7 @@ export async function completeHomeVisit(
   let violation: { rule: string; row: Record<string, any> } | undefined;
   const done = await ds.transaction(async (tx) => {
     const row = await lockVisit(tx, id);
-    if (p.role !== "agency" || row.agency_id !== p.agencyId) throw forbidden(`HomeVisitRequest ${id}`);
+    if (p.role !== "agency" || row.agency_id !== p.agencyId) throw forbidden(`HomeVisitRequest ${id}`, row.id);
     if (row.status === "COMPLETED") throw conflict("The visit was already reported");
     if (row.status !== "APPROVED" && row.status !== "SCHEDULED") {
       violation = { rule: "VISIT_WITHOUT_APPROVAL", row };
@@ -132,7 +132,7 @@ export async function cancelHomeVisit(ds: DataSource, clock: Clock, p: Principal
     const now = clock.now();
     const row = await lockVisit(tx, id);
     const mine = (p.role === "agency" && row.agency_id === p.agencyId) || (p.role === "lender" && row.lender_id === p.lenderId);
-    if (!mine) throw forbidden(`HomeVisitRequest ${id}`);
+    if (!mine) throw forbidden(`HomeVisitRequest ${id}`, row.id);
     if (!["REQUESTED", "APPROVED", "SCHEDULED"].includes(row.status)) throw conflict(`The visit is ${row.status}`);
     await tx.query("UPDATE home_visit SET status = 'CANCELLED' WHERE id = $1", [row.id]);
     const after = await reread(tx, row.id);

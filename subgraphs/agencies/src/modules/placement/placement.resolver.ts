@@ -8,13 +8,6 @@ import { PlaceCaseInput } from "./placement.inputs";
 import { endPlacement, placeCase } from "./placement.service";
 import { Placement } from "./placement.type";
 
-const audited = (ctx: AgenciesContext, field: string, objectId: string) => (err: unknown) => {
-  if ((err as { extensions?: { code?: string } })?.extensions?.code === "FORBIDDEN") {
-    ctx.access.recordForbidden({ type: "Mutation", field, path: field, objectId });
-  }
-  throw err;
-};
-
 @Resolver(() => Placement)
 export class PlacementResolver {
   @Policy(P.public, "Query")
@@ -28,7 +21,7 @@ export class PlacementResolver {
   @Policy(P.placementOperation, "Mutation")
   @Mutation(() => Placement, { nullable: true, description: "Places the lender's open case with an agency (at most one ACTIVE placement per case)." })
   async placeCase(@Ctx() ctx: AgenciesContext, @Arg("input", () => PlaceCaseInput) input: PlaceCaseInput): Promise<Placement> {
-    return placeCase(ctx.ds, ctx.clock, ctx.principal, input, ctx.requestId).catch(audited(ctx, "placeCase", input.caseId));
+    return placeCase(ctx.ds, ctx.clock, ctx.principal, input, ctx.requestId);
   }
 
   @Policy(P.placementOperation, "Mutation")
@@ -45,7 +38,7 @@ export class PlacementResolver {
       placementId,
       { status: "RECALLED", reason, by: p.sub, allowed: (row) => p.role === "lender" && row.lender_id === p.lenderId },
       ctx.requestId,
-    ).catch(audited(ctx, "recallPlacement", placementId));
+    );
   }
 
   @Policy(P.agencyOperation, "Mutation")
@@ -62,7 +55,7 @@ export class PlacementResolver {
       placementId,
       { status: "RETURNED", reason, by: p.sub, allowed: (row) => p.role === "agency" && row.agency_id === p.agencyId },
       ctx.requestId,
-    ).catch(audited(ctx, "returnPlacement", placementId));
+    );
   }
 
   @Policy(P.placementTerms)

@@ -73,7 +73,7 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
       // FOR SHARE: a CaseResolved being applied now waits for this placement, then completes it.
       const [fact] = await tx.query("SELECT * FROM case_directory WHERE case_id = $1 FOR SHARE", [caseId]);
       if (!fact) throw notFound("CollectionCase", caseId);
-      if (principal.role !== "lender" || fact.lender_id !== principal.lenderId) throw forbidden(`CollectionCase ${caseId}`);
+      if (principal.role !== "lender" || fact.lender_id !== principal.lenderId) throw forbidden(`CollectionCase ${caseId}`, caseId);
       if (UNPLACEABLE.has(fact.status)) throw badInput(`The case is ${fact.status}; only open cases are placed`, "caseId");
       const [agency] = await tx.query("SELECT * FROM agency WHERE id = $1 FOR UPDATE", [agencyId]);
       if (!agency) throw notFound("Agency", agencyId);
@@ -134,7 +134,7 @@ export async function endPlacement(
     const now = clock.now();
     const [row] = await tx.query("SELECT * FROM placement WHERE id = $1 FOR UPDATE", [placementId.toLowerCase()]);
     if (!row) throw notFound("Placement", placementId);
-    if (how.allowed && !how.allowed(row)) throw forbidden(`Placement ${placementId}`);
+    if (how.allowed && !how.allowed(row)) throw forbidden(`Placement ${placementId}`, row.id);
     if (row.status !== "ACTIVE") throw conflict(`The placement has already ended (${row.status})`);
     // Past its expiry it ended then, whether or not the expiry job has written it down yet.
     const expiresAt = new Date(row.expires_at);

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { appendAudit, badInput, forbidden, isUuid, notFound, Policy, ConcordError } from "@concord/service-kit";
+import { badInput, forbidden, isUuid, notFound, Policy, ConcordError, refusing } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 
@@ -51,17 +51,15 @@ export class RevealContactResolver {
     @Arg("caseId", () => ID) caseId: string,
     @Arg("channel", () => ContactChannel) channel: ContactChannel,
   ): Promise<RevealedContact> {
-    const refuse = (why: string, extensions: Record<string, unknown> = {}) => {
-      ctx.access.recordForbidden({ type: "Mutation", field: "revealContact", path: "revealContact", objectId: caseId });
-      return new ConcordError("FORBIDDEN", why, extensions);
-    };
+    // Refusals are audited by the policy check around this resolver, naming the case.
+    const refuse = (why: string, extensions: Record<string, unknown> = {}) => refusing(new ConcordError("FORBIDDEN", why, extensions), caseId);
     if (!Object.values(ContactChannel).includes(channel)) throw badInput("Unknown channel", "channel");
     const found = isUuid(caseId) ? await ctx.loaders.collectionCase.load(caseId) : null;
     if (!found) throw notFound("CollectionCase", caseId);
     if (ctx.principal.role !== "agency") throw refuse("Only an agency reveals contact details; others see them as their access allows");
     if (!(await ctx.access.agencyHoldsAny([found.id]))) throw refuse("Your agency holds no active placement of this case");
     const borrower = await ctx.loaders.borrower.load(found.borrowerId);
-    if (!borrower) throw forbidden("the borrower");
+    if (!borrower) throw forbidden("the borrower", caseId);
     const now = ctx.clock.now();
     const hour = localHour(now, borrower.timezone ?? "UTC");
     if (hour < CONTACT_HOURS.from || hour >= CONTACT_HOURS.until) {
@@ -69,11 +67,10 @@ export class RevealContactResolver {
     }
     const value = channel === ContactChannel.EMAIL ? borrower.email : borrower.phone;
     if (!value) throw notFound(`${channel} contact for case`, caseId);
-    await ctx.ds.transaction((tx) =>
-      appendAudit(tx, ctx.principal, ctx.requestId, [
-        { action: "PII_REVEAL", type: "Borrower", field: channel === ContactChannel.EMAIL ? "email" : "phone", objectId: borrower.id, path: "revealContact", detail: { caseId: found.id, channel } },
-      ], now),
-    );
+    // Written with the request's other audit rows before the response leaves; if it cannot be, the value does not leave.
+    ctx.access.recordReveal({
+      type: "Borrower", field: channel === ContactChannel.EMAIL ? "email" : "phone", objectId: borrower.id, path: "revealContact", detail: { caseId: found.id, channel },
+    });
     return Object.assign(new RevealedContact(), { caseId: found.id, channel, value, revealedAt: now });
   }
 }

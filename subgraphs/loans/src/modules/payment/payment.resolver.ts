@@ -19,12 +19,7 @@ export class PaymentResolver {
     @Ctx() ctx: LoansContext,
     @Arg("input", () => RecordPaymentInput) input: RecordPaymentInput,
   ): Promise<RecordPaymentPayload> {
-    const result = await recordPayment(ctx.ds, ctx.clock, input, ctx.principal, ctx.requestId).catch((err) => {
-      if (err?.extensions?.code === "FORBIDDEN") {
-        ctx.access.recordForbidden({ type: "Mutation", field: "recordPayment", path: "recordPayment", objectId: input.loanId });
-      }
-      throw err;
-    });
+    const result = await recordPayment(ctx.ds, ctx.clock, input, ctx.principal, ctx.requestId);
     const loan = (await ctx.loaders.loan.load(result.loanId))!;
     let collectionCase = result.caseId ? await ctx.loaders.collectionCase.load(result.caseId) : null;
     if (!collectionCase) {

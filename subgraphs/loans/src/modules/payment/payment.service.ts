@@ -64,7 +64,7 @@ export async function recordPayment(
     );
     if (!loan) throw notFound("Loan", input.loanId);
     // Only the lender whose loan it is records its payments.
-    if (principal.role !== "lender" || principal.lenderId !== loan.lender_id) throw forbidden(`Loan ${input.loanId}`);
+    if (principal.role !== "lender" || principal.lenderId !== loan.lender_id) throw forbidden(`Loan ${input.loanId}`, loan.id);
     const currency = loan.currency.trim();
 
     const [existing] = await tx.query(PAYMENT_BY_REFERENCE, [loan.lender_id, reference]);
