@@ -10,4 +10,6 @@ export interface GatewayContext {
   principal: Principal;
   /** Set when the gateway resolves a subscription event for a subscriber (not an HTTP request). */
   subscription?: boolean;
+  /** The event being resolved, as its directory mark: subgraphs answer once their case directories have it. */
+  directoryAfter?: string;
 }

@@ -2,7 +2,7 @@ import { GraphQLError } from "graphql";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { FetcherResponse } from "@apollo/utils.fetcher";
 import { ERROR_CODES, isErrorCode } from "@concord/schema";
-import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@concord/service-kit";
+import { DIRECTORY_AFTER_HEADER, INTERNAL_TOKEN_HEADER, signInternalToken } from "@concord/service-kit";
 import type { GatewayContext } from "./context";
 
 /**
@@ -24,6 +24,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (context?.principal) {
       request.http?.headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(context.principal, this.internalSecret, new Date(), context.requestId));
     }
+    if (context?.directoryAfter) request.http?.headers.set(DIRECTORY_AFTER_HEADER, context.directoryAfter);
   }
 
   /**

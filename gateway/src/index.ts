@@ -3,8 +3,8 @@ import { randomUUID } from "node:crypto";
 import { ApolloGateway } from "@apollo/gateway";
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, type GraphQLSchema } from "graphql";
-import { ERROR_CODES, SUBSCRIPTIONS, type Principal } from "@concord/schema";
-import { createLogger, once, startGraphQLServer, type EventBus, type Logger, type RunningServer } from "@concord/service-kit";
+import { ERROR_CODES, SUBSCRIPTIONS, type EventEnvelope, type Principal } from "@concord/schema";
+import { createLogger, directoryMark, once, startGraphQLServer, type EventBus, type Logger, type RunningServer } from "@concord/service-kit";
 import { SubgraphDataSource } from "./data-source";
 import type { GatewayContext } from "./context";
 import { bearer, unauthenticated, verifyCaller, type CallerVerification } from "./auth/principal";
@@ -98,12 +98,11 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
   if (!schema) throw new Error("the gateway has no schema after start");
   const problems = declarationProblems(schema, SUBSCRIPTIONS);
   if (problems.length) throw new Error(`SUBSCRIPTIONS does not match the supergraph:\n${problems.join("\n")}`);
-  const resolve = async (query: string, variables: Record<string, unknown>, principal: Principal): Promise<Resolution> => {
+  const resolve = async (query: string, variables: Record<string, unknown>, principal: Principal, after?: EventEnvelope): Promise<Resolution> => {
     const requestId = randomUUID();
-    const res = await server.apollo.executeOperation(
-      { query, variables },
-      { contextValue: { requestId, principal, subscription: true, logger: logger.child({ requestId, principal: principal.sub, role: principal.role }) } },
-    );
+    const logged = logger.child({ requestId, principal: principal.sub, role: principal.role });
+    const directoryAfter = after ? (directoryMark(after) ?? undefined) : undefined;
+    const res = await server.apollo.executeOperation({ query, variables }, { contextValue: { requestId, principal, subscription: true, directoryAfter, logger: logged } });
     if (res.body.kind !== "single") throw new Error("a resolution answered incrementally");
     return res.body.singleResult as Resolution;
   };
@@ -111,15 +110,9 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
     bus: opts.bus,
     logger: logger.child({ part: "subscriptions" }),
     replayWindowMs: opts.subscriptions?.replayWindowMs,
-    // Each event is resolved by an ordinary query through this same gateway, with the subscriber's principal.
+    // Each event is resolved by an ordinary query through this same gateway, with the subscriber's
+    // principal (and who holds a case, by the lookup its declaration names).
     resolve,
-    // Who holds a case, asked as the case's lender by the gateway itself: an id, never PII.
-    holderOf: async (caseId, lenderId) => {
-      const r = await resolve(HOLDER_QUERY, { id: caseId }, { sub: "concord-gateway", role: "lender", lenderId, scope: [] });
-      const c = r.data?.collectionCase as { activePlacement?: { agency?: { id?: string } | null } | null } | null | undefined;
-      if (!c) throw new Error(r.errors?.[0]?.message ?? "no answer");
-      return c.activePlacement?.agency?.id ?? null;
-    },
   });
   await hub.start();
   const ws = serveSubscriptions({
@@ -141,8 +134,6 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
     }),
   };
 }
-
-const HOLDER_QUERY = "query ConcordCaseHolder($id: ID!) { collectionCase(id: $id) { activePlacement { agency { id } } } }";
 
 /**
  * Refusals before anything is planned: an operation over a limit, and a subscription sent over

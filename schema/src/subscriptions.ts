@@ -17,6 +17,36 @@ export interface DeliveryFacts {
   caseHolder(caseId: string): string | null | undefined;
 }
 
+/**
+ * How the gateway learns which agency holds a case whose placement events it has not seen since
+ * it started: an ordinary query through the graph, asked as the case's lender, for an id only.
+ */
+export interface HolderLookup {
+  /** The query; `$id` is the case id. */
+  query: string;
+  /** Who asks: the case's own lender (never an agency on the chance that it holds the case). */
+  principal(lenderId: string): Principal;
+  /**
+   * The holding agency's id from the answer, or null when nobody holds the case. Throws when
+   * the answer does not say (errors, no case): the holder stays unknown and is asked again.
+   */
+  read(answer: { data?: Record<string, unknown> | null; errors?: readonly unknown[] }): string | null;
+}
+
+/** Who holds a case: `collectionCase { activePlacement { agency { id } } }` (agencies extends the case). */
+export const CASE_HOLDER: HolderLookup = {
+  query: "query ConcordCaseHolder($id: ID!) { collectionCase(id: $id) { activePlacement { agency { id } } } }",
+  principal: (lenderId) => ({ sub: "concord-gateway", role: "lender", lenderId, scope: [] }),
+  read(answer) {
+    // Any error (agencies down, say) leaves activePlacement null without meaning "nobody".
+    if (answer.errors?.length) throw new Error(`the holder lookup answered with errors: ${JSON.stringify(answer.errors).slice(0, 200)}`);
+    const c = answer.data?.collectionCase as { activePlacement?: { agency?: { id?: unknown } | null } | null } | null | undefined;
+    if (!c) throw new Error("the holder lookup found no case");
+    const id = c.activePlacement?.agency?.id;
+    return typeof id === "string" ? id : null;
+  },
+};
+
 /** The arguments a subscriber passed, as GraphQL coerced them. */
 export type SubscriptionArgs = Record<string, unknown>;
 
@@ -43,6 +73,8 @@ export interface SubscriptionDeclaration {
   narrowedBy?: { arg: string; keyOf(e: EventEnvelope): string | null };
   /** Whether the event is for this subscriber at all: a cheap check before anything is resolved. */
   concerns(e: EventEnvelope, p: Principal, args: SubscriptionArgs, facts: DeliveryFacts): boolean;
+  /** How to learn who holds a case, for declarations whose `concerns` asks `facts.caseHolder`. */
+  holders?: HolderLookup;
 }
 
 /**
@@ -117,6 +149,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
       if (p.role === "lender") return e.lenderId === p.lenderId;
       return p.role === "agency" && agencyHolds(e, p, facts);
     },
+    holders: CASE_HOLDER,
   },
   {
     field: "myCaseUpdates",

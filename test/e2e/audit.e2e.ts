@@ -136,7 +136,7 @@ describe("reveals of the borrower's address", () => {
   beforeAll(async () => {
     // The agencies subgraph needs its case facts to place cases; the demo seed places about half.
     const [{ n }] = await fed.loans.ds.query("SELECT count(*)::int AS n FROM collection_case");
-    await until(async () => (await fed.agencies.ds.query("SELECT count(*)::int AS n FROM case_fact"))[0].n === n, "case facts");
+    await until(async () => (await fed.agencies.ds.query("SELECT count(*)::int AS n FROM case_directory"))[0].n === n, "the case directory");
     ({ demoAgencyId: agencyId } = await seedDemoAgencies(fed.agencies.ds, clock));
     agency = await fed.token({ role: "agency", agency_id: agencyId });
     const [held] = await fed.agencies.ds.query(

@@ -22,6 +22,8 @@ function suite(bus: "postgres" | "nats") {
     let caseA: { id: string; loanId: string; currency: string; oldestRemaining: number; lenderId: string };
     let caseB: { id: string; loanId: string; currency: string };
     let caseC: { id: string; loanId: string; currency: string };
+    /** More open cases of lender A in the agency's region, placed by the PLACEMENT_STARTED test. */
+    let unplaced: string[];
     let agencyId: string;
     let placementId: string;
     let placementsFeed: LiveSubscription;
@@ -87,6 +89,7 @@ function suite(bus: "postgres" | "nats") {
       );
       caseA = { id: a.id, loanId: a.loan_id, currency: a.currency.trim(), oldestRemaining: a.oldest_remaining, lenderId: a.lender_id };
       caseB = { id: b.id, loanId: b.loan_id, currency: b.currency.trim() };
+      unplaced = rows.filter((r: any) => r.lender_id === a.lender_id && r.id !== a.id && r.id !== b.id).slice(0, 3).map((r: any) => r.id);
       caseC = { id: c.id, loanId: c.loan_id, currency: c.currency.trim() };
       const [{ lender_id: otherLenderId }] = await fed.loans.ds.query("SELECT lender_id FROM collection_case WHERE id = $1", [c.id]);
       lender = await fed.token({ role: "lender", lender_id: a.lender_id });
@@ -182,6 +185,33 @@ function suite(bus: "postgres" | "nats") {
       await lenderFeed.next(2);
       expect(agencyFeed.received.length).toBe(heard);
       await stopAll([agencyFeed, lenderFeed]);
+    });
+
+    it("tells an agency of a case placed with it a moment ago as PLACEMENT_STARTED, with the case it may now see", async () => {
+      expect(unplaced.length).toBeGreaterThan(0);
+      const feed = await live(
+        `subscription { caseUpdated(filter: { kinds: [PLACEMENT_STARTED] }) { kind caseId case { id borrower { fullName phone } } } }`,
+        undefined,
+        agency,
+      );
+      // The loans subgraph hears of each placement over the bus at the same moment the gateway
+      // does; the update must still carry the case, not hide it as not yet the agency's.
+      for (const caseId of unplaced) {
+        const placed = await fed.query(
+          `mutation($input: PlaceCaseInput!) { placeCase(input: $input) { id } }`,
+          { input: { caseId, agencyId, expiresAt: new Date(Date.now() + 30 * 86400_000).toISOString(), commissionBps: 1200, maxDiscountBps: 500, maxInstalments: 6 } },
+          lender,
+        );
+        expect(placed.errors).toBeUndefined();
+      }
+      const got = await feed.next(unplaced.length);
+      for (const [i, u] of got.entries()) {
+        expect(u.errors).toBeUndefined();
+        expect(u.data.caseUpdated).toMatchObject({ kind: "PLACEMENT_STARTED", caseId: unplaced[i], case: { id: unplaced[i] } });
+        expect(u.data.caseUpdated.case.borrower.fullName).toBeTruthy();
+        expect(u.data.caseUpdated.case.borrower.phone).toMatch(/\*\*\*\*/);
+      }
+      await stopAll([feed]);
     });
 
     it("replays exactly the events a client missed while away, in order, then goes on live", async () => {

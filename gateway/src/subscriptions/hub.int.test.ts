@@ -1,6 +1,6 @@
 import { buildSchema, parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SUBSCRIPTIONS, type Principal } from "@concord/schema";
+import { CASE_HOLDER, SUBSCRIPTIONS, type Principal } from "@concord/schema";
 import { createLogger, newEvent, PgEventBus, subjectOf, uuidv7, type EventBus } from "@concord/service-kit";
 import { createTestDatabase, until, type TestDatabase } from "@concord/test-kit";
 import { SubscriptionHub, type Resolve } from "./hub";
@@ -166,12 +166,15 @@ describe("the subscription hub", () => {
     await hub.stop();
   });
 
-  it("asks who holds a case it knows nothing of, instead of trying every agency", async () => {
+  it("asks who holds a case it knows nothing of (by the declared lookup, as the case's lender), instead of trying every agency", async () => {
     const asked: string[] = [];
     let holder: string | null = null;
     const resolved: Principal[] = [];
-    const hub = hubWith(async (q, v, p) => (resolved.push(p), visible(q, v, p)), {
-      holderOf: async (caseId) => (asked.push(caseId), holder),
+    const hub = hubWith(async (q, v, p) => {
+      if (q !== CASE_HOLDER.query) return resolved.push(p), visible(q, v, p);
+      expect(p).toMatchObject({ role: "lender", lenderId: LENDER });
+      asked.push(String(v.id));
+      return { data: { collectionCase: { activePlacement: holder ? { agency: { id: holder } } : null } } };
     });
     await hub.start();
     const r = reader(hub, agency, plan(CASE_UPDATES));
@@ -186,6 +189,35 @@ describe("the subscription hub", () => {
     expect(asked).toEqual([notHeld, held]);
     expect(resolved.map((p) => p.role)).toEqual(["agency"]);
     expect(cursors(r.got)).toHaveLength(1);
+    await hub.stop();
+  });
+
+  it("takes a holder lookup answered with errors as unknown, asks again with the next event, and never caches it as nobody", async () => {
+    let failing = true;
+    const asked: string[] = [];
+    const hub = hubWith(async (q, v, p) => {
+      if (q !== CASE_HOLDER.query) return visible(q, v, p);
+      asked.push(String(v.id));
+      // Agencies down: activePlacement comes back null with an error on its path.
+      return failing
+        ? { data: { collectionCase: { activePlacement: null } }, errors: [{ message: "agencies unreachable", path: ["collectionCase", "activePlacement"] }] }
+        : { data: { collectionCase: { activePlacement: { agency: { id: AGENCY } } } } };
+    });
+    await hub.start();
+    const r = reader(hub, agency, plan(CASE_UPDATES));
+    await hub.add(r.sub);
+    const held = uuidv7();
+    await publishCase(held);
+    await until(() => asked.length === 1);
+    // Unknown: the resolution with the agency's own rights decided (here the stub shows it).
+    await until(() => r.got.length === 1);
+    failing = false;
+    await publishCase(held);
+    await until(() => asked.length === 2 && r.got.length === 2);
+    await publishCase(held);
+    await until(() => r.got.length === 3);
+    // Learnt on the second ask and remembered from then on.
+    expect(asked).toEqual([held, held]);
     await hub.stop();
   });
 

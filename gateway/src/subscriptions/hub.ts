@@ -5,6 +5,7 @@ import {
   SUBSCRIPTIONS,
   type DeliveryFacts,
   type EventEnvelope,
+  type HolderLookup,
   type Principal,
   type SubscriptionDeclaration,
 } from "@concord/schema";
@@ -12,17 +13,16 @@ import { badInput, ConcordError, parseEnvelope, type BusSubscription, type Event
 import { ID_VARIABLE, type Resolution, type Shaped, type SubscriptionPlan } from "./plan";
 import type { Subscriber } from "./subscriber";
 
-/** Runs an ordinary query through the gateway with `principal` as the caller. */
-export type Resolve = (query: string, variables: Record<string, unknown>, principal: Principal) => Promise<Resolution>;
+/**
+ * Runs an ordinary query through the gateway with `principal` as the caller. With `after`, the
+ * subgraphs answer only once their case directories have applied that event (so an agency
+ * placed a moment ago is seen to hold the case it hears about).
+ */
+export type Resolve = (query: string, variables: Record<string, unknown>, principal: Principal, after?: EventEnvelope) => Promise<Resolution>;
 
 export interface HubOptions {
   bus: EventBus;
   resolve: Resolve;
-  /**
-   * Which agency holds a case's ACTIVE placement now (null: none), asked of the graph when the
-   * hub has not seen that case's placement events since it started.
-   */
-  holderOf?: (caseId: string, lenderId: string) => Promise<string | null>;
   logger: Logger;
   declarations?: readonly SubscriptionDeclaration[];
   /** How far back `after:` may reach. @default 24 hours */
@@ -57,6 +57,8 @@ export class SubscriptionHub {
   /** Which agency holds each case: from Placement events on the bus, or asked of the graph. */
   private readonly holders = new Map<string, string | null>();
   private readonly facts: DeliveryFacts = { caseHolder: (caseId) => this.holders.get(caseId) };
+  /** How to ask the graph who holds a case the hub has not seen placement events of (from the declarations). */
+  private readonly holderLookup: HolderLookup | undefined;
   private count = 0;
   /** Open subscriptions of agencies (the only ones that need to know who holds a case). */
   private agencySubscribers = 0;
@@ -66,6 +68,7 @@ export class SubscriptionHub {
 
   constructor(private readonly opts: HubOptions) {
     this.declarations = opts.declarations ?? SUBSCRIPTIONS;
+    this.holderLookup = this.declarations.find((d) => d.holders)?.holders;
     for (const d of this.declarations) {
       this.subscribers.set(d.field, { wide: new Set(), byKey: new Map() });
       for (const s of d.subjects) this.bySubject.set(s, [...(this.bySubject.get(s) ?? []), d]);
@@ -253,7 +256,7 @@ export class SubscriptionHub {
     let shaped: Shaped = { outcome: "failed", reason: "not tried" };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        const r = await withTimeout(this.opts.resolve(plan.query, { ...plan.variables, [ID_VARIABLE]: id }, principal), this.opts.resolveTimeoutMs ?? 10_000);
+        const r = await withTimeout(this.opts.resolve(plan.query, { ...plan.variables, [ID_VARIABLE]: id }, principal, e), this.opts.resolveTimeoutMs ?? 10_000);
         shaped = plan.shape(e, String(seq), r);
       } catch (err) {
         shaped = { outcome: "failed", reason: (err as Error).message };
@@ -288,11 +291,14 @@ export class SubscriptionHub {
    */
   private async knowHolder(e: EventEnvelope): Promise<void> {
     const caseId = caseIdOf(e);
-    if (!caseId || !e.lenderId || this.agencySubscribers === 0 || this.holders.has(caseId) || !this.opts.holderOf) return;
+    const lookup = this.holderLookup;
+    if (!caseId || !e.lenderId || this.agencySubscribers === 0 || this.holders.has(caseId) || !lookup) return;
     try {
-      this.remember(caseId, await withTimeout(this.opts.holderOf(caseId, e.lenderId), this.opts.resolveTimeoutMs ?? 10_000));
+      const answer = await withTimeout(this.opts.resolve(lookup.query, { id: caseId }, lookup.principal(e.lenderId), e), this.opts.resolveTimeoutMs ?? 10_000);
+      this.remember(caseId, lookup.read(answer));
     } catch (err) {
-      // Unknown it stays: the resolution, with the agency's own rights, then decides.
+      // Unknown it stays, and is asked again with the case's next event: the resolution, with
+      // the agency's own rights, decides meanwhile. Never remembered as "nobody holds it".
       this.opts.logger.warn({ err, caseId }, "could not learn who holds a case");
     }
   }

@@ -6,8 +6,8 @@ import { auditFlushPlugin } from "./access/audit-log";
 import { RequestAudit } from "./access/audit-sink";
 import { createAccess } from "./access/access-context";
 import type { AccessContext } from "./access/policy";
-import { applyToCaseDirectory, isDirectorySubject, narrowsAccess } from "./directory/apply";
-import { CaseDirectory } from "./directory/directory";
+import { applyToCaseDirectory, DIRECTORY_AFTER_HEADER, isDirectorySubject, narrowsAccess } from "./directory/apply";
+import { CaseDirectory, waitForDirectory } from "./directory/directory";
 import { subgraphMigrations } from "./kit-migrations";
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from "./auth/internal-token";
 import { systemClock, type Clock } from "./clock";
@@ -111,6 +111,11 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
       // caller holding a token of its own, like the tests), this server's own id.
       const requestId = gatewayId ?? ownId;
       const base = gatewayId ? logger.child({ requestId }) : log;
+      // The gateway resolving an event for subscribers: answer once the directory has it.
+      const after = req.headers[DIRECTORY_AFTER_HEADER];
+      if (typeof after === "string" && after.length <= 200 && !(await waitForDirectory(ds, after))) {
+        log.debug({ after }, "answering before the case directory caught up with the event");
+      }
       const directory = new CaseDirectory(ds, clock);
       const audit = new RequestAudit();
       return def.createContext({

@@ -118,3 +118,49 @@ export async function applyToCaseDirectory(tx: EntityManager, e: EventEnvelope):
   }
   await r.apply(tx, e, parsed.data);
 }
+
+/**
+ * The header a caller (the gateway's subscription hub) sends to have a subgraph answer only once
+ * its case directory reflects an event: its value is {@link directoryMark} of that event.
+ */
+export const DIRECTORY_AFTER_HEADER = "x-concord-directory-after";
+
+/** How to tell, from the directory itself, that an event of each subject has been applied. */
+const APPLIED: Record<string, { sql: string; key: (p: Record<string, unknown>) => unknown }> = {
+  "Placement.PlacementStarted": {
+    sql: "SELECT 1 FROM case_directory_placement WHERE placement_id = $1 AND expires_at IS NOT NULL",
+    key: (p) => p.placementId,
+  },
+  "Placement.PlacementEnded": { sql: "SELECT 1 FROM case_directory_placement WHERE placement_id = $1 AND ended_at IS NOT NULL", key: (p) => p.placementId },
+  "HomeVisitRequest.HomeVisitApproved": { sql: "SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND window_start IS NOT NULL", key: (p) => p.visitId },
+  "HomeVisitRequest.HomeVisitCompleted": { sql: "SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND closed_at IS NOT NULL", key: (p) => p.visitId },
+  "HomeVisitRequest.HomeVisitCancelled": { sql: "SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND closed_at IS NOT NULL", key: (p) => p.visitId },
+};
+const CASE_APPLIED = "SELECT 1 FROM case_directory WHERE case_id = $1 AND version >= $2";
+
+/**
+ * A short, checkable description of an event's effect on the directory (`subject key [version]`),
+ * or null when the directory does not keep the event or cannot tell it has applied it (a case
+ * event from before versions were kept).
+ */
+export function directoryMark(e: EventEnvelope): string | null {
+  const subject = subjectOf(e);
+  if (e.aggregateType === "CollectionCase" && isDirectorySubject(subject)) {
+    return e.aggregateVersion ? `${subject} ${e.aggregateId} ${e.aggregateVersion}` : null;
+  }
+  const a = APPLIED[subject];
+  const key = a?.key(e.payload);
+  return typeof key === "string" ? `${subject} ${key}` : null;
+}
+
+/** Whether the directory reflects the event a {@link directoryMark} describes; false for a mark it cannot read. */
+export async function directoryHasApplied(db: Pick<EntityManager, "query">, mark: string): Promise<boolean> {
+  const [subject, key, version] = mark.split(" ");
+  if (!subject || !key || !/^[0-9a-f-]{36}$/i.test(key)) return false;
+  if (subject.startsWith("CollectionCase.")) {
+    if (!version || !/^\d{1,15}$/.test(version) || !isDirectorySubject(subject)) return false;
+    return (await db.query(CASE_APPLIED, [key, Number(version)])).length > 0;
+  }
+  const a = APPLIED[subject];
+  return !!a && (await db.query(a.sql, [key])).length > 0;
+}

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from "typeorm";
 import { CLOSED_CASE_STATUSES } from "@concord/schema";
 import type { Clock } from "../clock";
 import { isUuid } from "../ids";
+import { directoryHasApplied } from "./apply";
 
 /**
  * The case directory: the one read model of each case that every subgraph keeps from the bus
@@ -128,5 +129,19 @@ export class CaseDirectory {
       [agencyId.toLowerCase(), held, this.clock.now()],
     );
     return rows.length > 0;
+  }
+}
+
+/**
+ * Waits until the directory reflects the event `mark` describes (see directoryMark), polling, for
+ * at most `timeoutMs`; says whether it does. A subgraph does this before answering a request
+ * that names such an event, so a subscription update is resolved with the access it brought.
+ */
+export async function waitForDirectory(db: DataSource, mark: string, timeoutMs = 2000, pollMs = 20): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await directoryHasApplied(db, mark)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
