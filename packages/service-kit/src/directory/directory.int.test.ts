@@ -10,7 +10,7 @@ import { PgEventBus } from "../events/pg-bus";
 import { uuidv7 } from "../ids";
 import { KIT_MIGRATIONS } from "../kit-migrations";
 import { createLogger } from "../logger";
-import { startSubgraph } from "../subgraph-service";
+import { runExclusively, startSubgraph } from "../subgraph-service";
 import { freshDatabase } from "../testing/test-database";
 import { applyToCaseDirectory, directoryMark, narrowsAccess } from "./apply";
 import { CaseDirectory, waitForDirectory } from "./directory";
@@ -249,4 +249,20 @@ describe("the case directory's consumer", () => {
       await bus.close();
     }
   }, 40_000);
+});
+
+describe("scheduled jobs", () => {
+  it("run on one instance at a time: a second run while the first holds the job's lock does nothing", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let runs = 0;
+    const first = runExclusively(ds, "test:job", async () => (runs++, await held, 7));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await runExclusively(ds, "test:job", async () => (runs++, 1))).toBe(0);
+    expect(await runExclusively(ds, "test:other-job", async () => 3)).toBe(3);
+    release();
+    expect(await first).toBe(7);
+    expect(await runExclusively(ds, "test:job", async () => (runs++, 2))).toBe(2);
+    expect(runs).toBe(2);
+  });
 });
