@@ -11,6 +11,7 @@ export { buildAgenciesSchema as buildSchema } from "./schema";
 export { migrations } from "./migrations";
 export { seedDemo } from "./demo/seed-demo";
 export { seedDemoAgencies } from "./demo/seed";
+export { suspendAgency } from "./modules/placement/placement.jobs";
 
 export type AgenciesOptions = SubgraphOptions;
 export type AgenciesService = SubgraphService<AgenciesContext>;

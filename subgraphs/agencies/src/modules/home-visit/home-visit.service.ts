@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { HomeVisitApprovedPayload, HomeVisitClosedPayload, Principal } from "@concord/schema";
-import { appendToOutbox, badInput, ConcordError, conflict, forbidden, isUuid, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
+import { appendToOutbox, badInput, CaseDirectory, ConcordError, conflict, forbidden, isUuid, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
 
 const DAY_MS = 86_400_000;
 
@@ -47,6 +47,11 @@ export async function requestHomeVisit(ds: DataSource, clock: Clock, p: Principa
       [i.caseId.toLowerCase(), p.agencyId, now],
     );
     if (!placement) throw forbidden("a visit for a case your agency does not hold", i.caseId);
+    // The directory may know more than the placement row: a resolved case ends access at once,
+    // before the consumer that completes its placement has run.
+    if (!(await new CaseDirectory(tx, clock).agencyHoldsAny(placement.agency_id, [placement.case_id]))) {
+      throw forbidden("a visit for a case your agency does not hold", i.caseId);
+    }
     const [agent] = await tx.query("SELECT * FROM agent WHERE id = $1 AND agency_id = $2 AND active", [i.agentId.toLowerCase(), p.agencyId]);
     if (!agent) throw badInput("The agent is not an active agent of your agency", "agentId");
     const [agency] = await tx.query("SELECT channels FROM agency WHERE id = $1", [p.agencyId]);
