@@ -5,7 +5,7 @@ import type { Principal } from "@concord/schema";
 import { auditFlushPlugin } from "./access/audit-log";
 import { RequestAudit } from "./access/audit-sink";
 import { createAccess } from "./access/access-context";
-import type { AccessContext } from "./access/policy";
+import { fieldsWithoutPolicy, type AccessContext } from "./access/policy";
 import { applyToCaseDirectory, DIRECTORY_AFTER_HEADER, isDirectorySubject, narrowsAccess } from "./directory/apply";
 import { CaseDirectory, waitForDirectory } from "./directory/directory";
 import { subgraphMigrations } from "./kit-migrations";
@@ -86,15 +86,21 @@ export interface SubgraphService<C extends SubgraphContext> extends RunningServe
 }
 
 /**
- * Starts a subgraph: migrates its database, serves its schema over HTTP to callers that carry a
- * valid internal token (the principal goes into the context), appends refusals to its audit
- * log, relays its outbox to the bus and runs its consumers. `stop()` undoes all of it.
+ * Starts a subgraph: refuses to when a field of its schema has no declared policy, migrates its
+ * database, serves its schema over HTTP to callers that carry a valid internal token (the
+ * principal goes into the context), appends refusals to its audit log, relays its outbox to the
+ * bus and runs its consumers. `stop()` undoes all of it.
  */
 export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefinition<C>, opts: SubgraphOptions): Promise<SubgraphService<C>> {
   const logger = opts.logger ?? createLogger(def.name);
+  const schema = await def.buildSchema();
+  // A field without a declared policy would be served to every caller: refuse to start instead.
+  const unpoliced = fieldsWithoutPolicy(schema);
+  if (unpoliced.length) {
+    throw new Error(`The ${def.name} subgraph declares no policy for ${unpoliced.join(", ")}: add @Policy(...) beside each (see schema/ACCESS.md)`);
+  }
   const ds = await createDataSource({ url: opts.databaseUrl, migrations: subgraphMigrations(def.migrations), logger, counter: opts.counter });
   await migrate(ds);
-  const schema = await def.buildSchema();
   const clock = opts.clock ?? systemClock;
   const alerts = new ConsumerAlerts();
   const server = await startGraphQLServer<C>({

@@ -1,4 +1,5 @@
-import { buildSchema } from "graphql";
+import "reflect-metadata";
+import { Query, Resolver } from "type-graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataSource } from "typeorm";
 import { subjectOf, type EventEnvelope } from "@concord/schema";
@@ -11,9 +12,21 @@ import { uuidv7 } from "../ids";
 import { KIT_MIGRATIONS } from "../kit-migrations";
 import { createLogger } from "../logger";
 import { runExclusively, startSubgraph } from "../subgraph-service";
+import { PUBLIC, Policy } from "../access/policy";
+import { buildFederatedSchema } from "../federation";
 import { freshDatabase } from "../testing/test-database";
 import { applyToCaseDirectory, directoryMark, narrowsAccess } from "./apply";
 import { CaseDirectory, waitForDirectory } from "./directory";
+
+/** The smallest subgraph schema that starts: one field, with its policy. */
+@Resolver()
+class ProbeResolver {
+  @Policy(PUBLIC, "Query")
+  @Query(() => Boolean)
+  probeOk(): boolean {
+    return true;
+  }
+}
 
 const dbs: Array<{ drop(): Promise<void> }> = [];
 async function waitFor(cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
@@ -226,7 +239,7 @@ describe("the case directory's consumer", () => {
       {
         name: "probe",
         migrations: [],
-        buildSchema: async () => buildSchema("type Query { ok: Boolean }"),
+        buildSchema: () => buildFederatedSchema({ resolvers: [ProbeResolver] }),
         createContext: (base) => base,
       },
       { databaseUrl: svcDb.url, internalSecret: "x".repeat(32), bus, logger: silent, clock },
