@@ -163,7 +163,7 @@ describe("reveals of the borrower's address", () => {
     expect((await rowsOf(agencyId)).filter((x) => x.action === "PII_REVEAL")).toEqual([]);
   });
 
-  it("are audited as PII_REVEAL of (Borrower.address, borrower) for each read inside an approved window; the name and masked phone are not", async () => {
+  it("are audited as PII_REVEAL of (Borrower.address, borrower) for each read inside an approved window, like the name; the masked phone is not", async () => {
     clock.set("2026-11-25T12:00:00Z");
     try {
       let seen: any;
@@ -178,11 +178,16 @@ describe("reveals of the borrower's address", () => {
     }
     const reveals = (await rowsOf(agencyId)).filter((x) => x.action === "PII_REVEAL");
     // One per request that showed it (the same address twice in a request is one reveal).
-    expect(reveals).toEqual([
-      expect.objectContaining({ subject: "Borrower.address", object_id: borrowerId, path: "collectionCase.borrower.address" }),
-      expect.objectContaining({ subject: "Borrower.address", object_id: borrowerId, path: expect.stringMatching(/^[ab]\.address$/) }),
+    const addresses = reveals.filter((x) => x.subject === "Borrower.address");
+    expect(addresses).toEqual([
+      expect.objectContaining({ object_id: borrowerId, path: "collectionCase.borrower.address" }),
+      expect.objectContaining({ object_id: borrowerId, path: expect.stringMatching(/^[ab]\.address$/) }),
     ]);
-    expect(reveals[0].request_id).not.toBe(reveals[1].request_id);
+    expect(addresses[0].request_id).not.toBe(addresses[1].request_id);
+    // The name is borrower PII too; the masked phone reveals nothing.
+    expect(reveals.filter((x) => x.subject !== "Borrower.address")).toEqual([
+      expect.objectContaining({ subject: "Borrower.fullName", object_id: borrowerId, request_id: addresses[0].request_id }),
+    ]);
     expect(JSON.stringify(reveals)).not.toContain(String((await fed.loans.ds.query("SELECT address FROM borrower WHERE id = $1", [borrowerId]))[0].address));
     expect(await verifyAuditChain(fed.loans.ds)).toMatchObject({ broken: null });
   });

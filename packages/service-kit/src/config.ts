@@ -132,9 +132,3 @@ export function env(): Env {
 export function childEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };
 }
-
-/**
- * Default ports of the subgraphs, matching the URLs in the checked-in supergraph: the
- * registry's (`SUBGRAPHS` in schema/src/registry.ts), by name.
- */
-export const DEFAULT_SUBGRAPH_PORTS: Readonly<Record<string, number>> = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, s.port]));

@@ -7,13 +7,13 @@ import { RequestAudit } from "./access/audit-sink";
 import { createAccess } from "./access/access-context";
 import { fieldsWithoutPolicy, type AccessContext } from "./access/policy";
 import { applyToCaseDirectory, DIRECTORY_AFTER_HEADER, isDirectorySubject, narrowsAccess } from "./directory/apply";
-import { CaseDirectory, waitForDirectory } from "./directory/directory";
+import { CaseDirectory, DirectoryHold, waitForDirectory } from "./directory/directory";
 import { subgraphMigrations } from "./kit-migrations";
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from "./auth/internal-token";
 import { systemClock, type Clock } from "./clock";
 import { createDataSource, migrate, type QueryCounter } from "./data-source";
 import type { BusSubscription, EventBus } from "./events/bus";
-import { ConsumerAlerts, startConsumer } from "./events/consumer";
+import { startConsumer } from "./events/consumer";
 import type { EventEnvelope } from "./events/envelope";
 import { OutboxRelay } from "./events/relay";
 import { once, startGraphQLServer, type RunningServer } from "./http-server";
@@ -82,7 +82,7 @@ export interface SubgraphDefinition<C extends SubgraphContext> {
 export interface SubgraphService<C extends SubgraphContext> extends RunningServer<C> {
   ds: DataSource;
   /** Consumers stopped on an event they must not skip; the service's /health reports them. */
-  alerts: ConsumerAlerts;
+  alerts: DirectoryHold;
 }
 
 /**
@@ -102,7 +102,7 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
   const ds = await createDataSource({ url: opts.databaseUrl, migrations: subgraphMigrations(def.migrations), logger, counter: opts.counter });
   await migrate(ds);
   const clock = opts.clock ?? systemClock;
-  const alerts = new ConsumerAlerts();
+  const alerts = new DirectoryHold(ds);
   const server = await startGraphQLServer<C>({
     name: def.name,
     apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), auditFlushPlugin<C>(ds, logger, clock)] },
@@ -136,7 +136,8 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
       });
     },
     ready: async () => ds.isInitialized && alerts.list().length === 0,
-    health: () => ({ alerts: alerts.list() }),
+    // Ids and subjects only: /health answers anyone who can reach the port.
+    health: () => ({ alerts: alerts.list().map((a) => ({ consumer: a.consumer, eventId: a.eventId, subject: a.subject, since: a.since })) }),
   });
   const relay = opts.bus ? new OutboxRelay({ url: opts.databaseUrl, bus: opts.bus, logger }) : undefined;
   await relay?.start();
@@ -151,12 +152,12 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
         handle: (event, tx) => applyToCaseDirectory(tx, event),
         accepts: isDirectorySubject,
         failClosed: narrowsAccess,
-        alerts,
+        hold: alerts,
         logger,
       }),
     );
     for (const c of def.consumers?.(clock) ?? []) {
-      subscriptions.push(await startConsumer({ name: c.name, bus: opts.bus, ds, handle: c.handle, logger, failClosed: narrowsAccess, alerts }));
+      subscriptions.push(await startConsumer({ name: c.name, bus: opts.bus, ds, handle: c.handle, logger }));
     }
   }
   const timers: NodeJS.Timeout[] = [];

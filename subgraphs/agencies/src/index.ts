@@ -27,7 +27,8 @@ export function start(opts: AgenciesOptions): Promise<AgenciesService> {
       consumers: (clock) => [{ name: CASE_RESOLVED_CONSUMER, handle: caseResolvedHandler(clock) }],
       jobs: [
         { name: "expire-placements", everyMs: 60_000, run: expirePlacements },
-        { name: "suspend-overdue-agencies", everyMs: 60 * 60_000, run: suspendOverdueAgencies },
+        // Cheap, and an agency past its review keeps its cases only until this runs.
+        { name: "suspend-overdue-agencies", everyMs: 60_000, run: suspendOverdueAgencies },
       ],
     },
     opts,

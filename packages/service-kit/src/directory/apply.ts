@@ -154,13 +154,20 @@ export function directoryMark(e: EventEnvelope): string | null {
 }
 
 /** Whether the directory reflects the event a {@link directoryMark} describes; false for a mark it cannot read. */
-export async function directoryHasApplied(db: Pick<EntityManager, "query">, mark: string): Promise<boolean> {
-  const [subject, key, version] = mark.split(" ");
-  if (!subject || !key || !/^[0-9a-f-]{36}$/i.test(key)) return false;
+/** A {@link directoryMark} as the statement and parameters that check it; null when it is not one. */
+export function readMark(mark: string): { sql: string; params: unknown[] } | null {
+  const [subject, key, version, ...rest] = mark.split(" ");
+  if (!subject || !key || rest.length > 0 || !/^[0-9a-f-]{36}$/i.test(key)) return null;
   if (subject.startsWith("CollectionCase.")) {
-    if (!version || !/^\d{1,15}$/.test(version) || !isDirectorySubject(subject)) return false;
-    return (await db.query(CASE_APPLIED, [key, Number(version)])).length > 0;
+    if (!version || !/^\d{1,15}$/.test(version) || !isDirectorySubject(subject)) return null;
+    return { sql: CASE_APPLIED, params: [key, Number(version)] };
   }
   const a = APPLIED[subject];
-  return !!a && (await db.query(a.sql, [key])).length > 0;
+  return a && version === undefined ? { sql: a.sql, params: [key] } : null;
+}
+
+/** Whether the directory reflects the event a {@link directoryMark} describes; false for a mark it cannot read. */
+export async function directoryHasApplied(db: Pick<EntityManager, "query">, mark: string): Promise<boolean> {
+  const check = readMark(mark);
+  return !!check && (await db.query(check.sql, check.params)).length > 0;
 }

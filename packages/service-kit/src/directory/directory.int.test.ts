@@ -5,7 +5,7 @@ import type { DataSource } from "typeorm";
 import { subjectOf, type EventEnvelope } from "@concord/schema";
 import { FixedClock } from "../clock";
 import { createDataSource, migrate } from "../data-source";
-import { ConsumerAlerts, startConsumer } from "../events/consumer";
+import { startConsumer } from "../events/consumer";
 import { newEvent } from "../events/envelope";
 import { PgEventBus } from "../events/pg-bus";
 import { uuidv7 } from "../ids";
@@ -16,7 +16,7 @@ import { PUBLIC, Policy } from "../access/policy";
 import { buildFederatedSchema } from "../federation";
 import { freshDatabase } from "../testing/test-database";
 import { applyToCaseDirectory, directoryMark, narrowsAccess } from "./apply";
-import { CaseDirectory, waitForDirectory } from "./directory";
+import { CaseDirectory, DirectoryHold, heldCasesSql, waitForDirectory } from "./directory";
 
 /** The smallest subgraph schema that starts: one field, with its policy. */
 @Resolver()
@@ -191,18 +191,18 @@ describe("the case directory", () => {
 });
 
 describe("the case directory's consumer", () => {
-  it("stops on an access-ending event it cannot apply and raises an alert, never dead-lettering it; a widening one is dead-lettered", async () => {
+  it("stops on an access-ending event it cannot apply: no agency holds anything meanwhile, nothing is skipped, until an operator releases it", async () => {
     const busDb = await freshDatabase("dirbus");
     dbs.push(busDb);
     const bus = await PgEventBus.open({ url: busDb.url, pollMs: 50 });
-    const alerts = new ConsumerAlerts();
+    const alerts = new DirectoryHold(ds);
     const sub = await startConsumer({
       name: `test.case-directory-${uuidv7().slice(-6)}`,
       bus,
       ds,
       handle: (e, tx) => applyToCaseDirectory(tx, e),
       failClosed: narrowsAccess,
-      alerts,
+      hold: alerts,
       maxAttempts: 2,
       backoffMs: 10,
       logger: silent,
@@ -225,11 +225,23 @@ describe("the case directory's consumer", () => {
       await new Promise((r) => setTimeout(r, 500));
       expect((await read().entry(caseId))?.bucket).toBe("DPD_31_60");
       expect(await ds.query("SELECT 1 FROM dead_letter WHERE event_id = $1", [badEnd.id])).toEqual([]);
+      // The end it could not apply is unknown, and so are those behind it: no agency holds anything.
+      expect(await alerts.stopped()).toBe(true);
+      expect(await read().agencyHoldsAny(agency, [caseId])).toBe(false);
+      expect((await read().entry(caseId))?.activePlacement).toBeNull();
+      expect(await ds.query(heldCasesSql("$1", "$2"), [agency, clock.now()])).toEqual([]);
+      // An operator releases it: it goes to dead_letter, the consumer goes on, the hold ends.
+      await ds.query("UPDATE case_directory_hold SET release = true WHERE event_id = $1", [badEnd.id]);
+      await waitFor(async () => (await read().entry(caseId))?.bucket === "DPD_61_90", 60_000);
+      expect(await ds.query("SELECT reason FROM dead_letter WHERE event_id = $1", [badEnd.id])).toEqual([{ reason: expect.stringMatching(/^released by an operator/) }]);
+      expect(alerts.list()).toEqual([]);
+      expect(await alerts.stopped()).toBe(false);
+      expect(await read().agencyHoldsAny(agency, [caseId])).toBe(true);
     } finally {
       await sub.stop();
       await bus.close();
     }
-  }, 30_000);
+  }, 90_000);
 
   it("makes the service's /health fail and name the event while a subgraph's directory is stopped on it", async () => {
     const [svcDb, busDb] = [await freshDatabase("dirsvc"), await freshDatabase("dirsvcbus")];

@@ -2,8 +2,9 @@ import DataLoader from "dataloader";
 import type { DataSource, EntityManager } from "typeorm";
 import { CLOSED_CASE_STATUSES } from "@concord/schema";
 import type { Clock } from "../clock";
+import { ConsumerAlerts, type ConsumerAlert } from "../events/consumer";
 import { isUuid } from "../ids";
-import { directoryHasApplied } from "./apply";
+import { directoryHasApplied, readMark } from "./apply";
 
 /**
  * The case directory: the one read model of each case that every subgraph keeps from the bus
@@ -38,6 +39,8 @@ export interface CaseEntry {
 }
 
 const CLOSED = `(${CLOSED_CASE_STATUSES.map((s) => `'${s}'`).join(", ")})`;
+/** No placement holds while the directory's consumer is stopped on an event that may end one. */
+const NOT_HELD = "NOT EXISTS (SELECT 1 FROM case_directory_hold)";
 
 /**
  * SQL selecting `case_id` of every case the agency `$agency` holds now (`$now`): for list
@@ -46,7 +49,7 @@ const CLOSED = `(${CLOSED_CASE_STATUSES.map((s) => `'${s}'`).join(", ")})`;
 export function heldCasesSql(agency: string, now: string): string {
   return `SELECT p.case_id FROM case_directory_placement p JOIN case_directory d ON d.case_id = p.case_id
            WHERE p.agency_id = ${agency}::uuid AND p.ended_at IS NULL AND p.placed_at IS NOT NULL
-             AND p.expires_at > ${now}::timestamptz AND d.status NOT IN ${CLOSED}`;
+             AND p.expires_at > ${now}::timestamptz AND d.status NOT IN ${CLOSED} AND ${NOT_HELD}`;
 }
 
 function entryFromRow(r: Record<string, any>): CaseEntry {
@@ -77,13 +80,15 @@ const ENTRY_SQL = `
   SELECT DISTINCT ON (d.case_id) d.*, p.placement_id, p.agency_id, p.placed_at, p.expires_at, p.max_discount_bps, p.max_instalments
     FROM case_directory d
     LEFT JOIN case_directory_placement p
-      ON p.case_id = d.case_id AND p.ended_at IS NULL AND p.placed_at IS NOT NULL AND p.expires_at > $2
+      ON p.case_id = d.case_id AND p.ended_at IS NULL AND p.placed_at IS NOT NULL AND p.expires_at > $2 AND ${NOT_HELD}
    WHERE d.case_id = ANY($1::uuid[])
    ORDER BY d.case_id, p.placed_at DESC NULLS LAST`;
 
 /** Reads the directory at the clock's current instant; one batched statement per kind per tick. */
 export class CaseDirectory {
   private readonly entries: DataLoader<string, CaseEntry | null>;
+  /** Open visit windows now, keyed `agencyId|caseId`. */
+  private readonly windows: DataLoader<string, boolean>;
 
   constructor(
     private readonly db: DataSource | EntityManager,
@@ -94,6 +99,16 @@ export class CaseDirectory {
       const rows: Record<string, any>[] = valid.length ? await this.db.query(ENTRY_SQL, [valid, this.clock.now()]) : [];
       const found = new Map(rows.map((r) => [r.case_id as string, entryFromRow(r)]));
       return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+    });
+    this.windows = new DataLoader(async (keys) => {
+      const pairs = keys.map((k) => k.split("|") as [string, string]);
+      const rows: Array<{ agency_id: string; case_id: string }> = await this.db.query(
+        `SELECT DISTINCT agency_id, case_id FROM case_directory_visit
+          WHERE agency_id = ANY($1::uuid[]) AND case_id = ANY($2::uuid[]) AND closed_at IS NULL AND window_start <= $3 AND $3 < window_end`,
+        [[...new Set(pairs.map((p) => p[0]))], [...new Set(pairs.map((p) => p[1]))], this.clock.now()],
+      );
+      const open = new Set(rows.map((r) => `${r.agency_id}|${r.case_id}`));
+      return keys.map((k) => open.has(k));
     });
   }
 
@@ -122,13 +137,8 @@ export class CaseDirectory {
   async visitWindowOpen(agencyId: string, caseIds: string[]): Promise<boolean> {
     const held = await this.heldBy(agencyId, caseIds);
     if (held.length === 0) return false;
-    const rows = await this.db.query(
-      `SELECT 1 FROM case_directory_visit
-        WHERE agency_id = $1 AND case_id = ANY($2::uuid[]) AND closed_at IS NULL AND window_start <= $3 AND $3 < window_end
-        LIMIT 1`,
-      [agencyId.toLowerCase(), held, this.clock.now()],
-    );
-    return rows.length > 0;
+    const open = await this.windows.loadMany(held.map((c) => `${agencyId.toLowerCase()}|${c}`));
+    return open.some((v) => v === true);
   }
 }
 
@@ -138,10 +148,49 @@ export class CaseDirectory {
  * that names such an event, so a subscription update is resolved with the access it brought.
  */
 export async function waitForDirectory(db: DataSource, mark: string, timeoutMs = 2000, pollMs = 20): Promise<boolean> {
+  // A mark it cannot read, or a directory whose consumer is stopped: nothing to wait for.
+  if (!readMark(mark) || (await db.query("SELECT 1 FROM case_directory_hold LIMIT 1")).length > 0) return false;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await directoryHasApplied(db, mark)) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * Where the directory's consumer reports that it is stopped on an access-ending event: a row in
+ * `case_directory_hold`, which every check reads (no agency holds any case meanwhile, since the
+ * ends queued behind the event are unknown), and the alerts the service's /health shows. An
+ * operator releases an event that will never apply with `UPDATE case_directory_hold SET release = true`.
+ */
+export class DirectoryHold extends ConsumerAlerts {
+  constructor(private readonly ds: DataSource) {
+    super();
+  }
+
+  override async raise(a: ConsumerAlert): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO case_directory_hold (consumer, event_id, subject, seq, reason) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (consumer) DO UPDATE SET event_id = EXCLUDED.event_id, subject = EXCLUDED.subject, seq = EXCLUDED.seq,
+         reason = EXCLUDED.reason, since = now(), release = false`,
+      [a.consumer, a.eventId, a.subject, a.seq, a.reason],
+    );
+    await super.raise(a);
+  }
+
+  override async released(a: ConsumerAlert): Promise<boolean> {
+    const [row] = await this.ds.query("SELECT release FROM case_directory_hold WHERE consumer = $1 AND seq = $2", [a.consumer, a.seq]);
+    return row?.release === true;
+  }
+
+  override async clear(consumer: string): Promise<void> {
+    await this.ds.query("DELETE FROM case_directory_hold WHERE consumer = $1", [consumer]);
+    await super.clear(consumer);
+  }
+
+  /** Whether a consumer is stopped (read from the database: another instance may run the consumer). */
+  async stopped(): Promise<boolean> {
+    return (await this.ds.query("SELECT 1 FROM case_directory_hold LIMIT 1")).length > 0;
   }
 }

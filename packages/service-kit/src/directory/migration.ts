@@ -51,10 +51,22 @@ export class CaseDirectory1764200000000 implements MigrationInterface {
         closed_at timestamptz
       );
       CREATE INDEX case_directory_visit_agency_idx ON case_directory_visit (agency_id, case_id) WHERE closed_at IS NULL;
+      -- While the directory's consumer is stopped on an access-ending event it cannot apply, the
+      -- ends queued behind it are unknown: no agency holds any case until it is resolved. An
+      -- operator releases a bad event with UPDATE case_directory_hold SET release = true.
+      CREATE TABLE case_directory_hold (
+        consumer text PRIMARY KEY,
+        event_id text,
+        subject text NOT NULL,
+        seq bigint NOT NULL,
+        reason text NOT NULL,
+        since timestamptz NOT NULL DEFAULT now(),
+        release boolean NOT NULL DEFAULT false
+      );
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query("DROP TABLE case_directory_visit, case_directory_placement, case_directory");
+    await q.query("DROP TABLE case_directory_hold, case_directory_visit, case_directory_placement, case_directory");
   }
 }

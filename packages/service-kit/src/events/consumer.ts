@@ -20,14 +20,24 @@ export interface ConsumerOptions {
   backoffMs?: number;
   logger?: Logger;
   /**
-   * Events of these subjects are never dead-lettered: one that cannot be parsed or applied stops
-   * the consumer on it (the bus delivers it again, with back-off, until it applies) and is
-   * reported through `alerts`. For read models whose missed event would leave access on.
+   * Events of these subjects are never dead-lettered on their own: one that cannot be parsed or
+   * applied stops the consumer on it (the bus delivers it again, with back-off, until it
+   * applies) and is reported to `hold`. For read models whose missed event would leave access on.
    * @default none
    */
   failClosed?: (subject: string) => boolean;
-  /** Where a consumer stopped by a fail-closed event reports it, and clears it once it applies. */
-  alerts?: ConsumerAlerts;
+  /** Where a consumer stopped by a fail-closed event reports it; required with `failClosed`. */
+  hold?: ConsumerHold;
+}
+
+/** What a fail-closed consumer tells, and asks, while it is stopped on an event. */
+export interface ConsumerHold {
+  /** The consumer stopped on the alert's event (called once per event). */
+  raise(alert: ConsumerAlert): Promise<void>;
+  /** Whether an operator released that event: it then goes to dead_letter and the consumer goes on. */
+  released(alert: ConsumerAlert): Promise<boolean>;
+  /** The consumer is no longer stopped (the event applied after all, or was released). */
+  clear(consumer: string): Promise<void>;
 }
 
 /** A consumer that stopped on an event it must not skip. */
@@ -40,13 +50,16 @@ export interface ConsumerAlert {
   since: string;
 }
 
-/** The open alerts of a service's consumers, by consumer name (a service's health reports them). */
-export class ConsumerAlerts {
+/** A {@link ConsumerHold} that keeps its alerts in memory, for a service's health to report. */
+export class ConsumerAlerts implements ConsumerHold {
   private readonly open = new Map<string, ConsumerAlert>();
-  raise(a: ConsumerAlert): void {
+  async raise(a: ConsumerAlert): Promise<void> {
     this.open.set(a.consumer, a);
   }
-  clear(consumer: string): void {
+  async released(_alert: ConsumerAlert): Promise<boolean> {
+    return false;
+  }
+  async clear(consumer: string): Promise<void> {
     this.open.delete(consumer);
   }
   list(): ConsumerAlert[] {
@@ -70,13 +83,19 @@ export async function startConsumer(opts: ConsumerOptions): Promise<BusSubscript
   const backoff = opts.backoffMs ?? 100;
   const log = opts.logger?.child({ consumer: opts.name });
 
-  let heldSeq: number | null = null;
-  const halt = (d: Delivery, eventId: string | null, reason: string): never => {
-    if (heldSeq !== d.seq) {
-      heldSeq = d.seq;
-      const alert = { consumer: opts.name, eventId, subject: d.subject, seq: d.seq, reason: reason.slice(0, 2000), since: new Date().toISOString() };
-      opts.alerts?.raise(alert);
-      log?.error(alert, "consumer stopped: an event that ends access could not be applied, and it is never skipped");
+  let held: ConsumerAlert | null = null;
+  /** Stops on the event (throws, so the bus delivers it again), unless an operator released it. */
+  const halt = async (d: Delivery, eventId: string | null, reason: string, attempts: number): Promise<void> => {
+    if (held?.seq !== d.seq) {
+      held = { consumer: opts.name, eventId, subject: d.subject, seq: d.seq, reason: reason.slice(0, 2000), since: new Date().toISOString() };
+      await opts.hold?.raise(held);
+      log?.error(held, "consumer stopped: an event that ends access could not be applied, and it is never skipped");
+    }
+    if (opts.hold && (await opts.hold.released(held))) {
+      await deadLetter(d, eventId, `released by an operator: ${reason}`, attempts);
+      held = null;
+      await opts.hold.clear(opts.name);
+      return;
     }
     throw new HeldOnEvent(reason);
   };
@@ -97,7 +116,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<BusSubscript
     try {
       event = parseEnvelope(d.data);
     } catch (err) {
-      if (closed) halt(d, null, (err as Error).message);
+      if (closed) return halt(d, null, (err as Error).message, 0);
       await deadLetter(d, null, (err as Error).message, 0);
       return;
     }
@@ -111,9 +130,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<BusSubscript
           if (fresh.length === 0) return; // seen before: its effect is already committed
           await opts.handle(event, tx);
         });
-        if (heldSeq !== null) {
-          heldSeq = null;
-          opts.alerts?.clear(opts.name);
+        if (held) {
+          held = null;
+          await opts.hold?.clear(opts.name);
         }
         return;
       } catch (err) {
@@ -121,7 +140,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<BusSubscript
         // again later instead of dead-lettering a healthy event.
         if (isTransient(err)) throw err;
         if (attempt >= maxAttempts) {
-          if (closed) halt(d, event.id, (err as Error).message ?? String(err));
+          if (closed) return halt(d, event.id, (err as Error).message ?? String(err), attempt);
           await deadLetter(d, event.id, (err as Error).message ?? String(err), attempt);
           return;
         }

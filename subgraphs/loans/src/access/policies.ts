@@ -17,8 +17,12 @@ const loansPolicies = definePolicies({
     description: "Amounts, days past due, buckets, schedules and payments of one loan (auditors see aggregates only).",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
   },
+  borrowerName: {
+    description: "The borrower's name: every read of it by an agency is an audited reveal of borrower PII.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement", { reveal: true }), borrower: value("self"), auditor: NEVER },
+  },
   borrowerProfile: {
-    description: "The borrower's name, preferred language and time zone.",
+    description: "The borrower's preferred language and time zone (how and when to speak to them).",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
   },
   phone: {

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import { localDate, type Clock } from "@concord/service-kit";
 import { endPlacement, EXPIRY } from "./placement.service";
+import { isLapsed } from "./placement.type";
 
 /** Placements ended per transaction by the jobs below. */
 const BATCH = 500;
@@ -48,16 +49,12 @@ export async function suspendAgency(ds: DataSource, clock: Clock, agencyId: stri
     const [agency] = await tx.query("SELECT status FROM agency WHERE id = $1 FOR UPDATE", [agencyId]);
     if (!agency || agency.status !== "ACTIVE") return 0;
     await tx.query("UPDATE agency SET status = 'SUSPENDED', suspended_reason = $2 WHERE id = $1", [agencyId, reason]);
-    const held: Array<{ id: string; expires_at: Date }> = await tx.query(
-      "SELECT id, expires_at FROM placement WHERE agency_id = $1 AND status = 'ACTIVE' ORDER BY id FOR UPDATE",
+    const held: Array<{ id: string; status: string; expires_at: Date }> = await tx.query(
+      "SELECT id, status, expires_at FROM placement WHERE agency_id = $1 AND status = 'ACTIVE' ORDER BY id FOR UPDATE",
       [agencyId],
     );
-    const now = clock.now().getTime();
-    for (const p of held) {
-      const how =
-        new Date(p.expires_at).getTime() <= now ? EXPIRY : { status: "RECALLED" as const, reason: `The agency was suspended: ${reason}`, by: "system" };
-      await endPlacement(tx, clock, p.id, how, null);
-    }
+    const recall = { status: "RECALLED" as const, reason: `The agency was suspended: ${reason}`, by: "system" };
+    for (const p of held) await endPlacement(tx, clock, p.id, isLapsed(p, clock.now()) ? EXPIRY : recall, null);
     return 1;
   });
 }

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { CLOSED_CASE_STATUSES, type PlacementEndedPayload, type PlacementStartedPayload, type Principal } from "@concord/schema";
 import { appendToOutbox, badInput, conflict, forbidden, isUuid, localDate, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
-import { placementFromRow, type Placement } from "./placement.type";
+import { isLapsed, placementFromRow, type Placement } from "./placement.type";
 
 /** A case in one of these is not placed: it is over, or the borrower asked to be left alone. */
 const UNPLACEABLE = new Set([...CLOSED_CASE_STATUSES, "CEASED"]);
@@ -82,7 +82,7 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
       }
       let [existing] = await tx.query("SELECT * FROM placement WHERE case_id = $1 AND status = 'ACTIVE' FOR UPDATE", [caseId]);
       // Past its expiry it is over, whether or not the job has said so yet: say so now.
-      if (existing && new Date(existing.expires_at).getTime() <= now.getTime()) {
+      if (existing && isLapsed(existing, now)) {
         await endPlacement(tx, clock, existing.id, EXPIRY, correlationId);
         existing = undefined;
       }
@@ -136,9 +136,8 @@ export async function endPlacement(
     if (!row) throw notFound("Placement", placementId);
     if (how.allowed && !how.allowed(row)) throw forbidden(`Placement ${placementId}`, row.id);
     if (row.status !== "ACTIVE") throw conflict(`The placement has already ended (${row.status})`);
-    // Past its expiry it ended then, whether or not the expiry job has written it down yet.
     const expiresAt = new Date(row.expires_at);
-    const lapsed = expiresAt.getTime() <= now.getTime();
+    const lapsed = isLapsed(row, now);
     if (lapsed && how.status !== "EXPIRED") throw conflict("The placement has already ended (EXPIRED)");
     // (TypeORM answers an UPDATE with [rows, count]; read the row back instead.)
     await tx.query("UPDATE placement SET status = $2, ended_at = $3, end_reason = $4, ended_by = $5 WHERE id = $1", [

@@ -61,12 +61,13 @@ export class Placement {
   maxInstalments: number;
 }
 
-/**
- * A placement row as callers see it at `now`: an ACTIVE one past its expiry is EXPIRED (ended at
- * its expiry) even before the expiry job has written that down.
- */
+/** An ACTIVE placement row past its expiry at `now`: it ended then, whether or not the expiry job has written it down. */
+export const isLapsed = (r: Record<string, any>, now: Date): boolean =>
+  r.status === "ACTIVE" && new Date(r.expires_at).getTime() <= now.getTime();
+
+/** A placement row as callers see it at `now`: a lapsed one is EXPIRED, ended at its expiry. */
 export const placementFromRow = (r: Record<string, any>, now?: Date): Placement => {
-  const lapsed = r.status === "ACTIVE" && !!now && new Date(r.expires_at).getTime() <= now.getTime();
+  const lapsed = !!now && isLapsed(r, now);
   return Object.assign(new Placement(), {
     id: r.id,
     caseId: r.case_id,

@@ -18,7 +18,7 @@ export class Borrower {
 
   lenderId: string;
 
-  @Policy(P.borrowerProfile)
+  @Policy(P.borrowerName)
   @Field(() => String, { nullable: true })
   fullName: string | null;
 

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { CaseEventPayload } from "@concord/schema";
+import { CLOSED_CASE_STATUSES, type CaseEventPayload } from "@concord/schema";
 import {
   appendToOutbox,
   badInput,
@@ -36,7 +36,8 @@ interface HistoryRow {
   asOf: string;
 }
 
-const OPEN_CASE = `status NOT IN ('RESOLVED', 'WRITTEN_OFF')`;
+/** SQL: a case that is not closed (the unique index on open cases per loan says the same). */
+const OPEN_CASE = `status NOT IN (${CLOSED_CASE_STATUSES.map((s) => `'${s}'`).join(", ")})`;
 
 export function scheduleFromRows(rows: Record<string, any>[]): ScheduleLine[] {
   return rows.map((r) => ({
