@@ -13,34 +13,75 @@ import {
 /**
  * How each event the case directory knows changes it. Every change is monotonic: a case row
  * moves only to a newer aggregate version, and a placement's or visit's end is final, so an
- * event delivered twice, late or before the one it follows leaves the directory right.
+ * event delivered twice, late or before the one it follows leaves the directory right, and the
+ * events of one transaction may be applied a kind at a time, each kind in one statement.
  */
 interface DirectoryRule<S extends z.ZodTypeAny> {
   payload: S;
   /** True when the event can end or narrow someone's access: failing to apply it must stop the consumer. */
   narrows: boolean;
-  apply(tx: EntityManager, e: EventEnvelope, p: z.infer<S>): Promise<void>;
+  /** Rules that share a `batch` are applied together. */
+  batch: string;
+  /** The row the event changes: of two events on one row in a batch, the later (or newer) one is applied. */
+  key(p: z.infer<S>): string;
+  applyMany(tx: EntityManager, items: Array<{ e: EventEnvelope; p: z.infer<S> }>): Promise<void>;
 }
 
 const rule = <S extends z.ZodTypeAny>(r: DirectoryRule<S>) => r;
 
-const applyCase: DirectoryRule<typeof caseEventPayloadSchema>["apply"] = async (tx, e, c) => {
-  if (!e.lenderId) throw new Error(`${e.type} ${e.id} names no lender`);
-  // Version 0 marks events from before versions were kept: they apply in bus order among
-  // themselves, and any versioned event supersedes them.
-  const version = e.aggregateVersion ?? 0;
-  await tx.query(
-    `INSERT INTO case_directory (case_id, lender_id, borrower_id, loan_id, region, status, bucket, days_past_due, version, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-     ON CONFLICT (case_id) DO UPDATE SET lender_id = EXCLUDED.lender_id, borrower_id = EXCLUDED.borrower_id,
-       loan_id = EXCLUDED.loan_id, region = EXCLUDED.region, status = EXCLUDED.status, bucket = EXCLUDED.bucket,
-       days_past_due = EXCLUDED.days_past_due, version = EXCLUDED.version, updated_at = now()
-     WHERE case_directory.version < EXCLUDED.version OR (EXCLUDED.version = 0 AND case_directory.version = 0)`,
-    [c.caseId, e.lenderId, c.borrowerId, c.loanId, c.region ?? "unknown", c.status, c.bucket, c.daysPastDue, version],
-  );
-};
+/** Version 0 marks events from before versions were kept: they apply in bus order among themselves, and any versioned event supersedes them. */
+const versionOf = (e: EventEnvelope) => e.aggregateVersion ?? 0;
 
-const closeVisit: DirectoryRule<typeof homeVisitClosedPayloadSchema>["apply"] = async (tx, e, v) => {
+const caseRule = (narrows: boolean) =>
+  rule({
+    payload: caseEventPayloadSchema,
+    narrows,
+    batch: "case",
+    key: (c) => c.caseId,
+    applyMany: async (tx, items) => {
+      for (const { e } of items) if (!e.lenderId) throw new Error(`${e.type} ${e.id} names no lender`);
+      await tx.query(
+        `INSERT INTO case_directory (case_id, lender_id, borrower_id, loan_id, region, status, bucket, days_past_due, version, updated_at)
+         SELECT t.*, now() FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[], $9::bigint[])
+           AS t(case_id, lender_id, borrower_id, loan_id, region, status, bucket, days_past_due, version)
+         ON CONFLICT (case_id) DO UPDATE SET lender_id = EXCLUDED.lender_id, borrower_id = EXCLUDED.borrower_id,
+           loan_id = EXCLUDED.loan_id, region = EXCLUDED.region, status = EXCLUDED.status, bucket = EXCLUDED.bucket,
+           days_past_due = EXCLUDED.days_past_due, version = EXCLUDED.version, updated_at = now()
+         WHERE case_directory.version < EXCLUDED.version OR (EXCLUDED.version = 0 AND case_directory.version = 0)`,
+        [
+          items.map(({ p }) => p.caseId),
+          items.map(({ e }) => e.lenderId),
+          items.map(({ p }) => p.borrowerId),
+          items.map(({ p }) => p.loanId),
+          items.map(({ p }) => p.region ?? "unknown"),
+          items.map(({ p }) => p.status),
+          items.map(({ p }) => p.bucket),
+          items.map(({ p }) => p.daysPastDue),
+          items.map(({ e }) => versionOf(e)),
+        ],
+      );
+    },
+  });
+
+/** A rule applied one event at a time (events that come a few at a time). */
+const oneByOne = <S extends z.ZodTypeAny>(
+  payload: S,
+  narrows: boolean,
+  key: (p: z.infer<S>) => string,
+  apply: (tx: EntityManager, e: EventEnvelope, p: z.infer<S>) => Promise<void>,
+  batch: string,
+) =>
+  rule({
+    payload,
+    narrows,
+    batch,
+    key,
+    applyMany: async (tx, items) => {
+      for (const { e, p } of items) await apply(tx, e, p);
+    },
+  });
+
+const closeVisit = async (tx: EntityManager, e: EventEnvelope, v: z.infer<typeof homeVisitClosedPayloadSchema>) => {
   await tx.query(
     `INSERT INTO case_directory_visit (visit_id, case_id, agency_id, closed_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (visit_id) DO UPDATE SET closed_at = coalesce(case_directory_visit.closed_at, EXCLUDED.closed_at)`,
@@ -50,29 +91,41 @@ const closeVisit: DirectoryRule<typeof homeVisitClosedPayloadSchema>["apply"] = 
 
 /** The events the case directory is kept from, by bus subject. */
 export const DIRECTORY_RULES: Record<string, DirectoryRule<any>> = {
-  "CollectionCase.CaseOpened": rule({ payload: caseEventPayloadSchema, narrows: false, apply: applyCase }),
+  "CollectionCase.CaseOpened": caseRule(false),
   // An update may close the case (WRITTEN_OFF) and a resolution does: both end agencies' access.
-  "CollectionCase.CaseUpdated": rule({ payload: caseEventPayloadSchema, narrows: true, apply: applyCase }),
-  "CollectionCase.CaseResolved": rule({ payload: caseEventPayloadSchema, narrows: true, apply: applyCase }),
+  "CollectionCase.CaseUpdated": caseRule(true),
+  "CollectionCase.CaseResolved": caseRule(true),
+  // Allocation starts thousands in one transaction: one statement for them all.
   "Placement.PlacementStarted": rule({
     payload: placementStartedPayloadSchema,
     narrows: false,
-    apply: async (tx, _e, p) => {
+    batch: "placement-start",
+    key: (p) => p.placementId,
+    applyMany: async (tx, items) => {
       // An end already applied stays: the start only fills in what the end did not carry.
       await tx.query(
         `INSERT INTO case_directory_placement (placement_id, case_id, agency_id, placed_at, expires_at, max_discount_bps, max_instalments)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::int[])
          ON CONFLICT (placement_id) DO UPDATE SET placed_at = EXCLUDED.placed_at, expires_at = EXCLUDED.expires_at,
            max_discount_bps = EXCLUDED.max_discount_bps, max_instalments = EXCLUDED.max_instalments
          WHERE case_directory_placement.expires_at IS NULL`,
-        [p.placementId, p.caseId, p.agencyId, p.placedAt, p.expiresAt, p.maxDiscountBps ?? null, p.maxInstalments ?? null],
+        [
+          items.map(({ p }) => p.placementId),
+          items.map(({ p }) => p.caseId),
+          items.map(({ p }) => p.agencyId),
+          items.map(({ p }) => p.placedAt),
+          items.map(({ p }) => p.expiresAt),
+          items.map(({ p }) => p.maxDiscountBps ?? null),
+          items.map(({ p }) => p.maxInstalments ?? null),
+        ],
       );
     },
   }),
-  "Placement.PlacementEnded": rule({
-    payload: placementEndedPayloadSchema,
-    narrows: true,
-    apply: async (tx, _e, p) => {
+  "Placement.PlacementEnded": oneByOne(
+    placementEndedPayloadSchema,
+    true,
+    (p) => p.placementId,
+    async (tx, _e, p) => {
       await tx.query(
         `INSERT INTO case_directory_placement (placement_id, case_id, agency_id, ended_at, end_status) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (placement_id) DO UPDATE SET ended_at = coalesce(case_directory_placement.ended_at, EXCLUDED.ended_at),
@@ -80,11 +133,13 @@ export const DIRECTORY_RULES: Record<string, DirectoryRule<any>> = {
         [p.placementId, p.caseId, p.agencyId, p.endedAt, p.status],
       );
     },
-  }),
-  "HomeVisitRequest.HomeVisitApproved": rule({
-    payload: homeVisitApprovedPayloadSchema,
-    narrows: false,
-    apply: async (tx, _e, v) => {
+    "placement-end",
+  ),
+  "HomeVisitRequest.HomeVisitApproved": oneByOne(
+    homeVisitApprovedPayloadSchema,
+    false,
+    (v) => v.visitId,
+    async (tx, _e, v) => {
       await tx.query(
         `INSERT INTO case_directory_visit (visit_id, case_id, agency_id, window_start, window_end) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (visit_id) DO UPDATE SET window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end
@@ -92,9 +147,10 @@ export const DIRECTORY_RULES: Record<string, DirectoryRule<any>> = {
         [v.visitId, v.caseId, v.agencyId, v.windowStart, v.windowEnd],
       );
     },
-  }),
-  "HomeVisitRequest.HomeVisitCompleted": rule({ payload: homeVisitClosedPayloadSchema, narrows: true, apply: closeVisit }),
-  "HomeVisitRequest.HomeVisitCancelled": rule({ payload: homeVisitClosedPayloadSchema, narrows: true, apply: closeVisit }),
+    "visit-approve",
+  ),
+  "HomeVisitRequest.HomeVisitCompleted": oneByOne(homeVisitClosedPayloadSchema, true, (v) => v.visitId, closeVisit, "visit-close"),
+  "HomeVisitRequest.HomeVisitCancelled": oneByOne(homeVisitClosedPayloadSchema, true, (v) => v.visitId, closeVisit, "visit-close"),
 };
 
 /** Whether the directory is kept from events of this bus subject. */
@@ -104,19 +160,27 @@ export const isDirectorySubject = (subject: string): boolean => subject in DIREC
 export const narrowsAccess = (subject: string): boolean => DIRECTORY_RULES[subject]?.narrows === true;
 
 /**
- * Applies one event to the case directory inside `tx`, after checking its payload against the
- * event's schema (schema/src/events.ts); a payload that does not fit throws, naming the event.
- * Events the directory does not keep are ignored.
+ * Applies events to the case directory inside `tx`, after checking each payload against its
+ * event's schema (schema/src/events.ts); a payload that does not fit throws, naming the event,
+ * and nothing is applied. Events the directory does not keep are ignored. Events of one kind go
+ * in one statement; of several events on one row, the newest (or, equal, the last) is applied.
  */
-export async function applyToCaseDirectory(tx: EntityManager, e: EventEnvelope): Promise<void> {
-  const r = DIRECTORY_RULES[subjectOf(e)];
-  if (!r) return;
-  const parsed = r.payload.safeParse(e.payload);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i: z.ZodIssue) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`${subjectOf(e)} ${e.id} has a payload the case directory cannot apply (${why})`);
+export async function applyToCaseDirectory(tx: EntityManager, events: EventEnvelope | readonly EventEnvelope[]): Promise<void> {
+  const batches = new Map<string, { rule: DirectoryRule<any>; items: Map<string, { e: EventEnvelope; p: unknown }> }>();
+  for (const e of Array.isArray(events) ? events : [events as EventEnvelope]) {
+    const r = DIRECTORY_RULES[subjectOf(e)];
+    if (!r) continue;
+    const parsed = r.payload.safeParse(e.payload);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      throw new Error(`${subjectOf(e)} ${e.id} has a payload the case directory cannot apply (${why})`);
+    }
+    const batch = batches.get(r.batch) ?? batches.set(r.batch, { rule: r, items: new Map() }).get(r.batch)!;
+    const key = r.key(parsed.data);
+    const prev = batch.items.get(key);
+    if (!prev || versionOf(e) >= versionOf(prev.e)) batch.items.set(key, { e, p: parsed.data });
   }
-  await r.apply(tx, e, parsed.data);
+  for (const { rule: r, items } of batches.values()) await r.applyMany(tx, [...items.values()]);
 }
 
 /**

@@ -93,6 +93,8 @@ const visit = (type: "HomeVisitApproved" | "HomeVisitCompleted", visitId: string
 const apply = (...events: EventEnvelope[]) => ds.transaction(async (tx) => {
   for (const e of events) await applyToCaseDirectory(tx, e);
 });
+/** Several events in one call, as a writer's transaction applies its own. */
+const applyTogether = (...events: EventEnvelope[]) => ds.transaction((tx) => applyToCaseDirectory(tx, events));
 const read = (c = clock) => new CaseDirectory(ds, c);
 
 describe("the case directory", () => {
@@ -106,6 +108,23 @@ describe("the case directory", () => {
     expect(entry).toMatchObject({ caseId: id, lenderId: LENDER, status: "OPEN", bucket: "DPD_61_90" });
     await apply(caseEvent("CaseUpdated", id, 4, "DISPUTED", "DPD_91_180"));
     expect(await read().entry(id)).toMatchObject({ status: "DISPUTED", bucket: "DPD_91_180" });
+  });
+
+  it("applies the events of one transaction together: of several on one case the newest wins, whatever their order", async () => {
+    const [a, b, p, agency] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    await applyTogether(
+      caseEvent("CaseUpdated", a, 3, "OPEN", "DPD_61_90"),
+      caseEvent("CaseOpened", a, 1, "OPEN", "DPD_1_30"),
+      caseEvent("CaseUpdated", a, 2, "OPEN", "DPD_31_60"),
+      caseEvent("CaseOpened", b, 1, "OPEN", "DPD_1_30"),
+      started(p, b, agency, "2027-01-01T00:00:00Z"),
+    );
+    expect((await read().entry(a))?.bucket).toBe("DPD_61_90");
+    expect(await read().agencyHoldsAny(agency, [b])).toBe(true);
+    const bad = ended(uuidv7(), "not-a-uuid", agency);
+    await expect(applyTogether(caseEvent("CaseUpdated", b, 2, "DISPUTED"), bad)).rejects.toThrow(/cannot apply/);
+    // Nothing of a refused batch is applied.
+    expect((await read().entry(b))?.status).toBe("OPEN");
   });
 
   it("applies events from before versions were kept in bus order, and lets any versioned event supersede them", async () => {

@@ -26,5 +26,5 @@ export async function appendToOutbox(tx: EntityManager, events: EventEnvelope[])
     ],
   );
   await tx.query(`NOTIFY ${OUTBOX_CHANNEL}`);
-  for (const e of events) await applyToCaseDirectory(tx, e);
+  await applyToCaseDirectory(tx, events);
 }
