@@ -66,7 +66,7 @@ try {
     "",
     `Command: \`npm run bench:allocation\` (\`bench/allocation.ts\`) · date: ${new Date().toISOString().slice(0, 10)} · machine: ${cpus().length} cores, ${server ? "embedded PostgreSQL 17" : "PostgreSQL at TEST_DATABASE_URL"}, Node ${process.version}`,
     "",
-    `One lender's ${CASES.toLocaleString("en")} open cases over ${REGIONS} regions; ${AGENCIES} active agencies, each serving 2 or 3 regions, capacities 5,000–9,000 (${out.byAgency.reduce((s, a) => s + a.capacity, 0).toLocaleString("en")} in all). One call of the service, in one transaction (placements and their PlacementStarted outbox rows written set-based).`,
+    `One lender's ${CASES.toLocaleString("en")} open cases over ${REGIONS} regions; ${AGENCIES} active agencies, each serving 2 or 3 regions, capacities 5,000–9,000 (${out.byAgency.reduce((s, a) => s + a.capacity, 0).toLocaleString("en")} in all). One call of the service, in one transaction (placements, their PlacementStarted outbox rows and the agencies subgraph's own case-directory rows written set-based, one statement each).`,
     "",
     "| cases | agencies | time | placed | unplaced | capacity used per agency (min – max) | agencies past capacity |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
