@@ -6,6 +6,7 @@ import { auditFlushPlugin } from "./access/audit-log";
 import { RequestAudit } from "./access/audit-sink";
 import { createAccess } from "./access/access-context";
 import type { AccessContext } from "./access/policy";
+import { assertScopesDeclared } from "./access/scopes";
 import { applyToCaseDirectory, DIRECTORY_AFTER_HEADER, isDirectorySubject, narrowsAccess } from "./directory/apply";
 import { CaseDirectory, waitForDirectory } from "./directory/directory";
 import { subgraphMigrations } from "./kit-migrations";
@@ -95,6 +96,8 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
   const ds = await createDataSource({ url: opts.databaseUrl, migrations: subgraphMigrations(def.migrations), logger, counter: opts.counter });
   await migrate(ds);
   const schema = await def.buildSchema();
+  // Every operation names the scope it needs: one without is a declaration error, not an open door.
+  assertScopesDeclared(def.name, schema);
   const clock = opts.clock ?? systemClock;
   const alerts = new ConsumerAlerts();
   const server = await startGraphQLServer<C>({

@@ -8,6 +8,7 @@ import { ConsumerAlerts, startConsumer } from "../events/consumer";
 import { newEvent } from "../events/envelope";
 import { PgEventBus } from "../events/pg-bus";
 import { uuidv7 } from "../ids";
+import { registerScope } from "../access/scopes";
 import { KIT_MIGRATIONS } from "../kit-migrations";
 import { createLogger } from "../logger";
 import { runExclusively, startSubgraph } from "../subgraph-service";
@@ -222,6 +223,7 @@ describe("the case directory's consumer", () => {
     const [svcDb, busDb] = [await freshDatabase("dirsvc"), await freshDatabase("dirsvcbus")];
     dbs.push(svcDb, busDb);
     const bus = await PgEventBus.open({ url: busDb.url, pollMs: 50 });
+    registerScope("Query", "ok", "cases:read");
     const svc = await startSubgraph(
       {
         name: "probe",
