@@ -26,6 +26,7 @@ import {
   type DatabaseServer,
 } from "@concord/service-kit";
 import { start, type LoansService } from "@concord/loans";
+import { readScopes } from "@concord/schema";
 
 const DEFAULT_SIZES = [10_000, 1_000_000];
 /** The benchmark calls the subgraph directly, with internal tokens as the gateway signs them. */
@@ -177,7 +178,7 @@ async function page(url: string, after: string | null): Promise<{ ms: number; id
     headers: {
       "content-type": "application/json",
       [INTERNAL_TOKEN_HEADER]: await signInternalToken(
-        { sub: "bench", role: "lender", lenderId: lenderOf.get(url)!, scope: [] },
+        { sub: "bench", role: "lender", lenderId: lenderOf.get(url)!, scope: readScopes("lender") },
         INTERNAL_SECRET,
       ),
     },

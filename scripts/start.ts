@@ -159,7 +159,8 @@ async function banner(url: string, embedded: boolean, found: Partial<DemoParties
     "Concord is running.",
     `  Gateway:    ${url}   (open it in a browser for the explorer; send a token as Authorization: Bearer ...)`,
     `  PostgreSQL: ${embedded ? `embedded, data in ${join(e.dataDir, "pg")}` : "the server at DATABASE_URL"}`,
-    `  Tokens are valid for 12 hours; mint more with: npm run token -- --role lender --lender ${demo.lender.id}`,
+    `  Tokens are valid for 12 hours and carry every scope of their role; mint more with: npm run token -- --role lender --lender ${demo.lender.id}`,
+    `  (narrow one with --scope "cases:read payments:write"; schema/ACCESS.md lists the scopes)`,
     "",
   ];
   for (const role of ["lender", "agency", "borrower", "auditor"] as const) {

@@ -1,11 +1,12 @@
 import { parseArgs } from "node:util";
 import { ROLES, type Role } from "@concord/schema";
 import { env } from "@concord/service-kit";
-import { loadDevIssuer } from "@concord/gateway";
+import { devScopeClaim, loadDevIssuer } from "@concord/gateway";
 
 /**
- * `npm run token -- --role agency --agency <id>`: mints a caller token from the development
- * issuer (the one `npm start`'s gateway trusts). Refused with NODE_ENV=production.
+ * `npm run token -- --role agency --agency <id> [--scope "cases:read visits:write"]`: mints a
+ * caller token from the development issuer (the one `npm start`'s gateway trusts), with every
+ * scope the role may hold unless `--scope` narrows it. Refused with NODE_ENV=production.
  */
 const e = env();
 if (e.NODE_ENV === "production") {
@@ -25,12 +26,18 @@ const { values } = parseArgs({
 });
 const role = values.role as Role;
 if (!ROLES.includes(role)) {
-  console.error(`Usage: npm run token -- --role <${ROLES.join("|")}> [--lender ID | --agency ID | --borrower ID] [--sub S] [--ttl SECONDS]`);
+  console.error(`Usage: npm run token -- --role <${ROLES.join("|")}> [--lender ID | --agency ID | --borrower ID] [--sub S] [--scope "a b"] [--ttl SECONDS]`);
   process.exit(2);
 }
 const id = { lender: values.lender, agency: values.agency, borrower: values.borrower, auditor: "-" }[role];
 if (!id) {
   console.error(`A ${role} token needs --${role} <id>`);
+  process.exit(2);
+}
+try {
+  devScopeClaim(role, values.scope);
+} catch (err) {
+  console.error((err as Error).message);
   process.exit(2);
 }
 const issuer = await loadDevIssuer(e.dataDir, e.JWT_ISSUER, e.JWT_AUDIENCE);

@@ -15,7 +15,7 @@ import { serveSubscriptions } from "./subscriptions/ws";
 
 export { verifyCaller, CALLER_ALGORITHMS, type CallerVerification } from "./auth/principal";
 export { remoteJwks, fileJwks } from "./auth/jwks";
-export { loadDevIssuer, type DevIssuer, type DevClaims } from "./auth/dev-issuer";
+export { devScopeClaim, loadDevIssuer, type DevIssuer, type DevClaims } from "./auth/dev-issuer";
 export { DEFAULT_LIMITS, type OperationLimits } from "./limits";
 
 /** Options of {@link start}. */

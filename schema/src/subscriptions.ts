@@ -1,5 +1,6 @@
 import { subjectOf, type EventEnvelope } from "./events";
 import type { Principal, Role } from "./principal";
+import type { ScopeName } from "./scopes";
 
 /**
  * The live subscriptions, declared once.
@@ -36,7 +37,7 @@ export interface HolderLookup {
 /** Who holds a case: `collectionCase { activePlacement { agency { id } } }` (agencies extends the case). */
 export const CASE_HOLDER: HolderLookup = {
   query: "query ConcordCaseHolder($id: ID!) { collectionCase(id: $id) { activePlacement { agency { id } } } }",
-  principal: (lenderId) => ({ sub: "concord-gateway", role: "lender", lenderId, scope: [] }),
+  principal: (lenderId) => ({ sub: "concord-gateway", role: "lender", lenderId, scope: ["cases:read"] }),
   read(answer) {
     // Any error (agencies down, say) leaves activePlacement null without meaning "nobody".
     if (answer.errors?.length) throw new Error(`the holder lookup answered with errors: ${JSON.stringify(answer.errors).slice(0, 200)}`);
@@ -55,6 +56,11 @@ export interface SubscriptionDeclaration {
   field: string;
   /** The roles that may subscribe; anyone else is refused with FORBIDDEN. */
   roles: readonly Role[];
+  /**
+   * The scope a subscriber's token must grant (refused with FORBIDDEN naming it otherwise). It
+   * must also let the subscriber run `entity.query`, which resolves each event's object.
+   */
+  scope: ScopeName;
   /** The events that feed it, as bus subjects `<AggregateType>.<EventType>`. */
   subjects: readonly string[];
   /**
@@ -140,6 +146,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
   {
     field: "caseUpdated",
     roles: ["lender", "agency"],
+    scope: "cases:read",
     subjects: CASE_SUBJECTS,
     entity: { field: "case", query: "collectionCase", idOf: caseIdOf },
     meta: caseMeta,
@@ -154,6 +161,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
   {
     field: "myCaseUpdates",
     roles: ["borrower"],
+    scope: "cases:read",
     // A borrower follows its own cases and payments; who collects them is the lender's business.
     subjects: ["CollectionCase.CaseOpened", "CollectionCase.CaseUpdated", "CollectionCase.CaseResolved", "Loan.PaymentRecorded"],
     entity: { field: "case", query: "collectionCase", idOf: caseIdOf },
@@ -164,6 +172,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
   {
     field: "placementsReceived",
     roles: ["agency"],
+    scope: "placements:read",
     subjects: ["Placement.PlacementStarted"],
     entity: { field: "placement", query: "placement", idOf: (e) => e.aggregateId },
     meta: {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { childEnv, repoRoot } from "@concord/service-kit";
 import { fileJwks, verifyCaller } from "@concord/gateway";
+import { roleScopes } from "@concord/schema";
 
 const dataDir = mkdtempSync(join(tmpdir(), "concord-dev-issuer-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -29,7 +30,22 @@ describe("the development issuer", () => {
       audience: "concord",
     });
     expect(principal).toMatchObject({ role: "agency", agencyId: agency });
+    // Every scope an agency may hold, writes and reveals included, unless narrowed.
+    expect(principal.scope).toEqual(roleScopes("agency"));
     expect(JSON.parse(readFileSync(join(dataDir, "dev-issuer", "jwks.json"), "utf8")).keys[0]).not.toHaveProperty("d");
+  });
+
+  it("narrows a token to --scope, and refuses a scope the role may not hold in one line", async () => {
+    const lender = "0193a000-0000-7000-8000-00000000b001";
+    const r = run("scripts/token.ts", ["--role", "lender", "--lender", lender, "--scope", "cases:read payments:write"], { NODE_ENV: "development" });
+    expect(r.status).toBe(0);
+    const principal = await verifyCaller(r.stdout.trim(), { getKey: fileJwks(join(dataDir, "dev-issuer", "jwks.json")), issuer: "concord-dev", audience: "concord" });
+    expect(principal.scope).toEqual(["cases:read", "payments:write"]);
+
+    const refused = run("scripts/token.ts", ["--role", "agency", "--agency", lender, "--scope", "cases:read payments:write"], { NODE_ENV: "development" });
+    expect(refused.status).toBe(2);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr.trim().split("\n")).toEqual([expect.stringContaining("The agency role may not hold payments:write; it may hold: cases:read")]);
   });
 
   it("refuses a token for a role without its id", () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
-import type { Role } from "@concord/schema";
+import { roleScopes, scopesRoleMayNotHold, type Role } from "@concord/schema";
 
 /**
  * The development issuer: an Ed25519 key pair kept under `<dataDir>/dev-issuer/`, whose public
@@ -12,7 +12,10 @@ export interface DevIssuer {
   jwksPath: string;
   issuer: string;
   audience: string;
-  /** Mints a caller token. */
+  /**
+   * Mints a caller token carrying every scope its role may hold, or only `claims.scope`;
+   * throws, naming them, when that asks for scopes the role may not hold.
+   */
   mint(claims: DevClaims, ttlSeconds?: number): Promise<string>;
 }
 
@@ -22,7 +25,19 @@ export interface DevClaims {
   lenderId?: string;
   agencyId?: string;
   borrowerId?: string;
+  /** Space-separated scopes to narrow the token to. @default every scope the role may hold */
   scope?: string;
+}
+
+/** The `scope` claim the development issuer mints for `role`: its full set, or the narrowed one. */
+export function devScopeClaim(role: Role, scope?: string): string {
+  if (scope === undefined) return roleScopes(role).join(" ");
+  const requested = scope.split(" ").filter(Boolean);
+  const refused = scopesRoleMayNotHold(role, requested);
+  if (refused.length) {
+    throw new Error(`The ${role} role may not hold ${refused.join(", ")}; it may hold: ${roleScopes(role).join(" ")}`);
+  }
+  return [...new Set(requested)].join(" ");
 }
 
 export async function loadDevIssuer(dataDir: string, issuer: string, audience: string): Promise<DevIssuer> {
@@ -44,12 +59,13 @@ export async function loadDevIssuer(dataDir: string, issuer: string, audience: s
     issuer,
     audience,
     async mint(c, ttlSeconds = 12 * 3600) {
+      const scope = devScopeClaim(c.role, c.scope);
       return new SignJWT({
         role: c.role,
         ...(c.lenderId ? { lender_id: c.lenderId } : {}),
         ...(c.agencyId ? { agency_id: c.agencyId } : {}),
         ...(c.borrowerId ? { borrower_id: c.borrowerId } : {}),
-        ...(c.scope ? { scope: c.scope } : {}),
+        scope,
       })
         .setProtectedHeader({ alg: "EdDSA", kid: jwk.kid, typ: "JWT" })
         .setIssuer(issuer)

@@ -1,5 +1,5 @@
 import { errors, jwtVerify, type JWTVerifyGetKey } from "jose";
-import { ROLE_ID_CLAIM, ROLES, type Principal, type Role } from "@concord/schema";
+import { effectiveScopes, ROLE_ID_CLAIM, ROLES, type Principal, type Role } from "@concord/schema";
 import { ConcordError, isUuid } from "@concord/service-kit";
 
 /** The only algorithms a caller's token may use: never `none`, never HMAC. */
@@ -18,8 +18,9 @@ export const unauthenticated = (message: string) => new ConcordError("UNAUTHENTI
 
 /**
  * Verifies a caller's bearer token (signature against the JWKS, allow-listed algorithm, iss,
- * aud, exp and nbf with a small skew) and reads the principal: a known role and exactly the id
- * claim that goes with it.
+ * aud, exp and nbf with a small skew) and reads the principal: a known role, exactly the id
+ * claim that goes with it, and its effective scopes (see `effectiveScopes`), which subgraphs
+ * receive in the internal token.
  */
 export async function verifyCaller(token: string, v: CallerVerification): Promise<Principal> {
   return (await verifyCallerToken(token, v)).principal;
@@ -51,7 +52,8 @@ export async function verifyCallerToken(token: string, v: CallerVerification): P
     }
     if (claim !== idClaim && present) throw unauthenticated(`A ${role} token must not carry ${claim}`);
   }
-  const scope = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
+  // What the caller may do: the claimed scopes its role may hold, or only its read scopes without a claim.
+  const scope = effectiveScopes(role, payload.scope);
   const principal: Principal = {
     sub: String(payload.sub),
     role,

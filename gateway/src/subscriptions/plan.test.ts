@@ -137,4 +137,13 @@ describe("declarations against the schema", () => {
     `);
     expect(declarationProblems(extra, SUBSCRIPTIONS.filter((d) => d.field === "caseUpdated"))).toEqual(["CaseUpdate.mystery has no source in SUBSCRIPTIONS"]);
   });
+
+  it("names a scope not in the catalogue, and one a declared role may not hold", () => {
+    const caseUpdated = SUBSCRIPTIONS.find((d) => d.field === "caseUpdated")!;
+    expect(declarationProblems(schema, [{ ...caseUpdated, scope: "cases:peek" as never }])).toEqual(["Subscription.caseUpdated needs the unknown scope cases:peek"]);
+    expect(declarationProblems(schema, [{ ...caseUpdated, scope: "audit:read" }])).toEqual([
+      "Subscription.caseUpdated needs audit:read, which the lender role may not hold",
+      "Subscription.caseUpdated needs audit:read, which the agency role may not hold",
+    ]);
+  });
 });

@@ -23,7 +23,7 @@ import {
   getVariableValues,
 } from "graphql";
 import { ConcordError } from "@concord/service-kit";
-import { ERROR_CODES, type EventEnvelope, type SubscriptionArgs, type SubscriptionDeclaration } from "@concord/schema";
+import { ERROR_CODES, isScope, roleMayHold, type EventEnvelope, type SubscriptionArgs, type SubscriptionDeclaration } from "@concord/schema";
 
 /** The variable the resolution query takes the event's object id in. */
 export const ID_VARIABLE = "concordSubscriptionId";
@@ -260,14 +260,17 @@ function variablesUsed(nodes: ReadonlyArray<SelectionSetNode | FragmentDefinitio
 
 /**
  * What is wrong between the declarations and the schema: a declared field the supergraph lacks,
- * a payload field with no source, an entity query that does not return the payload's object.
- * The gateway refuses to start with any.
+ * a payload field with no source, an entity query that does not return the payload's object, a
+ * scope not in the catalogue or one a declared role may not hold. The gateway refuses to start
+ * with any.
  */
 export function declarationProblems(schema: GraphQLSchema, declarations: readonly SubscriptionDeclaration[]): string[] {
   const problems: string[] = [];
   const fields = schema.getSubscriptionType()?.getFields() ?? {};
   const queries = schema.getQueryType()?.getFields() ?? {};
   for (const d of declarations) {
+    if (!isScope(d.scope)) problems.push(`Subscription.${d.field} needs the unknown scope ${String(d.scope)}`);
+    else for (const r of d.roles) if (!roleMayHold(r, d.scope)) problems.push(`Subscription.${d.field} needs ${d.scope}, which the ${r} role may not hold`);
     const field = fields[d.field];
     if (!field) {
       problems.push(`Subscription.${d.field} is declared but not in the supergraph`);

@@ -3,7 +3,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } 
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { ERROR_CODES, WS_CLOSE_CODES, type Principal } from "@concord/schema";
-import { ConcordError, type Logger } from "@concord/service-kit";
+import { ConcordError, hasScope, missingScope, type Logger } from "@concord/service-kit";
 import { bearer, verifyCallerToken, type CallerVerification } from "../auth/principal";
 import { checkOperationLimits, type OperationLimits } from "../limits";
 import { planSubscription } from "./plan";
@@ -47,7 +47,8 @@ interface Connection extends Record<PropertyKey, unknown> {
  * graphql-ws on the gateway's own HTTP server, same path as queries (/graphql). The caller's JWT
  * comes in connection_init (`{ "authorization": "Bearer <jwt>" }`) and is checked as over HTTP: a
  * bad one closes the socket with 4403, and the socket is closed with 4001 when it expires. Each
- * subscription is validated, held to the operation limits and planned, then fed by the hub.
+ * subscription is validated, held to the operation limits and planned, refused unless its
+ * declaration's roles and scope admit the caller, then fed by the hub.
  */
 export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<void> } {
   // Messages as large as an HTTP request body may be, no larger (ws would take 100 MiB).
@@ -107,6 +108,7 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
         if (!plan.declaration.roles.includes(principal.role)) {
           return [new ConcordError(ERROR_CODES.FORBIDDEN, `A ${principal.role} may not subscribe to ${plan.declaration.field}`)];
         }
+        if (!hasScope(principal, plan.declaration.scope)) return [missingScope(plan.declaration.scope, `Subscription.${plan.declaration.field}`)];
         const socket = ctx.extra.socket;
         const close = ({ code, reason }: { code: number; reason: string }) => {
           socket.close(code, reason);

@@ -6,6 +6,7 @@ import { auditFlushPlugin } from "./access/audit-log";
 import { RequestAudit } from "./access/audit-sink";
 import { createAccess } from "./access/access-context";
 import { fieldsWithoutPolicy, type AccessContext } from "./access/policy";
+import { assertScopesDeclared } from "./access/scopes";
 import { applyToCaseDirectory, DIRECTORY_AFTER_HEADER, isDirectorySubject, narrowsAccess } from "./directory/apply";
 import { CaseDirectory, DirectoryHold, waitForDirectory } from "./directory/directory";
 import { subgraphMigrations } from "./kit-migrations";
@@ -99,6 +100,8 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
   if (unpoliced.length) {
     throw new Error(`The ${def.name} subgraph declares no policy for ${unpoliced.join(", ")}: add @Policy(...) beside each (see schema/ACCESS.md)`);
   }
+  // Every operation names the scope it needs: one without is a declaration error, not an open door.
+  assertScopesDeclared(def.name, schema);
   const ds = await createDataSource({ url: opts.databaseUrl, migrations: subgraphMigrations(def.migrations), logger, counter: opts.counter });
   await migrate(ds);
   const clock = opts.clock ?? systemClock;

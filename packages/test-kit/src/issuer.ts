@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from "jose";
-import type { Role } from "@concord/schema";
+import { ROLES, roleScopes, type Role } from "@concord/schema";
 
 export const TEST_ISSUER = "https://issuer.concord.test";
 export const TEST_AUDIENCE = "concord";
@@ -10,7 +10,12 @@ export interface TokenClaims {
   lender_id?: string;
   agency_id?: string;
   borrower_id?: string;
-  scope?: string;
+  /**
+   * The `scope` claim. Left out, the token carries every scope its role may hold (tests of what
+   * a role may do are not about scopes); `undefined` or `null` given explicitly mints a token
+   * with no `scope` claim (its role's read scopes only); a string is the claim as it is.
+   */
+  scope?: string | null;
   [claim: string]: unknown;
 }
 
@@ -31,6 +36,7 @@ export interface TestIssuer {
   jwks(): JSONWebKeySet;
   /** A key resolver over the current JWKS, for the gateway. */
   getKey: JWTVerifyGetKey;
+  /** A caller token; without `claims.scope`, with every scope of its role (see {@link TokenClaims.scope}). */
   mint(claims: TokenClaims, opts?: MintOptions): Promise<string>;
   /** Adds a new signing key (the old one stays published) and signs with it from now on. */
   rotate(): Promise<void>;
@@ -55,8 +61,9 @@ export async function createTestIssuer(): Promise<TestIssuer> {
     async mint(claims, opts = {}) {
       const key = opts.key ?? current;
       const now = Math.floor(Date.now() / 1000);
-      const { sub, ...rest } = claims;
-      let jwt = new SignJWT(rest)
+      const { sub, scope, ...rest } = claims;
+      const claimed = Object.hasOwn(claims, "scope") ? scope : ROLES.includes(claims.role as Role) ? roleScopes(claims.role as Role).join(" ") : undefined;
+      let jwt = new SignJWT(claimed == null ? rest : { ...rest, scope: claimed })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
         .setIssuer(opts.issuer ?? TEST_ISSUER)
         .setAudience(opts.audience ?? TEST_AUDIENCE)

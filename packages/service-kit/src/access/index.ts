@@ -2,3 +2,4 @@ export * from "./policy";
 export * from "./audit-log";
 export * from "./audit-sink";
 export * from "./access-context";
+export * from "./scopes";

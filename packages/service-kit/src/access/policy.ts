@@ -151,6 +151,12 @@ export function refusing<E extends Error>(err: E, objectId: string | undefined):
   return err;
 }
 
+/** Marks a FORBIDDEN error its thrower already recorded (a scope check), so no policy records it again; returns `err`. */
+export function alreadyRecorded<E extends Error>(err: E): E {
+  recorded.add(err);
+  return err;
+}
+
 /** A FORBIDDEN error; `objectId` names the object refused in the audit log, never to the caller. */
 export const forbidden = (what: string, objectId?: string) => refusing(new ConcordError("FORBIDDEN", `You may not see ${what}`), objectId);
 

@@ -9,6 +9,7 @@ import { startConsumer } from "../events/consumer";
 import { newEvent } from "../events/envelope";
 import { PgEventBus } from "../events/pg-bus";
 import { uuidv7 } from "../ids";
+import { NeedsScope } from "../access/scopes";
 import { KIT_MIGRATIONS } from "../kit-migrations";
 import { createLogger } from "../logger";
 import { runExclusively, startSubgraph } from "../subgraph-service";
@@ -21,6 +22,7 @@ import { CaseDirectory, DirectoryHold, heldCasesSql, waitForDirectory } from "./
 /** The smallest subgraph schema that starts: one field, with its policy. */
 @Resolver()
 class ProbeResolver {
+  @NeedsScope("cases:read")
   @Policy(PUBLIC, "Query")
   @Query(() => Boolean)
   probeOk(): boolean {

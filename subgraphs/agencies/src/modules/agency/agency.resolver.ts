@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { idKey, isIdKey, isUuid, keysetPage, notFound, PageArgs, pageRequest, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { idKey, isIdKey, isUuid, keysetPage, NeedsScope, notFound, PageArgs, pageRequest, Policy, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { PlacementConnection } from "../placement/placement.inputs";
@@ -8,6 +8,7 @@ import { Agency, agencyFromRow, Agent } from "./agency.type";
 
 @Resolver(() => Agency)
 export class AgencyResolver {
+  @NeedsScope("agencies:read")
   @Policy(P.public, "Query")
   @Query(() => [Agency], { nullable: true, description: "Agencies the caller may see: all for lenders and auditors, its own for an agency." })
   async agencies(@Ctx() ctx: AgenciesContext): Promise<Agency[]> {
@@ -20,6 +21,7 @@ export class AgencyResolver {
     return rows.map(agencyFromRow);
   }
 
+  @NeedsScope("agencies:read")
   @Policy(P.public, "Query")
   @Query(() => Agency, { nullable: true })
   async agency(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<Agency> {

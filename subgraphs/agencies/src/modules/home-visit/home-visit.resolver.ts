@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { isUuid, notFound, Policy, Scope, visibleOrForbidden } from "@concord/service-kit";
+import { isUuid, NeedsScope, notFound, Policy, Scope, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { cancelHomeVisit, completeHomeVisit, confirmHomeVisit, decideHomeVisit, requestHomeVisit } from "./home-visit.service";
@@ -49,6 +49,7 @@ export class RequestHomeVisitInput {
 
 @Resolver(() => HomeVisitRequest)
 export class HomeVisitResolver {
+  @NeedsScope("visits:read")
   @Policy(P.public, "Query")
   @Query(() => HomeVisitRequest, { nullable: true })
   async homeVisit(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<HomeVisitRequest> {
@@ -57,30 +58,35 @@ export class HomeVisitResolver {
     return visibleOrForbidden(ctx, P.visitDetails, "HomeVisitRequest", fromRow(row), "homeVisit");
   }
 
+  @NeedsScope("visits:write")
   @Policy(P.agencyOperation, "Mutation")
   @Mutation(() => HomeVisitRequest, { nullable: true, description: "An agent asks the lender for a home visit of a case the agency holds." })
   async requestHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("input", () => RequestHomeVisitInput) input: RequestHomeVisitInput) {
     return fromRow(await requestHomeVisit(ctx.ds, ctx.clock, ctx.principal, input));
   }
 
+  @NeedsScope("visits:write")
   @Policy(P.placementOperation, "Mutation")
   @Mutation(() => HomeVisitRequest, { nullable: true, description: "The lender approves a requested visit." })
   async approveHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("visitId", () => ID) visitId: string, @Arg("note", () => String, { nullable: true }) note?: string) {
     return fromRow(await decideHomeVisit(ctx.ds, ctx.clock, ctx.principal, visitId, true, note ?? null, ctx.requestId));
   }
 
+  @NeedsScope("visits:write")
   @Policy(P.placementOperation, "Mutation")
   @Mutation(() => HomeVisitRequest, { nullable: true, description: "The lender rejects a requested visit." })
   async rejectHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("visitId", () => ID) visitId: string, @Arg("note", () => String, { nullable: true }) note?: string) {
     return fromRow(await decideHomeVisit(ctx.ds, ctx.clock, ctx.principal, visitId, false, note ?? null, ctx.requestId));
   }
 
+  @NeedsScope("visits:write")
   @Policy(P.agencyOperation, "Mutation")
   @Mutation(() => HomeVisitRequest, { nullable: true, description: "The agency confirms the appointment with the borrower." })
   async confirmHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("visitId", () => ID) visitId: string) {
     return fromRow(await confirmHomeVisit(ctx.ds, ctx.clock, ctx.principal, visitId));
   }
 
+  @NeedsScope("visits:write")
   @Policy(P.agencyOperation, "Mutation")
   @Mutation(() => HomeVisitRequest, { nullable: true, description: "The agency reports the visit with its recording; refused (and recorded as a violation) without approval or outside the window." })
   async completeHomeVisit(
@@ -92,6 +98,7 @@ export class HomeVisitResolver {
     return fromRow(await completeHomeVisit(ctx.ds, ctx.clock, ctx.principal, visitId, report, recordingReference, ctx.requestId));
   }
 
+  @NeedsScope("visits:write")
   @Policy(P.visitParties, "Mutation")
   @Mutation(() => HomeVisitRequest, { nullable: true, description: "The lender or the agency cancels a visit that has not happened." })
   async cancelHomeVisit(@Ctx() ctx: AgenciesContext, @Arg("visitId", () => ID) visitId: string) {

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Resolver } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { Policy } from "@concord/service-kit";
+import { NeedsScope, Policy } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { allocateCases } from "./allocation";
@@ -58,6 +58,7 @@ export class AllocationResult {
 
 @Resolver()
 export class AllocationResolver {
+  @NeedsScope("placements:write")
   @Policy(P.placementOperation, "Mutation")
   @Mutation(() => AllocationResult, {
     nullable: true,

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { NeedsScope, notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { Agency } from "../agency/agency.type";
@@ -10,6 +10,7 @@ import { Placement } from "./placement.type";
 
 @Resolver(() => Placement)
 export class PlacementResolver {
+  @NeedsScope("placements:read")
   @Policy(P.public, "Query")
   @Query(() => Placement, { nullable: true, description: "One placement; FORBIDDEN unless it is the caller's." })
   async placement(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<Placement> {
@@ -18,12 +19,14 @@ export class PlacementResolver {
     return visibleOrForbidden(ctx, P.placementTerms, "Placement", found, "placement");
   }
 
+  @NeedsScope("placements:write")
   @Policy(P.placementOperation, "Mutation")
   @Mutation(() => Placement, { nullable: true, description: "Places the lender's open case with an agency (at most one ACTIVE placement per case)." })
   async placeCase(@Ctx() ctx: AgenciesContext, @Arg("input", () => PlaceCaseInput) input: PlaceCaseInput): Promise<Placement> {
     return placeCase(ctx.ds, ctx.clock, ctx.principal, input, ctx.requestId);
   }
 
+  @NeedsScope("placements:write")
   @Policy(P.placementOperation, "Mutation")
   @Mutation(() => Placement, { nullable: true, description: "The lender takes a case back from the agency, with a reason." })
   async recallPlacement(
@@ -41,6 +44,7 @@ export class PlacementResolver {
     );
   }
 
+  @NeedsScope("placements:write")
   @Policy(P.agencyOperation, "Mutation")
   @Mutation(() => Placement, { nullable: true, description: "The agency hands a case back to the lender, with a reason." })
   async returnPlacement(

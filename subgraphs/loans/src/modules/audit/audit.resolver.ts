@@ -1,5 +1,5 @@
 import { Arg, Ctx, Int, Query, Resolver } from "type-graphql";
-import { auditFromRow, encodeCursor, pageRequest, Policy } from "@concord/service-kit";
+import { auditFromRow, encodeCursor, NeedsScope, pageRequest, Policy } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { auditEntryFrom, AuditEntryPage } from "./audit.type";
@@ -8,6 +8,7 @@ const isSeqCursor = (v: Record<string, unknown>): v is { seq: number } => Number
 
 @Resolver()
 export class AuditResolver {
+  @NeedsScope("audit:read")
   @Policy(P.auditTrail, "Query")
   @Query(() => AuditEntryPage, { nullable: true, description: "The audit log, oldest first (auditors only)." })
   async auditEntries(

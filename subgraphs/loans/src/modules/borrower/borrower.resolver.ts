@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { NeedsScope, notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { Lender } from "../lender/lender.type";
@@ -8,6 +8,7 @@ import { Borrower } from "./borrower.type";
 
 @Resolver(() => Borrower)
 export class BorrowerResolver {
+  @NeedsScope("borrowers:read")
   @Policy(P.public, "Query")
   @Query(() => Borrower, { nullable: true, description: "One borrower; FORBIDDEN when it is not the caller's to see." })
   async borrower(@Ctx() ctx: LoansContext, @Arg("id", () => ID) id: string): Promise<Borrower> {

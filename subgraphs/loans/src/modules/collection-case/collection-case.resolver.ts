@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { LocalDate, notFound, PageArgs, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { LocalDate, NeedsScope, notFound, PageArgs, Policy, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { Lender } from "../lender/lender.type";
@@ -12,6 +12,7 @@ import { refreshDelinquency } from "./collection-case.service";
 
 @Resolver(() => CollectionCase)
 export class CollectionCaseResolver {
+  @NeedsScope("cases:read")
   @Policy(P.public, "Query")
   @Query(() => CaseConnection, { description: "The collection cases the caller may see, a page at a time (keyset pagination)." })
   async collectionCases(
@@ -24,6 +25,7 @@ export class CollectionCaseResolver {
     return Object.assign(new CaseConnection(), page, { filter });
   }
 
+  @NeedsScope("cases:read")
   @Policy(P.public, "Query")
   @Query(() => CollectionCase, { nullable: true, description: "One case; FORBIDDEN when it is not the caller's to see." })
   async collectionCase(@Ctx() ctx: LoansContext, @Arg("id", () => ID) id: string): Promise<CollectionCase> {
@@ -32,6 +34,7 @@ export class CollectionCaseResolver {
     return visibleOrForbidden(ctx, P.caseStatus, "CollectionCase", found, "collectionCase");
   }
 
+  @NeedsScope("cases:write")
   @Policy(P.lenderOperation, "Mutation")
   @Mutation(() => RefreshDelinquencyResult, {
     description:

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { badInput, forbidden, isUuid, notFound, Policy, ConcordError, refusing } from "@concord/service-kit";
+import { badInput, forbidden, isUuid, NeedsScope, notFound, Policy, ConcordError, refusing } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 
@@ -40,6 +40,7 @@ export function localHour(at: Date, timeZone: string): number {
 
 @Resolver()
 export class RevealContactResolver {
+  @NeedsScope("contact:reveal")
   @Policy(P.public, "Mutation")
   @Mutation(() => RevealedContact, {
     nullable: true,

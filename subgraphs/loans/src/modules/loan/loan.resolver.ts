@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { NeedsScope, notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { Lender } from "../lender/lender.type";
@@ -13,6 +13,7 @@ const CLOSED = new Set(["RESOLVED", "WRITTEN_OFF"]);
 
 @Resolver(() => Loan)
 export class LoanResolver {
+  @NeedsScope("loans:read")
   @Policy(P.public, "Query")
   @Query(() => Loan, { nullable: true, description: "One loan; FORBIDDEN when it is not the caller's to see." })
   async loan(@Ctx() ctx: LoansContext, @Arg("id", () => ID) id: string): Promise<Loan> {

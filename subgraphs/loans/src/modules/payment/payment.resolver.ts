@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
-import { Policy } from "@concord/service-kit";
+import { NeedsScope, Policy } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { Loan } from "../loan/loan.type";
@@ -11,6 +11,7 @@ const CLOSED = new Set(["RESOLVED", "WRITTEN_OFF"]);
 
 @Resolver(() => Payment)
 export class PaymentResolver {
+  @NeedsScope("payments:write")
   @Policy(P.lenderOperation, "Mutation")
   @Mutation(() => RecordPaymentPayload, {
     description: "Records a payment and allocates it to the oldest installments; idempotent on (lender, externalReference).",

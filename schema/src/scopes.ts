@@ -1,0 +1,148 @@
+import { ROLES, type Role } from "./principal";
+
+/**
+ * The OAuth scopes of the graph, declared once: what each lets a token do and which roles may
+ * hold it. Every root query, mutation and subscription names the one scope it needs next to its
+ * declaration (`@NeedsScope` in a subgraph, `scope` in SUBSCRIPTIONS); schema/ACCESS.md lists
+ * them. Scopes narrow what a role may do, never widen it: the field policies still decide what
+ * a caller sees, and a scope a role may not hold is dropped from its tokens.
+ *
+ * A token without a `scope` claim gets its role's read scopes only, so a token minted for a
+ * dashboard can never write. Writes and reveals must be asked for by name.
+ */
+
+/** What a scope grants: reads are granted by default, writes and reveals only when claimed. */
+export type ScopeKind = "read" | "write" | "reveal";
+
+export interface ScopeDefinition {
+  kind: ScopeKind;
+  /** The roles whose tokens may carry it; anyone else's claim of it is dropped. */
+  roles: readonly Role[];
+  description: string;
+}
+
+const ALL = ROLES;
+
+export const SCOPES = {
+  "cases:read": {
+    kind: "read",
+    roles: ALL,
+    description: "Read collection cases (the list, one case) and follow their updates (caseUpdated, myCaseUpdates).",
+  },
+  "cases:write": {
+    kind: "write",
+    roles: ["lender"],
+    description: "Bring the lender's cases up to date for a business date (refreshDelinquency).",
+  },
+  "loans:read": {
+    kind: "read",
+    roles: ALL,
+    description: "Read a loan by id.",
+  },
+  "borrowers:read": {
+    kind: "read",
+    // An auditor's policies show no borrower (auditors see aggregates), so it has no use for it.
+    roles: ["lender", "agency", "borrower"],
+    description: "Read a borrower by id.",
+  },
+  "payments:write": {
+    kind: "write",
+    roles: ["lender"],
+    description: "Record a payment received against one of the lender's loans (recordPayment).",
+  },
+  "agencies:read": {
+    kind: "read",
+    roles: ["lender", "agency", "auditor"],
+    description: "Read agencies (the list, one agency).",
+  },
+  "placements:read": {
+    kind: "read",
+    roles: ["lender", "agency", "auditor"],
+    description: "Read a placement by id, and hear of new ones as they are placed (placementsReceived).",
+  },
+  "placements:write": {
+    kind: "write",
+    roles: ["lender", "agency"],
+    description: "Place, allocate and recall the lender's cases; return a placement the agency holds.",
+  },
+  "visits:read": {
+    kind: "read",
+    roles: ["lender", "agency", "auditor"],
+    description: "Read a home-visit request by id.",
+  },
+  "visits:write": {
+    kind: "write",
+    roles: ["lender", "agency"],
+    description: "Request, confirm, report and cancel home visits (an agency); approve, reject and cancel them (the lender).",
+  },
+  "contact:reveal": {
+    kind: "reveal",
+    roles: ["agency"],
+    description: "Reveal a borrower's full phone or e-mail for one contact, audited (revealContact).",
+  },
+  "activities:write": {
+    kind: "write",
+    roles: ["lender", "agency"],
+    description: "Record contact activities on a case (calls, messages, promises to pay).",
+  },
+  "offers:write": {
+    kind: "write",
+    roles: ["lender", "agency"],
+    description: "Make and withdraw settlement offers within the placement's delegated authority.",
+  },
+  "offers:accept": {
+    kind: "write",
+    roles: ["borrower"],
+    description: "Accept a settlement offer made to the borrower.",
+  },
+  "plans:read": {
+    kind: "read",
+    roles: ALL,
+    description: "Read repayment plans.",
+  },
+  "audit:read": {
+    kind: "read",
+    roles: ["auditor"],
+    description: "Read the audit log (auditEntries).",
+  },
+} as const satisfies Record<string, ScopeDefinition>;
+
+export type ScopeName = keyof typeof SCOPES;
+
+const NAMES = Object.keys(SCOPES) as ScopeName[];
+
+export const isScope = (s: string): s is ScopeName => Object.hasOwn(SCOPES, s);
+
+/** Whether `role`'s tokens may carry `scope` (false for a scope not in the catalogue). */
+export function roleMayHold(role: Role, scope: string): boolean {
+  return isScope(scope) && (SCOPES[scope].roles as readonly Role[]).includes(role);
+}
+
+/** Every scope `role` may hold, in catalogue order: what `npm run token` mints by default. */
+export function roleScopes(role: Role): ScopeName[] {
+  return NAMES.filter((s) => roleMayHold(role, s));
+}
+
+/** The scopes a token of `role` without a `scope` claim gets: its read scopes. */
+export function readScopes(role: Role): ScopeName[] {
+  return roleScopes(role).filter((s) => SCOPES[s].kind === "read");
+}
+
+/**
+ * The scopes a caller of `role` has, from its token's `scope` claim: without a claim, the
+ * role's read scopes; with one (space-separated, OAuth style), the claimed scopes the role may
+ * hold, in catalogue order — unknown scopes and other roles' are dropped, never an error, since
+ * an issuer may put scopes of other audiences in the same token. A claim that is not a string
+ * grants nothing.
+ */
+export function effectiveScopes(role: Role, claim: unknown): ScopeName[] {
+  if (claim === undefined) return readScopes(role);
+  if (typeof claim !== "string") return [];
+  const claimed = new Set(claim.split(" "));
+  return roleScopes(role).filter((s) => claimed.has(s));
+}
+
+/** The scopes of `requested` that `role` may not hold (unknown ones included): empty when all may be minted. */
+export function scopesRoleMayNotHold(role: Role, requested: readonly string[]): string[] {
+  return requested.filter((s) => !roleMayHold(role, s));
+}

@@ -1,0 +1,357 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isObjectType } from "graphql";
+import type { DataSource } from "typeorm";
+import { asSubgraphModule, declaredScopes, FixedClock } from "@concord/service-kit";
+import { seedDemoPortfolio } from "@concord/loans";
+import { seedDemoAgencies } from "@concord/agencies";
+import { readScopes, roleScopes, SUBGRAPHS, SUBSCRIPTIONS, type Role, type ScopeName } from "@concord/schema";
+import { until, type GqlResponse } from "@concord/test-kit";
+import { startFederation, type Federation } from "../support/federation";
+
+/**
+ * Scopes through the gateway, driven by the declarations: every mutation and subscription is
+ * allowed with its scope and refused without it (nothing written, the refusal audited), and a
+ * token without a `scope` claim reads every query its role's read scopes cover. An operation the
+ * tables below do not cover fails the test, so a new mutation comes with its case.
+ */
+
+let fed: Federation;
+const clock = new FixedClock(new Date("2026-11-25T10:00:00Z")); // 10:00 in London, 18:00 in Shanghai
+let lenderId: string;
+let agencyId: string;
+let agentId: string;
+/** Open cases of one lender in the demo agency's regions, none placed: A..D are the mutations', C is held throughout. */
+const cases: Record<"A" | "B" | "C" | "D", { id: string; loanId: string; borrowerId: string; currency: string }> = {} as never;
+/** A placement of case C with the agency, and a visit requested on it, for the read queries. */
+let heldPlacementId: string;
+let visitId: string;
+let refs = 0;
+
+const claimsOf = (role: Role) =>
+  ({ lender: { lender_id: lenderId }, agency: { agency_id: agencyId }, borrower: { borrower_id: cases.C.borrowerId }, auditor: {} })[role];
+/** A token of `role`: with exactly `scope` (space-separated), or with no `scope` claim when null. */
+const tokenOf = (role: Role, scope: string | null) => fed.token({ role, ...claimsOf(role), scope });
+/** A token with every scope of its role (the test issuer's default). */
+const full = (role: Role) => fed.token({ role, ...claimsOf(role) });
+
+async function asFull<T = any>(role: Role, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const r = await fed.query(query, variables, await full(role));
+  if (r.errors) throw new Error(`${query.slice(0, 60)}: ${JSON.stringify(r.errors)}`);
+  return r.data as T;
+}
+
+const PLACE = `mutation($i: PlaceCaseInput!) { placeCase(input: $i) { id } }`;
+const placeInput = (caseId: string) => ({ caseId, agencyId, expiresAt: "2027-02-01T00:00:00Z", commissionBps: 1200, maxDiscountBps: 500, maxInstalments: 6 });
+/** Places `caseId` with the agency and waits until both subgraphs' case directories know it. */
+async function place(caseId: string): Promise<string> {
+  const { placeCase } = await asFull("lender", PLACE, { i: placeInput(caseId) });
+  for (const ds of [fed.loans.ds, fed.agencies.ds]) {
+    await until(
+      async () => (await ds.query("SELECT 1 FROM case_directory_placement WHERE placement_id = $1 AND expires_at IS NOT NULL AND ended_at IS NULL", [placeCase.id])).length === 1,
+      "the placement in the case directory",
+    );
+  }
+  return placeCase.id;
+}
+const REQUEST = `mutation($i: RequestHomeVisitInput!) { requestHomeVisit(input: $i) { id status } }`;
+const visitInput = () => ({ caseId: cases.C.id, agentId, reason: "No answer by phone for 30 days", windowStart: "2026-11-25T11:00:00Z", windowEnd: "2026-11-25T13:00:00Z" });
+const requestVisit = async () => (await asFull("agency", REQUEST, { i: visitInput() })).requestHomeVisit.id as string;
+
+/** What is in every subgraph's tables but the audit log: a row count and a digest of the rows, per table. */
+async function snapshot(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [name, s] of Object.entries(fed.subgraphs)) {
+    const ds: DataSource = s.ds;
+    const tables: Array<{ t: string }> = await ds.query(
+      "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'audit_log' ORDER BY tablename",
+    );
+    for (const { t } of tables) {
+      const [row] = await ds.query(`SELECT count(*)::int AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM "${t}" x`);
+      out[`${name}.${t}`] = `${row.n} ${row.h}`;
+    }
+  }
+  return out;
+}
+
+/** Waits until no event of an earlier step is still being applied, and says what the tables hold. */
+async function settled(): Promise<Record<string, string>> {
+  let last = await snapshot();
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await snapshot();
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  throw new Error("the subgraphs' tables never settled");
+}
+
+/** FORBIDDEN rows in every subgraph's audit log for one operation. */
+async function refusalsOf(type: string, field: string): Promise<number> {
+  let n = 0;
+  for (const s of Object.values(fed.subgraphs)) {
+    const [row] = await s.ds.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'FORBIDDEN' AND subject_type = $1 AND subject_field = $2", [type, field]);
+    n += row.n;
+  }
+  return n;
+}
+
+/** The root Query and Mutation fields of every registered subgraph, with the scope each declares. */
+async function operations(): Promise<Array<{ type: "Query" | "Mutation"; field: string; scope: ScopeName | undefined }>> {
+  const out = [];
+  for (const entry of SUBGRAPHS) {
+    const schema = await asSubgraphModule(entry, await import(entry.package)).buildSchema();
+    for (const root of [schema.getQueryType(), schema.getMutationType()]) {
+      if (!root || !isObjectType(root)) continue;
+      for (const field of Object.keys(root.getFields())) {
+        if (field.startsWith("_")) continue;
+        const type = root.name as "Query" | "Mutation";
+        out.push({ type, field, scope: declaredScopes().find((d) => d.type === type && d.field === field)?.scope });
+      }
+    }
+  }
+  return out;
+}
+
+const scopeError = (r: GqlResponse) => (r.errors ?? []).map((e) => ({ code: e.extensions?.code, scope: e.extensions?.scope, message: e.message }));
+
+beforeAll(async () => {
+  fed = await startFederation({ clock });
+  await seedDemoPortfolio(fed.loans.ds, { asOf: "2026-11-25", borrowers: 60 }, clock);
+  const [{ n }] = await fed.loans.ds.query("SELECT count(*)::int AS n FROM collection_case");
+  await until(async () => (await fed.agencies.ds.query("SELECT count(*)::int AS n FROM case_directory"))[0].n === n, "the case directory");
+  ({ demoAgencyId: agencyId } = await seedDemoAgencies(fed.agencies.ds, clock));
+  [{ id: agentId }] = await fed.agencies.ds.query("SELECT id FROM agent WHERE agency_id = $1 AND active ORDER BY id LIMIT 1", [agencyId]);
+  const open: Array<{ case_id: string; lender_id: string }> = await fed.agencies.ds.query(
+    `SELECT f.case_id, f.lender_id FROM case_directory f WHERE f.status = 'OPEN' AND f.region = ANY((SELECT regions FROM agency WHERE id = $1)::text[])
+       AND NOT EXISTS (SELECT 1 FROM placement p WHERE p.case_id = f.case_id) ORDER BY f.lender_id, f.case_id`,
+    [agencyId],
+  );
+  lenderId = open[0]!.lender_id;
+  const mine = open.filter((o) => o.lender_id === lenderId).slice(0, 4);
+  expect(mine).toHaveLength(4);
+  for (const [i, key] of (["A", "B", "C", "D"] as const).entries()) {
+    const [c] = await fed.loans.ds.query(
+      "SELECT c.id, c.loan_id, c.borrower_id, l.currency FROM collection_case c JOIN loan l ON l.id = c.loan_id WHERE c.id = $1",
+      [mine[i]!.case_id],
+    );
+    cases[key] = { id: c.id, loanId: c.loan_id, borrowerId: c.borrower_id, currency: c.currency };
+  }
+  heldPlacementId = await place(cases.C.id);
+  visitId = await requestVisit();
+});
+afterAll(async () => fed?.stop());
+
+describe("scope declarations", () => {
+  it("give every root query and mutation of every subgraph a scope", async () => {
+    expect((await operations()).filter((o) => !o.scope)).toEqual([]);
+  });
+
+  it("give each subscription a scope that also lets its subscriber resolve the events' object", () => {
+    for (const d of SUBSCRIPTIONS) {
+      expect(declaredScopes().find((s) => s.type === "Query" && s.field === d.entity.query)?.scope, d.field).toBe(d.scope);
+    }
+  });
+});
+
+describe("queries with a token without a scope claim", () => {
+  const QUERIES: Record<string, { query: string; variables?: () => Record<string, unknown> }> = {
+    agencies: { query: `{ agencies { id } }` },
+    agency: { query: `query($id: ID!) { agency(id: $id) { id } }`, variables: () => ({ id: agencyId }) },
+    placement: { query: `query($id: ID!) { placement(id: $id) { id } }`, variables: () => ({ id: heldPlacementId }) },
+    homeVisit: { query: `query($id: ID!) { homeVisit(id: $id) { id } }`, variables: () => ({ id: visitId }) },
+    collectionCases: { query: `{ collectionCases(first: 5) { edges { node { id } } } }` },
+    collectionCase: { query: `query($id: ID!) { collectionCase(id: $id) { id } }`, variables: () => ({ id: cases.C.id }) },
+    loan: { query: `query($id: ID!) { loan(id: $id) { id } }`, variables: () => ({ id: cases.C.loanId }) },
+    borrower: { query: `query($id: ID!) { borrower(id: $id) { id } }`, variables: () => ({ id: cases.C.borrowerId }) },
+    auditEntries: { query: `{ auditEntries(first: 1) { entries { sequence } } }` },
+  };
+
+  it("has a case for every root query", async () => {
+    const queries = (await operations()).filter((o) => o.type === "Query").map((o) => o.field);
+    expect(Object.keys(QUERIES).sort()).toEqual(queries.sort());
+  });
+
+  it("reads every query its role's read scopes cover, and is refused the others naming the scope", async () => {
+    const failures: string[] = [];
+    const ops = (await operations()).filter((o) => o.type === "Query");
+    for (const role of ["lender", "agency", "borrower", "auditor"] as const) {
+      const token = await tokenOf(role, null);
+      for (const { field, scope } of ops) {
+        const q = QUERIES[field]!;
+        const r = await fed.query(q.query, q.variables?.() ?? {}, token);
+        if (readScopes(role).includes(scope!)) {
+          if (r.errors || r.data?.[field] == null) failures.push(`${role} ${field}: ${JSON.stringify(r).slice(0, 300)}`);
+        } else {
+          const errs = scopeError(r);
+          if (errs.length !== 1 || errs[0]!.code !== "FORBIDDEN" || errs[0]!.scope !== scope || !errs[0]!.message.includes(scope!)) {
+            failures.push(`${role} ${field} should be refused for ${scope}: ${JSON.stringify(r).slice(0, 300)}`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("refuses a query to a token narrowed to other scopes, naming the one it needs", async () => {
+    const r = await fed.query(QUERIES.collectionCase!.query, { id: cases.C.id }, await tokenOf("lender", "payments:write"));
+    expect(r.data?.collectionCase).toBeNull();
+    expect(scopeError(r)).toEqual([{ code: "FORBIDDEN", scope: "cases:read", message: "Query.collectionCase needs the scope cases:read, which your token does not grant" }]);
+  });
+
+  it("drops the scopes a role may not hold, however the token claims them", async () => {
+    // An agency token claiming a lender's write and the auditor's read gets neither.
+    const r = await fed.query(`{ auditEntries(first: 1) { entries { sequence } } }`, {}, await tokenOf("agency", "audit:read cases:read payments:write"));
+    expect(scopeError(r).map((e) => [e.code, e.scope])).toEqual([["FORBIDDEN", "audit:read"]]);
+  });
+});
+
+describe("subscriptions", () => {
+  const SUBS: Record<string, { role: Role; query: string; trigger: () => Promise<unknown> }> = {
+    caseUpdated: {
+      role: "lender",
+      query: `subscription($id: ID) { caseUpdated(caseId: $id) { kind caseId case { id } } }`,
+      trigger: () => pay(cases.C),
+    },
+    myCaseUpdates: {
+      role: "borrower",
+      query: `subscription($id: ID) { myCaseUpdates(caseId: $id) { kind caseId case { id } } }`,
+      trigger: () => pay(cases.C),
+    },
+    placementsReceived: {
+      role: "agency",
+      query: `subscription { placementsReceived { caseId placement { id } } }`,
+      trigger: () => place(cases.D.id),
+    },
+  };
+  const pay = (c: (typeof cases)["A"]) =>
+    asFull("lender", `mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { replayed } }`, {
+      input: { loanId: c.loanId, amountMinor: 100, currency: c.currency, receivedAt: clock.now().toISOString(), externalReference: `scopes-${++refs}` },
+    });
+
+  it("has a case for every declared subscription", () => {
+    expect(Object.keys(SUBS).sort()).toEqual(SUBSCRIPTIONS.map((d) => d.field).sort());
+  });
+
+  for (const d of SUBSCRIPTIONS) {
+    it(`${d.field}: refused without ${d.scope} (naming it), delivered with only ${d.scope}`, async () => {
+      const c = SUBS[d.field]!;
+      const variables = { id: cases.C.id };
+      const without = fed.subscribe(c.query, variables, await tokenOf(c.role, roleScopes(c.role).filter((s) => s !== d.scope).join(" ")));
+      const errors = await without.failed;
+      expect(errors?.map((e) => [e.extensions?.code, e.extensions?.scope, e.message])).toEqual([
+        ["FORBIDDEN", d.scope, `Subscription.${d.field} needs the scope ${d.scope}, which your token does not grant`],
+      ]);
+      await without.stop();
+
+      const before = fed.gateway.subscribers();
+      const feed = fed.subscribe(c.query, variables, await tokenOf(c.role, d.scope));
+      let refused: unknown;
+      void feed.failed.then((e) => (refused = e));
+      await until(() => fed.gateway.subscribers() > before || refused !== undefined, "the gateway to hold the subscription");
+      expect(refused).toBeUndefined();
+      await c.trigger();
+      const [got] = await feed.next(1, 15_000);
+      expect(got!.errors).toBeUndefined();
+      expect(Object.values(got!.data as Record<string, unknown>)[0]).toBeTruthy();
+      await feed.stop();
+    });
+  }
+});
+
+describe("mutations", () => {
+  let placementA: string;
+  let placementB: string;
+  let rejectedVisit: string;
+  let cancelledVisit: string;
+
+  /** Each mutation in the order they run: who calls it, the operation, and what to do first. */
+  const MUTATIONS: Record<string, { role: Role; query: string; prepare?: () => Promise<Record<string, unknown>>; after?: () => void }> = {
+    placeCase: { role: "lender", query: `mutation($i: PlaceCaseInput!) { placeCase(input: $i) { id status } }`, prepare: async () => ({ i: placeInput(cases.A.id) }) },
+    recallPlacement: {
+      role: "lender",
+      query: `mutation($id: ID!) { recallPlacement(placementId: $id, reason: "in-house") { id status } }`,
+      prepare: async () => {
+        [{ id: placementA }] = await fed.agencies.ds.query("SELECT id FROM placement WHERE case_id = $1 AND status = 'ACTIVE'", [cases.A.id]);
+        return { id: placementA };
+      },
+    },
+    returnPlacement: {
+      role: "agency",
+      query: `mutation($id: ID!) { returnPlacement(placementId: $id, reason: "cannot reach") { id status } }`,
+      prepare: async () => ({ id: (placementB = await place(cases.B.id)) }),
+    },
+    requestHomeVisit: { role: "agency", query: REQUEST, prepare: async () => ({ i: visitInput() }) },
+    approveHomeVisit: { role: "lender", query: `mutation($id: ID!) { approveHomeVisit(visitId: $id, note: "go") { id status } }`, prepare: async () => ({ id: visitId }) },
+    confirmHomeVisit: { role: "agency", query: `mutation($id: ID!) { confirmHomeVisit(visitId: $id) { id status } }`, prepare: async () => ({ id: visitId }) },
+    completeHomeVisit: {
+      role: "agency",
+      query: `mutation($id: ID!) { completeHomeVisit(visitId: $id, report: "Met the borrower", recordingReference: "rec-1") { id status } }`,
+      prepare: async () => {
+        clock.set("2026-11-25T12:00:00Z");
+        return { id: visitId };
+      },
+      after: () => clock.set("2026-11-25T10:00:00Z"),
+    },
+    rejectHomeVisit: {
+      role: "lender",
+      query: `mutation($id: ID!) { rejectHomeVisit(visitId: $id, note: "no") { id status } }`,
+      prepare: async () => ({ id: (rejectedVisit = await requestVisit()) }),
+    },
+    cancelHomeVisit: {
+      role: "agency",
+      query: `mutation($id: ID!) { cancelHomeVisit(visitId: $id) { id status } }`,
+      prepare: async () => ({ id: (cancelledVisit = await requestVisit()) }),
+    },
+    revealContact: { role: "agency", query: `mutation($id: ID!) { revealContact(caseId: $id, channel: CALL) { value } }`, prepare: async () => ({ id: cases.C.id }) },
+    recordPayment: {
+      role: "lender",
+      query: `mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { replayed payment { id } } }`,
+      prepare: async () => ({
+        input: { loanId: cases.A.loanId, amountMinor: 100, currency: cases.A.currency, receivedAt: clock.now().toISOString(), externalReference: `scopes-${++refs}` },
+      }),
+    },
+    refreshDelinquency: { role: "lender", query: `mutation { refreshDelinquency { __typename } }` },
+    allocateCases: {
+      role: "lender",
+      query: `mutation($i: AllocateCasesInput!) { allocateCases(input: $i) { placed { caseId } } }`,
+      prepare: async () => ({ i: { expiresAt: "2027-02-01T00:00:00Z", commissionBps: 1500, maxDiscountBps: 1000, maxInstalments: 12 } }),
+    },
+  };
+
+  it("has a case for every root mutation", async () => {
+    const mutations = (await operations()).filter((o) => o.type === "Mutation").map((o) => o.field);
+    expect(Object.keys(MUTATIONS).sort()).toEqual(mutations.sort());
+  });
+
+  it("refuses each mutation without its scope, writing nothing but the audited refusal, and runs it with only that scope", async () => {
+    const ops = (await operations()).filter((o) => o.type === "Mutation");
+    for (const [field, c] of Object.entries(MUTATIONS)) {
+      const scope = ops.find((o) => o.field === field)!.scope!;
+      const variables = (await c.prepare?.()) ?? {};
+      const before = await settled();
+      const refusedBefore = await refusalsOf("Mutation", field);
+      const narrow = roleScopes(c.role).filter((s) => s !== scope).join(" ");
+      for (const [label, token] of [["no scope claim", await tokenOf(c.role, null)], [`every scope but ${scope}`, await tokenOf(c.role, narrow)]] as const) {
+        const r = await fed.query(c.query, variables, token);
+        expect(r.data?.[field] ?? null, `${field} with ${label}`).toBeNull();
+        expect(scopeError(r), `${field} with ${label}`).toEqual([
+          { code: "FORBIDDEN", scope, message: `Mutation.${field} needs the scope ${scope}, which your token does not grant` },
+        ]);
+      }
+      expect(await snapshot(), `${field}: refused calls changed nothing`).toEqual(before);
+      expect(await refusalsOf("Mutation", field), `${field}: each refusal is in the audit log`).toBe(refusedBefore + 2);
+
+      const ok = await fed.query(c.query, variables, await tokenOf(c.role, scope));
+      expect(ok.errors, `${field} with only ${scope}`).toBeUndefined();
+      expect(ok.data?.[field], `${field} with only ${scope}`).toBeTruthy();
+      c.after?.();
+    }
+    // What the allowed calls did, to be sure each was the real thing.
+    const status = async (table: string, id: string) => (await fed.agencies.ds.query(`SELECT status FROM ${table} WHERE id = $1`, [id]))[0].status;
+    expect(await status("placement", placementA)).toBe("RECALLED");
+    expect(await status("placement", placementB)).toBe("RETURNED");
+    expect(await status("home_visit", visitId)).toBe("COMPLETED");
+    expect(await status("home_visit", rejectedVisit)).toBe("REJECTED");
+    expect(await status("home_visit", cancelledVisit)).toBe("CANCELLED");
+  }, 180_000);
+});
