@@ -1,4 +1,5 @@
 import { buildSchema } from "graphql";
+import { createLocalJWKSet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataSource } from "typeorm";
 import { subjectOf, type EventEnvelope } from "@concord/schema";
@@ -229,7 +230,7 @@ describe("the case directory's consumer", () => {
         buildSchema: async () => buildSchema("type Query { ok: Boolean }"),
         createContext: (base) => base,
       },
-      { databaseUrl: svcDb.url, internalSecret: "x".repeat(32), bus, logger: silent, clock },
+      { databaseUrl: svcDb.url, gatewayKeys: createLocalJWKSet({ keys: [] }), bus, logger: silent, clock },
     );
     try {
       const health = async () => {
