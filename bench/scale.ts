@@ -19,7 +19,10 @@ import {
   dropDatabase,
   encodeCursor,
   ensureDatabase,
+  generateInternalSigningKey,
   INTERNAL_TOKEN_HEADER,
+  internalJwks,
+  localJwks,
   signInternalToken,
   env,
   startEmbeddedPostgres,
@@ -30,7 +33,7 @@ import { readScopes } from "@concord/schema";
 
 const DEFAULT_SIZES = [10_000, 1_000_000];
 /** The benchmark calls the subgraph directly, with internal tokens as the gateway signs them. */
-const INTERNAL_SECRET = "bench-internal-secret-0123456789abcdef0123";
+const INTERNAL_KEY = generateInternalSigningKey();
 /** The lender each subgraph URL is asked as. */
 const lenderOf = new Map<string, string>();
 const PAGE_SIZE = 50;
@@ -179,7 +182,8 @@ async function page(url: string, after: string | null): Promise<{ ms: number; id
       "content-type": "application/json",
       [INTERNAL_TOKEN_HEADER]: await signInternalToken(
         { sub: "bench", role: "lender", lenderId: lenderOf.get(url)!, scope: readScopes("lender") },
-        INTERNAL_SECRET,
+        INTERNAL_KEY,
+        "loans",
       ),
     },
     body: JSON.stringify({ query: PAGE_QUERY, variables: { first: PAGE_SIZE, after } }),
@@ -419,7 +423,7 @@ async function main(): Promise<void> {
     const dbUrl = await ensureDatabase(server.url, name);
     defer(() => dropDatabase(server.url, name));
 
-    const service: LoansService = await start({ databaseUrl: dbUrl, logger, landingPage: false, internalSecret: INTERNAL_SECRET });
+    const service: LoansService = await start({ databaseUrl: dbUrl, logger, gatewayKeys: localJwks(internalJwks([INTERNAL_KEY])) });
     defer(() => service.stop());
     const client = new pg.Client({ connectionString: dbUrl });
     await client.connect();

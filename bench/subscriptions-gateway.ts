@@ -4,7 +4,7 @@
  * `node --expose-gc --import tsx bench/subscriptions-gateway.ts` and an IPC channel; it holds only
  * the gateway (and the PostgreSQL bus reader the gateway tails) and answers requests:
  *
- *   { id, type: "start", busUrl, jwksPath, issuer, audience, internalSecret, subgraphUrls, supergraphPath }
+ *   { id, type: "start", busUrl, jwksPath, issuer, audience, internalSigningKey, subgraphUrls, supergraphPath }
  *   { id, type: "subscribers" }       the gateway's subscribers()
  *   { id, type: "memory" }            process.memoryUsage() after two forced GCs, with subscribers()
  *   { id, type: "resolutions" }       the resolutions run since the last ask (start/end, epoch ms)
@@ -18,7 +18,7 @@
  */
 import { writeHeapSnapshot } from "node:v8";
 import { Session } from "node:inspector/promises";
-import { PgEventBus, createLogger } from "@concord/service-kit";
+import { PgEventBus, createLogger, internalSigningKey } from "@concord/service-kit";
 import { fileJwks, start, type RunningGateway } from "@concord/gateway";
 import { summariseCpuProfile, type CpuProfile } from "./subscriptions-diagnostics";
 import { parse } from "graphql";
@@ -28,7 +28,8 @@ interface StartRequest {
   jwksPath: string;
   issuer: string;
   audience: string;
-  internalSecret: string;
+  /** PKCS8 PEM. */
+  internalSigningKey: string;
   subgraphUrls: Record<string, string>;
   supergraphPath: string;
 }
@@ -70,7 +71,7 @@ async function handle(req: Request): Promise<unknown> {
       gateway = await start({
         supergraphPath: req.supergraphPath,
         auth: { getKey: fileJwks(req.jwksPath), issuer: req.issuer, audience: req.audience },
-        internalSecret: req.internalSecret,
+        internalSigningKey: internalSigningKey(req.internalSigningKey),
         subgraphUrls: req.subgraphUrls,
         logger,
         landingPage: false,

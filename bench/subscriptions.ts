@@ -35,7 +35,7 @@ import {
 } from "@concord/service-kit";
 import { seedDemoPortfolio, start as startLoans, type LoansService } from "@concord/loans";
 import { start as startAgencies, type AgenciesService } from "@concord/agencies";
-import { createTestIssuer, TEST_AUDIENCE, TEST_INTERNAL_SECRET, TEST_ISSUER, until } from "@concord/test-kit";
+import { createTestIssuer, TEST_AUDIENCE, TEST_GATEWAY_KEYS, TEST_INTERNAL_KEY, TEST_ISSUER, until } from "@concord/test-kit";
 import { cleanupStack, percentile, writeBenchmarkSection } from "./support";
 import { heapGrowth, type CpuSummary } from "./subscriptions-diagnostics";
 
@@ -324,12 +324,12 @@ async function main(): Promise<void> {
   // Subgraphs and bus, here; the gateway, in its own process.
   const bus = await PgEventBus.open({ url: dbs.bus, logger });
   defer(() => bus.close());
-  const loans: LoansService = await startLoans({ bus, databaseUrl: dbs.loans, internalSecret: TEST_INTERNAL_SECRET, logger: logger.child({ service: "loans" }) });
+  const loans: LoansService = await startLoans({ bus, databaseUrl: dbs.loans, gatewayKeys: TEST_GATEWAY_KEYS, logger: logger.child({ service: "loans" }) });
   defer(() => loans.stop());
   const agencies: AgenciesService = await startAgencies({
     bus,
     databaseUrl: dbs.agencies,
-    internalSecret: TEST_INTERNAL_SECRET,
+    gatewayKeys: TEST_GATEWAY_KEYS,
     logger: logger.child({ service: "agencies" }),
   });
   defer(() => agencies.stop());
@@ -366,7 +366,8 @@ async function main(): Promise<void> {
     jwksPath,
     issuer: TEST_ISSUER,
     audience: TEST_AUDIENCE,
-    internalSecret: TEST_INTERNAL_SECRET,
+    // The gateway child's key, as PKCS8 PEM over IPC; the subgraphs here hold its public half.
+    internalSigningKey: TEST_INTERNAL_KEY.key.export({ format: "pem", type: "pkcs8" }).toString(),
     subgraphUrls: { loans: loans.url, agencies: agencies.url },
     supergraphPath: join(repoRoot, "schema", "supergraph.graphql"),
   });

@@ -88,6 +88,21 @@ describe("docker-compose.yml", () => {
     expect(services.filter((n) => !["postgres", "nats", "gateway"].includes(n)).sort()).toEqual(SUBGRAPHS.map((s) => s.name).sort());
   });
 
+  it("carries no key material: the gateway alone holds its signing key, in a volume only it mounts, and the subgraphs fetch its public keys", () => {
+    const text = readFileSync(composeFile, "utf8");
+    expect(text).not.toMatch(/INTERNAL_TOKEN_SECRET|SECRET:|BEGIN [A-Z ]*KEY|"d"\s*:/);
+    const gateway = serviceBlock(text, "gateway");
+    expect(gateway).toContain("INTERNAL_SIGNING_KEY_FILE: /app/.data/");
+    expect(gateway).toMatch(/volumes:\s*\n\s*- gateway-keys:\/app\/\.data/);
+    for (const s of SUBGRAPHS) {
+      const block = serviceBlock(text, s.name);
+      expect(block, `service ${s.name}`).toContain("INTERNAL_JWKS_URL: http://gateway:4000/.well-known/concord-internal-jwks.json");
+      expect(block, `service ${s.name}`).not.toMatch(/INTERNAL_SIGNING_KEY|gateway-keys/);
+    }
+    // The anchors the subgraphs share carry nothing of the gateway's key either.
+    expect(text.slice(0, text.indexOf("\nservices:\n"))).not.toContain("INTERNAL_SIGNING_KEY");
+  });
+
   it("exposes the gateway's port and every registered subgraph's in the Dockerfile", () => {
     const expose = /^EXPOSE (.*)$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"))?.[1]?.split(/\s+/).map(Number);
     expect(expose).toEqual([4000, ...SUBGRAPHS.map((s) => s.port)]);

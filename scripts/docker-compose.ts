@@ -9,6 +9,10 @@ import type { SubgraphEntry } from "@concord/schema";
 
 /** The gateway's port in the containers (and the only one published on the host). */
 const GATEWAY_PORT = 4000;
+/** Where the gateway publishes its public internal-token keys (INTERNAL_JWKS_PATH in the kit). */
+const INTERNAL_JWKS_URL = `http://gateway:${GATEWAY_PORT}/.well-known/concord-internal-jwks.json`;
+/** The gateway's signing key, in the volume only the gateway mounts. */
+const SIGNING_KEY_FILE = "/app/.data/internal-signing-key.jwk.json";
 
 /** A healthcheck command that asks `/health` on the port in `portVar` (default `port`). */
 const health = (portVar: string, port: number) =>
@@ -22,6 +26,9 @@ function subgraphService(s: SubgraphEntry): string {
     environment:
       <<: [*database-env, *bus-env]
       ${upper}_PORT: "${s.port}"
+      # Public keys only, fetched from the gateway when the first call arrives (so no start-up
+      # dependency on it); a subgraph holds nothing that can sign an internal token.
+      INTERNAL_JWKS_URL: ${INTERNAL_JWKS_URL}
     depends_on:
       postgres:
         condition: service_healthy
@@ -63,9 +70,6 @@ x-node-service: &node-service
 # tails it to push subscription updates to its own WebSocket clients.
 x-bus-env: &bus-env
   BUS_URL: nats://nats:4222
-  # The gateway signs a short-lived internal token for every subgraph call; gateway and
-  # subgraphs share this secret. A local-only value: set your own (32+ bytes) anywhere else.
-  INTERNAL_TOKEN_SECRET: change-me-local-compose-internal-secret-0123456789
 
 # One PostgreSQL server for every subgraph; each subgraph creates its own database on it
 # (loans -> database \`loans\`) on first start. Local-development credentials only.
@@ -112,6 +116,17 @@ ${subgraphs.map((s) => `      SUBGRAPH_URL_${s.name.toUpperCase()}: http://${s.n
       # For a local try-out, NODE_ENV=development trusts the development issuer instead; mint
       # tokens with: docker compose exec gateway npm run token -- --role lender --lender <id>
       NODE_ENV: development
+      # Internal tokens: the gateway signs each subgraph call (EdDSA, for that one subgraph, one
+      # minute) with an Ed25519 key only it holds. This file carries no key: the gateway creates
+      # one at its first start in the gateway-keys volume, which no other service mounts, and
+      # serves the public half for the subgraphs' INTERNAL_JWKS_URL. To provide your own key
+      # instead, mount it read-only (a private JWK or PKCS8 PEM; a compose secret or e.g.
+      # "./secrets/internal-signing-key.pem:/run/secrets/internal-signing-key.pem:ro"), point
+      # INTERNAL_SIGNING_KEY_FILE at it and remove INTERNAL_SIGNING_KEY_GENERATE.
+      INTERNAL_SIGNING_KEY_FILE: ${SIGNING_KEY_FILE}
+      INTERNAL_SIGNING_KEY_GENERATE: "true"
+    volumes:
+      - gateway-keys:/app/.data
     ports:
       - "${GATEWAY_PORT}:${GATEWAY_PORT}"
     # The gateway has no database of its own: it tails the bus (BUS_URL) for subscriptions and
@@ -129,6 +144,7 @@ ${subgraphs.map((s) => `      ${s.name}:\n        condition: service_healthy\n`)
 volumes:
   postgres-data:
   nats-data:
+  gateway-keys:
 `;
 }
 

@@ -6,6 +6,7 @@ import {
   childEnv,
   createDataSource,
   createLogger,
+  devInternalKeys,
   env,
   migrate,
   openDatabaseServer,
@@ -38,6 +39,9 @@ process.removeAllListeners("SIGTERM");
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(0));
 
 try {
+  // The internal-token key pair under .data/, made before any service starts: the gateway signs
+  // with its private half, the subgraphs read only the public JWKS.
+  if (!e.INTERNAL_SIGNING_KEY_FILE) devInternalKeys(e.dataDir);
   const started: Array<{ subgraph: SubgraphModule; databaseUrl: string }> = [];
   const gatewayRoutes: Record<string, string> = {};
   for (const entry of SUBGRAPHS) {

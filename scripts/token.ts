@@ -21,7 +21,7 @@ const { values } = parseArgs({
     borrower: { type: "string" },
     sub: { type: "string" },
     scope: { type: "string" },
-    ttl: { type: "string", default: "43200" },
+    ttl: { type: "string" },
   },
 });
 const role = values.role as Role;
@@ -40,10 +40,17 @@ try {
   console.error((err as Error).message);
   process.exit(2);
 }
+const maxTtl = e.CALLER_TOKEN_MAX_LIFETIME_HOURS * 3600;
+// 12 hours by default, and never longer than the gateway accepts.
+const ttl = values.ttl === undefined ? Math.min(12 * 3600, maxTtl) : Number(values.ttl);
+if (!Number.isInteger(ttl) || ttl <= 0 || ttl > maxTtl) {
+  console.error(`--ttl is seconds, 1 to ${maxTtl}: the gateway refuses tokens living longer than CALLER_TOKEN_MAX_LIFETIME_HOURS (${e.CALLER_TOKEN_MAX_LIFETIME_HOURS})`);
+  process.exit(2);
+}
 const issuer = await loadDevIssuer(e.dataDir, e.JWT_ISSUER, e.JWT_AUDIENCE);
 console.log(
   await issuer.mint(
     { role, sub: values.sub, lenderId: values.lender, agencyId: values.agency, borrowerId: values.borrower, scope: values.scope },
-    Number(values.ttl),
+    ttl,
   ),
 );

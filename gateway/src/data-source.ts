@@ -2,19 +2,21 @@ import { GraphQLError } from "graphql";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { FetcherResponse } from "@apollo/utils.fetcher";
 import { ERROR_CODES, isErrorCode } from "@concord/schema";
-import { DIRECTORY_AFTER_HEADER, INTERNAL_TOKEN_HEADER, signInternalToken } from "@concord/service-kit";
+import { DIRECTORY_AFTER_HEADER, INTERNAL_TOKEN_HEADER, signInternalToken, type InternalSigningKey } from "@concord/service-kit";
 import type { GatewayContext } from "./context";
 
 /**
  * The one place where a request to a subgraph is dressed: a short-lived internal token signed
- * by the gateway carries the verified principal and the gateway's own request id (subgraphs
- * trust nothing else: they log and audit under that id). The `x-request-id` header repeats the
- * id for the subgraph's HTTP-level logs only.
+ * by the gateway for this one subgraph (`aud` is its name) carries the verified principal and
+ * the gateway's own request id (subgraphs trust nothing else: they log and audit under that
+ * id). The `x-request-id` header repeats the id for the subgraph's HTTP-level logs only.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
-    private readonly internalSecret: string,
+    /** The subgraph's name in the supergraph: the tokens' audience. */
+    private readonly subgraph: string,
+    private readonly signingKey: InternalSigningKey,
   ) {
     super(config);
   }
@@ -22,7 +24,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     if (context?.requestId) request.http?.headers.set("x-request-id", context.requestId);
     if (context?.principal) {
-      request.http?.headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(context.principal, this.internalSecret, new Date(), context.requestId));
+      request.http?.headers.set(INTERNAL_TOKEN_HEADER, await signInternalToken(context.principal, this.signingKey, this.subgraph, { requestId: context.requestId }));
     }
     if (context?.directoryAfter) request.http?.headers.set(DIRECTORY_AFTER_HEADER, context.directoryAfter);
   }

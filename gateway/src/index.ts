@@ -4,19 +4,31 @@ import { ApolloGateway } from "@apollo/gateway";
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import { ERROR_CODES, SUBSCRIPTIONS, type EventEnvelope, type Principal } from "@concord/schema";
-import { createLogger, directoryMark, once, startGraphQLServer, type EventBus, type Logger, type RunningServer } from "@concord/service-kit";
+import {
+  checkOperationLimits,
+  createLogger,
+  DEFAULT_LIMITS,
+  directoryMark,
+  INTERNAL_JWKS_PATH,
+  internalJwks,
+  once,
+  startGraphQLServer,
+  type EventBus,
+  type InternalSigningKey,
+  type Logger,
+  type OperationLimits,
+  type RunningServer,
+} from "@concord/service-kit";
 import { SubgraphDataSource } from "./data-source";
 import type { GatewayContext } from "./context";
 import { bearer, unauthenticated, verifyCaller, type CallerVerification } from "./auth/principal";
-import { checkOperationLimits, DEFAULT_LIMITS, type OperationLimits } from "./limits";
 import { SubscriptionHub } from "./subscriptions/hub";
 import { declarationProblems, type Resolution } from "./subscriptions/plan";
 import { serveSubscriptions } from "./subscriptions/ws";
 
-export { verifyCaller, CALLER_ALGORITHMS, type CallerVerification } from "./auth/principal";
-export { remoteJwks, fileJwks } from "./auth/jwks";
+export { verifyCaller, CALLER_ALGORITHMS, CALLER_TOKEN_MAX_LIFETIME_S, type CallerVerification } from "./auth/principal";
+export { remoteJwks, fileJwks, DEFAULT_LIMITS, type OperationLimits } from "@concord/service-kit";
 export { devScopeClaim, loadDevIssuer, type DevIssuer, type DevClaims } from "./auth/dev-issuer";
-export { DEFAULT_LIMITS, type OperationLimits } from "./limits";
 
 /** Options of {@link start}. */
 export interface GatewayOptions {
@@ -24,8 +36,11 @@ export interface GatewayOptions {
   supergraphPath: string;
   /** How callers' JWTs are verified. */
   auth: CallerVerification;
-  /** Secret the internal tokens to subgraphs are signed with. */
-  internalSecret: string;
+  /**
+   * The Ed25519 key internal tokens to subgraphs are signed with (each for the one subgraph it
+   * goes to); its public half is served at INTERNAL_JWKS_PATH for the subgraphs.
+   */
+  internalSigningKey: InternalSigningKey;
   /** @default 0 (a free port) */
   port?: number;
   /** @default "127.0.0.1" */
@@ -35,6 +50,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Serve the Apollo landing page (the explorer) on GET /graphql. @default true */
   landingPage?: boolean;
+  /** Answer introspection (`__schema`, `__type`); subscriptions are planned without it. @default false */
+  introspection?: boolean;
   /** The development issuer's public JWKS file, served at /.well-known/jwks.json. */
   devJwksPath?: string;
   /** What one operation may ask for (HTTP and WebSocket). @default DEFAULT_LIMITS */
@@ -67,7 +84,7 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
   const supergraphSdl = readFileSync(opts.supergraphPath, "utf8");
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphDataSource({ url: opts.subgraphUrls?.[name] ?? url }, opts.internalSecret),
+    buildService: ({ name, url }) => new SubgraphDataSource({ url: opts.subgraphUrls?.[name] ?? url }, name, opts.internalSigningKey),
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
@@ -78,12 +95,16 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const server = await startGraphQLServer<GatewayContext>({
     name: "gateway",
-    apollo: { gateway, plugins: [operationRules(limits, !!opts.bus)] },
+    apollo: { gateway, introspection: opts.introspection ?? false, plugins: [operationRules(limits, !!opts.bus)] },
     port: opts.port ?? 0,
     host: opts.host,
     logger,
     landingPage: opts.landingPage,
-    routes: opts.devJwksPath ? { "/.well-known/jwks.json": () => JSON.parse(readFileSync(opts.devJwksPath!, "utf8")) } : {},
+    routes: {
+      // Public keys only: the subgraphs' INTERNAL_JWKS_URL.
+      [INTERNAL_JWKS_PATH]: () => internalJwks([opts.internalSigningKey]),
+      ...(opts.devJwksPath ? { "/.well-known/jwks.json": () => JSON.parse(readFileSync(opts.devJwksPath!, "utf8")) } : {}),
+    },
     context: async ({ req, requestId, logger: log }) => {
       const token = bearer(req.headers.authorization);
       if (!token) throw unauthenticated("Send a bearer token in the Authorization header");

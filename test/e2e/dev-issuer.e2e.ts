@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { childEnv, repoRoot } from "@concord/service-kit";
+import { decodeJwt } from "jose";
 import { fileJwks, verifyCaller } from "@concord/gateway";
 import { roleScopes } from "@concord/schema";
 
@@ -13,7 +14,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const run = (file: string, args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, ["--import", "tsx", file, ...args], {
     cwd: repoRoot,
-    env: childEnv({ DATA_DIR: dataDir, JWKS_URL: "", JWKS_FILE: "", INTERNAL_TOKEN_SECRET: "", ...env }),
+    env: childEnv({ DATA_DIR: dataDir, JWKS_URL: "", JWKS_FILE: "", INTERNAL_SIGNING_KEY_FILE: "", INTERNAL_JWKS_FILE: "", INTERNAL_JWKS_URL: "", ...env }),
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -46,6 +47,16 @@ describe("the development issuer", () => {
     expect(refused.status).toBe(2);
     expect(refused.stdout).toBe("");
     expect(refused.stderr.trim().split("\n")).toEqual([expect.stringContaining("The agency role may not hold payments:write; it may hold: cases:read")]);
+  });
+
+  it("mints within the gateway's maximum lifetime: 12 hours by default, never longer than CALLER_TOKEN_MAX_LIFETIME_HOURS", () => {
+    const plain = run("scripts/token.ts", ["--role", "auditor"], { NODE_ENV: "development" });
+    expect(plain.status).toBe(0);
+    const claims = decodeJwt(plain.stdout.trim());
+    expect(claims.exp! - claims.iat!).toBe(12 * 3600);
+    const tooLong = run("scripts/token.ts", ["--role", "auditor", "--ttl", String(25 * 3600)], { NODE_ENV: "development" });
+    expect(tooLong.status).toBe(2);
+    expect(tooLong.stderr).toContain("CALLER_TOKEN_MAX_LIFETIME_HOURS");
   });
 
   it("refuses a token for a role without its id", () => {

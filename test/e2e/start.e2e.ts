@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection } from "node:net";
@@ -110,6 +110,9 @@ describe("npm start", () => {
     // The development issuer's public keys are served for clients that verify tokens.
     const jwks = (await (await fetch(`http://127.0.0.1:${ports.gateway}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
     expect(jwks.keys.length).toBe(1);
+    // The internal-token pair lives under the data folder: the gateway publishes the public half the subgraphs read.
+    const internal = await (await fetch(`http://127.0.0.1:${ports.gateway}/.well-known/concord-internal-jwks.json`)).json();
+    expect(internal).toEqual(JSON.parse(readFileSync(join(dataDir, "internal-keys", "jwks.json"), "utf8")));
 
     expect(await stop(first.child)).toBe(0);
     expect(first.output()).toContain("Stopped.");

@@ -273,6 +273,12 @@ function suite(bus: "postgres" | "nats") {
       expect((await forged.waitClosed()).code).toBe(4403);
       const none = fed.subscribe(`subscription { caseUpdated { cursor } }`, undefined, undefined as unknown as string);
       expect((await none.waitClosed()).code).toBe(4403);
+      // A well-signed token longer than an HTTP header may be (16 KiB): refused there, and here too.
+      const huge = await fed.issuer.mint({ role: "lender", lender_id: caseA.lenderId, pad: "x".repeat(17 * 1024) });
+      const overHttp = await fetch(fed.gatewayUrl, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${huge}` }, body: "{}" });
+      expect(overHttp.status).toBe(431);
+      const oversized = fed.subscribe(`subscription { caseUpdated { cursor } }`, undefined, huge);
+      expect((await oversized.waitClosed()).code).toBe(4403);
 
       const brief = await fed.issuer.mint({ role: "lender", lender_id: caseA.lenderId }, { expiresIn: 2 });
       const expiring = await live(`subscription { caseUpdated { cursor } }`, undefined, brief);

@@ -23,7 +23,8 @@ import {
   subscribe,
   type LiveSubscription,
   TEST_AUDIENCE,
-  TEST_INTERNAL_SECRET,
+  TEST_GATEWAY_KEYS,
+  TEST_INTERNAL_KEY,
   TEST_ISSUER,
   type GqlResponse,
   type TestDatabase,
@@ -88,7 +89,7 @@ export async function startFederation(
       clock: opts.clock,
       counter: opts.counter,
       logger: logger.child({ service: entry.name }),
-      internalSecret: TEST_INTERNAL_SECRET,
+      gatewayKeys: TEST_GATEWAY_KEYS,
     });
   }
   const subgraphUrls = Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url]));
@@ -97,7 +98,7 @@ export async function startFederation(
     const g = await startGateway({
       supergraphPath: join(repoRoot, "schema", "supergraph.graphql"),
       auth: { getKey: issuer.getKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE },
-      internalSecret: TEST_INTERNAL_SECRET,
+      internalSigningKey: TEST_INTERNAL_KEY,
       subgraphUrls,
       logger: logger.child({ service: "gateway" }),
       bus,

@@ -12,15 +12,24 @@ export interface CallerVerification {
   audience: string;
   /** Allowed clock skew in seconds. @default 30 */
   clockToleranceS?: number;
+  /**
+   * Longest lifetime a token may claim, in seconds: `exp - iat`, or `exp - now` for a token
+   * without `iat` (a token whose `iat` is ahead of the clock counts from now). A long-lived token
+   * is a standing credential, and a stolen one would stay good for that long. @default 24 hours
+   */
+  maxLifetimeS?: number;
 }
+
+/** Default of {@link CallerVerification.maxLifetimeS}. */
+export const CALLER_TOKEN_MAX_LIFETIME_S = 24 * 3600;
 
 export const unauthenticated = (message: string) => new ConcordError("UNAUTHENTICATED", message, { http: { status: 401 } });
 
 /**
  * Verifies a caller's bearer token (signature against the JWKS, allow-listed algorithm, iss,
- * aud, exp and nbf with a small skew) and reads the principal: a known role, exactly the id
- * claim that goes with it, and its effective scopes (see `effectiveScopes`), which subgraphs
- * receive in the internal token.
+ * aud, exp and nbf with a small skew, a lifetime within the maximum) and reads the principal: a
+ * known role, exactly the id claim that goes with it, and its effective scopes (see
+ * `effectiveScopes`), which subgraphs receive in the internal token.
  */
 export async function verifyCaller(token: string, v: CallerVerification): Promise<Principal> {
   return (await verifyCallerToken(token, v)).principal;
@@ -41,6 +50,12 @@ export async function verifyCallerToken(token: string, v: CallerVerification): P
     if (err instanceof errors.JWTExpired) throw unauthenticated("The token has expired");
     if (err instanceof errors.JWTClaimValidationFailed) throw unauthenticated(`The token's ${err.claim} claim is not accepted`);
     throw unauthenticated("The token is not valid");
+  }
+  const maxLifetimeS = v.maxLifetimeS ?? CALLER_TOKEN_MAX_LIFETIME_S;
+  const now = Math.floor(Date.now() / 1000);
+  const from = typeof payload.iat === "number" ? Math.min(payload.iat, now) : now;
+  if (Number(payload.exp) - from > maxLifetimeS) {
+    throw unauthenticated(`The token lives longer than the ${+(maxLifetimeS / 3600).toFixed(2)} hours this gateway accepts; ask for a shorter-lived one`);
   }
   const role = payload.role as Role;
   if (!ROLES.includes(role)) throw unauthenticated("The token has no valid role");

@@ -1,11 +1,10 @@
-import type { Server } from "node:http";
+import { maxHeaderSize, type Server } from "node:http";
 import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { ERROR_CODES, WS_CLOSE_CODES, type Principal } from "@concord/schema";
-import { ConcordError, hasScope, missingScope, type Logger } from "@concord/service-kit";
+import { checkOperationLimits, ConcordError, hasScope, missingScope, type Logger, type OperationLimits } from "@concord/service-kit";
 import { bearer, verifyCallerToken, type CallerVerification } from "../auth/principal";
-import { checkOperationLimits, type OperationLimits } from "../limits";
 import { planSubscription } from "./plan";
 import { Subscriber } from "./subscriber";
 import type { SubscriptionHub } from "./hub";
@@ -46,9 +45,10 @@ interface Connection extends Record<PropertyKey, unknown> {
 /**
  * graphql-ws on the gateway's own HTTP server, same path as queries (/graphql). The caller's JWT
  * comes in connection_init (`{ "authorization": "Bearer <jwt>" }`) and is checked as over HTTP: a
- * bad one closes the socket with 4403, and the socket is closed with 4001 when it expires. Each
- * subscription is validated, held to the operation limits and planned, refused unless its
- * declaration's roles and scope admit the caller, then fed by the hub.
+ * bad one, or one longer than an HTTP header may be, closes the socket with 4403, and the socket
+ * is closed with 4001 when it expires. Each subscription is validated, held to the operation
+ * limits and planned, refused unless its declaration's roles and scope admit the caller, then
+ * fed by the hub.
  */
 export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<void> } {
   // Messages as large as an HTTP request body may be, no larger (ws would take 100 MiB).
@@ -75,6 +75,13 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
       schema: opts.schema,
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
+        // Over HTTP a token longer than the header limit never arrives (431); nor does it here.
+        for (const value of [params.authorization, params.token]) {
+          if (typeof value === "string" && value.length > maxHeaderSize) {
+            opts.logger.info({ length: value.length }, "WebSocket connection refused: token over the header size limit");
+            return false;
+          }
+        }
         const token = bearer(typeof params.authorization === "string" ? params.authorization : undefined) ?? (typeof params.token === "string" ? params.token : undefined);
         if (!token) return false;
         try {

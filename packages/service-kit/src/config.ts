@@ -30,6 +30,9 @@ const optionalUrl = z
   .pipe(z.string().url().optional())
   .optional();
 
+/** "true" or "false" (also 1/0, yes/no). */
+const flag = z.enum(["true", "false", "1", "0", "yes", "no"], { message: 'expected "true" or "false"' }).transform((v) => v === "true" || v === "1" || v === "yes");
+
 const envSchema = z.object({
   /** @default "development" */
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -39,7 +42,7 @@ const envSchema = z.object({
   DATABASE_URL: optionalUrl,
   /** PostgreSQL server the integration tests create their databases on; unset means embedded. */
   TEST_DATABASE_URL: optionalUrl,
-  /** Where the embedded PostgreSQL keeps its data and the dev issuer its keys. @default "<repo>/.data" */
+  /** Where the embedded PostgreSQL keeps its data, and the dev issuer and the development internal-token pair their keys. @default "<repo>/.data" */
   DATA_DIR: blankAsUnset(z.string().optional()),
   /** Port of the embedded PostgreSQL started by `npm start`. @default 54329 */
   EMBEDDED_PG_PORT: port.default(54329),
@@ -65,8 +68,21 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().default("concord-dev"),
   /** Required `aud` of callers' tokens. @default "concord" */
   JWT_AUDIENCE: z.string().default("concord"),
-  /** Secret (32+ bytes) the gateway signs internal tokens with and subgraphs verify them with. */
-  INTERNAL_TOKEN_SECRET: blankAsUnset(z.string().min(32).optional()),
+  /** Longest lifetime (exp - iat, or exp - now without iat) of a caller's token the gateway accepts, in hours. @default 24 */
+  CALLER_TOKEN_MAX_LIFETIME_HOURS: z.coerce.number().positive().default(24),
+  /**
+   * The gateway's Ed25519 private key for internal tokens (a private JWK or PKCS8 PEM file);
+   * gateway only. Unset outside production: a development pair under `<dataDir>/internal-keys/`.
+   */
+  INTERNAL_SIGNING_KEY_FILE: blankAsUnset(z.string().optional()),
+  /** Create INTERNAL_SIGNING_KEY_FILE with a new key when it does not exist (first start). @default false */
+  INTERNAL_SIGNING_KEY_GENERATE: blankAsUnset(flag.default(false)),
+  /** The gateway's public internal-token keys, as a JWKS file (subgraphs; re-read for an unknown kid). */
+  INTERNAL_JWKS_FILE: blankAsUnset(z.string().optional()),
+  /** The gateway's public internal-token keys, as a URL (subgraphs; cached, refetched for an unknown kid). */
+  INTERNAL_JWKS_URL: optionalUrl,
+  /** Answer introspection (`__schema`, `__type`), on the gateway and the subgraphs. @default true, except with NODE_ENV=production */
+  INTROSPECTION: blankAsUnset(flag.optional()),
   /** Seed of the demo portfolio generator. @default 42 */
   DEMO_SEED: z.coerce.number().int().default(42),
 });

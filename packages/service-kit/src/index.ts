@@ -11,6 +11,7 @@ export * from "./federation";
 export * from "./scalars";
 export * from "./cursor";
 export * from "./paging";
+export * from "./limits";
 export * from "./loaders";
 export * from "./events";
 export * from "./auth";

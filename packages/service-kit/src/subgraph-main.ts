@@ -1,5 +1,7 @@
+import type { JWTVerifyGetKey } from "jose";
 import { subgraphEntry } from "@concord/schema";
-import { devInternalSecret } from "./auth/dev-secret";
+import { devInternalKeys } from "./auth/internal-keys";
+import { fileJwks, remoteJwks } from "./auth/jwks";
 import { env } from "./config";
 import { subgraphDatabaseUrl, withDatabase } from "./database";
 import { openEventBus } from "./events/open";
@@ -13,14 +15,16 @@ export interface SubgraphRuntime {
   port: number;
   host: string;
   logger: Logger;
-  landingPage: boolean;
   bus: EventBus;
-  internalSecret: string;
+  /** The gateway's public internal-token keys. */
+  gatewayKeys: JWTVerifyGetKey;
+  introspection: boolean;
 }
 
 /**
- * A subgraph process's entry point: reads the configuration (its database, port, bus and
- * internal-token secret), starts the service, and stops it cleanly on SIGINT or SIGTERM.
+ * A subgraph process's entry point: reads the configuration (its database, port, bus and the
+ * gateway's public internal-token keys), starts the service, and stops it cleanly on SIGINT or
+ * SIGTERM. It refuses to start with the gateway's signing key in its environment.
  * `name` is the subgraph's name in the registry (schema/src/registry.ts), which gives its
  * default port.
  */
@@ -34,8 +38,20 @@ export async function runSubgraph(name: string, start: (rt: SubgraphRuntime) => 
     logger.fatal(`Set ${upper}_DATABASE_URL or DATABASE_URL (npm start sets them for you)`);
     process.exit(1);
   }
-  if (e.NODE_ENV === "production" && !e.INTERNAL_TOKEN_SECRET) {
-    logger.fatal("NODE_ENV=production needs INTERNAL_TOKEN_SECRET (32+ bytes, shared with the gateway)");
+  if (e.INTERNAL_SIGNING_KEY_FILE) {
+    logger.fatal("INTERNAL_SIGNING_KEY_FILE is the gateway's alone: a subgraph holds only its public keys (INTERNAL_JWKS_URL or INTERNAL_JWKS_FILE)");
+    process.exit(1);
+  }
+  if (e.NODE_ENV === "production" && !e.INTERNAL_JWKS_URL && !e.INTERNAL_JWKS_FILE) {
+    logger.fatal("NODE_ENV=production needs INTERNAL_JWKS_URL or INTERNAL_JWKS_FILE (the gateway's public keys for internal tokens)");
+    process.exit(1);
+  }
+  let gatewayKeys: JWTVerifyGetKey;
+  try {
+    // Outside production with none configured: the public half of the development pair under .data/.
+    gatewayKeys = e.INTERNAL_JWKS_URL ? remoteJwks(e.INTERNAL_JWKS_URL) : fileJwks(e.INTERNAL_JWKS_FILE ?? devInternalKeys(e.dataDir).jwksPath);
+  } catch (err) {
+    logger.fatal((err as Error).message);
     process.exit(1);
   }
   const databaseUrl = own ?? (await subgraphDatabaseUrl(name, e.DATABASE_URL!));
@@ -46,9 +62,9 @@ export async function runSubgraph(name: string, start: (rt: SubgraphRuntime) => 
     port: e.subgraphPorts[name] ?? entry.port,
     host: e.HOST,
     logger,
-    landingPage: e.NODE_ENV !== "production",
     bus,
-    internalSecret: e.INTERNAL_TOKEN_SECRET ?? devInternalSecret(e.dataDir),
+    gatewayKeys,
+    introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
   });
   stopOnSignals({
     async stop() {

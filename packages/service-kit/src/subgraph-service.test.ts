@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
+import { createLocalJWKSet } from "jose";
 import { Field, ID, ObjectType, Query, Resolver } from "type-graphql";
 import { PUBLIC, Policy } from "./access/policy";
 import { buildFederatedSchema } from "./federation";
@@ -41,7 +42,7 @@ describe("startSubgraph", () => {
         createContext: (base) => base,
       },
       // Nothing listens there: the refusal must come before any connection is tried.
-      { databaseUrl: "postgresql://nobody@127.0.0.1:1/none", internalSecret: "x".repeat(32), logger: createLogger("test").child({}, { level: "silent" }) },
+      { databaseUrl: "postgresql://nobody@127.0.0.1:1/none", gatewayKeys: createLocalJWKSet({ keys: [] }), logger: createLogger("test").child({}, { level: "silent" }) },
     );
     await expect(start).rejects.toThrow(/The fixture subgraph declares no policy for FixtureThing\.secret, Query\.fixtureUnpoliced: add @Policy/);
   });

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager, MigrationInterface } from "typeorm";
 import type { GraphQLSchema } from "graphql";
+import type { JWTVerifyGetKey } from "jose";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import type { Principal } from "@concord/schema";
 import { auditFlushPlugin } from "./access/audit-log";
@@ -11,6 +12,7 @@ import { applyToCaseDirectory, DIRECTORY_AFTER_HEADER, isDirectorySubject, narro
 import { CaseDirectory, DirectoryHold, waitForDirectory } from "./directory/directory";
 import { subgraphMigrations } from "./kit-migrations";
 import { INTERNAL_TOKEN_HEADER, verifyInternalToken } from "./auth/internal-token";
+import { operationLimitsPlugin } from "./limits";
 import { systemClock, type Clock } from "./clock";
 import { createDataSource, migrate, type QueryCounter } from "./data-source";
 import type { BusSubscription, EventBus } from "./events/bus";
@@ -24,8 +26,11 @@ import { createLogger, type Logger } from "./logger";
 export interface SubgraphOptions {
   /** URL of the subgraph's own database. */
   databaseUrl: string;
-  /** Secret the gateway signs internal tokens with; every operation must carry one. */
-  internalSecret: string;
+  /**
+   * The gateway's public internal-token keys (`fileJwks`, `remoteJwks`): every operation must
+   * carry a token they verify, made for this subgraph. A subgraph holds nothing that can sign.
+   */
+  gatewayKeys: JWTVerifyGetKey;
   /** @default 0 (a free port) */
   port?: number;
   /** @default "127.0.0.1" */
@@ -35,8 +40,8 @@ export interface SubgraphOptions {
   logger?: Logger;
   /** Counts SQL statements (tests). */
   counter?: QueryCounter;
-  /** Serve the Apollo landing page on GET. @default true */
-  landingPage?: boolean;
+  /** Answer introspection (`__schema`, `__type`). @default false */
+  introspection?: boolean;
   /** The bus the outbox is relayed to and consumers read; without one, events wait in the outbox. */
   bus?: EventBus;
 }
@@ -87,10 +92,11 @@ export interface SubgraphService<C extends SubgraphContext> extends RunningServe
 }
 
 /**
- * Starts a subgraph: refuses to when a field of its schema has no declared policy, migrates its
- * database, serves its schema over HTTP to callers that carry a valid internal token (the
- * principal goes into the context), appends refusals to its audit log, relays its outbox to the
- * bus and runs its consumers. `stop()` undoes all of it.
+ * Starts a subgraph: refuses to when a field of its schema has no declared policy or an
+ * operation no scope, migrates its database, serves its schema over HTTP to callers that carry a
+ * valid internal token made for it (the principal goes into the context), held to the gateway's
+ * operation limits, appends refusals to its audit log, relays its outbox to the bus and runs its
+ * consumers. `stop()` undoes all of it.
  */
 export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefinition<C>, opts: SubgraphOptions): Promise<SubgraphService<C>> {
   const logger = opts.logger ?? createLogger(def.name);
@@ -108,14 +114,22 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
   const alerts = new DirectoryHold(ds);
   const server = await startGraphQLServer<C>({
     name: def.name,
-    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled(), auditFlushPlugin<C>(ds, logger, clock)] },
+    apollo: {
+      schema,
+      introspection: opts.introspection ?? false,
+      plugins: [ApolloServerPluginInlineTraceDisabled(), auditFlushPlugin<C>(ds, logger, clock), operationLimitsPlugin<C>()],
+    },
     port: opts.port ?? 0,
     host: opts.host,
     logger,
-    landingPage: opts.landingPage,
+    // Only the gateway calls a subgraph: no explorer page for anyone else.
+    landingPage: false,
     context: async ({ req, requestId: ownId, logger: log }) => {
       const header = req.headers[INTERNAL_TOKEN_HEADER];
-      const { principal, requestId: gatewayId } = await verifyInternalToken(Array.isArray(header) ? header[0] : header, opts.internalSecret);
+      const { principal, requestId: gatewayId } = await verifyInternalToken(Array.isArray(header) ? header[0] : header, {
+        getKey: opts.gatewayKeys,
+        audience: def.name,
+      });
       // The id the gateway signed is the request's id in logs and the audit log; without one (a
       // caller holding a token of its own, like the tests), this server's own id.
       const requestId = gatewayId ?? ownId;

@@ -26,6 +26,8 @@ export interface MintOptions {
   expiresIn?: number;
   /** Seconds from now the token becomes valid. */
   notBefore?: number;
+  /** Leave out `iat` (its lifetime then counts from now). @default false */
+  noIssuedAt?: boolean;
   /** Sign with this key instead of the issuer's current one. */
   key?: { privateKey: CryptoKey; kid: string; alg: string };
 }
@@ -68,8 +70,8 @@ export async function createTestIssuer(): Promise<TestIssuer> {
         .setIssuer(opts.issuer ?? TEST_ISSUER)
         .setAudience(opts.audience ?? TEST_AUDIENCE)
         .setSubject(sub ?? `user-${claims.role}`)
-        .setIssuedAt(now)
         .setExpirationTime(now + (opts.expiresIn ?? 600));
+      if (!opts.noIssuedAt) jwt = jwt.setIssuedAt(now);
       if (opts.notBefore !== undefined) jwt = jwt.setNotBefore(now + opts.notBefore);
       return jwt.sign(key.privateKey);
     },

@@ -14,7 +14,7 @@ import {
   startConsumer,
   type EventBus,
 } from "@concord/service-kit";
-import { codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_INTERNAL_SECRET, until, type TestDatabase } from "@concord/test-kit";
+import { codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, until, type TestDatabase } from "@concord/test-kit";
 import type { DataSource } from "typeorm";
 import { start, type LoansService } from "./index";
 import { CaseSynchroniser } from "./modules/collection-case/collection-case.service";
@@ -66,14 +66,14 @@ describe.each(buses)("loans events on the %s bus", (_name, openBus) => {
   let bus: EventBus;
   let cleanup: () => Promise<void>;
   let lenderId: string;
-  const call = subgraphCaller(() => svc.url, () => lenderPrincipal(lenderId));
+  const call = subgraphCaller("loans", () => svc.url, () => lenderPrincipal(lenderId));
 
   beforeAll(async () => {
     ({ bus, cleanup } = await openBus());
     loansDb = await createTestDatabase("loansev");
     consumerDb = await createTestDatabase("consumer");
     // The service runs without a relay; each test drives relays itself.
-    svc = await start({ internalSecret: TEST_INTERNAL_SECRET, databaseUrl: loansDb.url, clock, logger: silent });
+    svc = await start({ gatewayKeys: TEST_GATEWAY_KEYS, databaseUrl: loansDb.url, clock, logger: silent });
     lenderId = await makeLender(svc.ds);
     consumerDs = await createDataSource({ url: consumerDb.url, migrations: [EventTables1764000001000] });
     await migrate(consumerDs);

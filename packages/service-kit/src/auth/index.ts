@@ -1,2 +1,3 @@
 export * from "./internal-token";
-export * from "./dev-secret";
+export * from "./internal-keys";
+export * from "./jwks";

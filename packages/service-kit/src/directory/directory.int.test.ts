@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { Query, Resolver } from "type-graphql";
+import { createLocalJWKSet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataSource } from "typeorm";
 import { subjectOf, type EventEnvelope } from "@concord/schema";
@@ -275,7 +276,7 @@ describe("the case directory's consumer", () => {
         buildSchema: () => buildFederatedSchema({ resolvers: [ProbeResolver] }),
         createContext: (base) => base,
       },
-      { databaseUrl: svcDb.url, internalSecret: "x".repeat(32), bus, logger: silent, clock },
+      { databaseUrl: svcDb.url, gatewayKeys: createLocalJWKSet({ keys: [] }), bus, logger: silent, clock },
     );
     try {
       const health = async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyToCaseDirectory, createLogger, FixedClock, newEvent, uuidv7 } from "@concord/service-kit";
 import type { Principal } from "@concord/schema";
-import { agencyPrincipal, codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_INTERNAL_SECRET, type TestDatabase } from "@concord/test-kit";
+import { agencyPrincipal, codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, type TestDatabase } from "@concord/test-kit";
 import { start, type AgenciesService } from "../../index";
 import { caseResolvedHandler } from "../../access/case-resolved";
 import { expirePlacements, suspendOverdueAgencies } from "./placement.jobs";
@@ -9,14 +9,14 @@ import { expirePlacements, suspendOverdueAgencies } from "./placement.jobs";
 let db: TestDatabase;
 let svc: AgenciesService;
 let principal: Principal;
-const call = subgraphCaller(() => svc.url, () => principal);
+const call = subgraphCaller("agencies", () => svc.url, () => principal);
 const clock = new FixedClock(new Date("2026-11-25T10:00:00Z"));
 const lender = uuidv7();
 const otherLender = uuidv7();
 
 beforeAll(async () => {
   db = await createTestDatabase("placements");
-  svc = await start({ databaseUrl: db.url, clock, internalSecret: TEST_INTERNAL_SECRET, logger: createLogger("agencies").child({}, { level: "silent" }) });
+  svc = await start({ databaseUrl: db.url, clock, gatewayKeys: TEST_GATEWAY_KEYS, logger: createLogger("agencies").child({}, { level: "silent" }) });
   principal = lenderPrincipal(lender);
 });
 afterAll(async () => {

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Principal } from "@concord/schema";
 import { FixedClock, QueryCounter, createLogger } from "@concord/service-kit";
-import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_INTERNAL_SECRET } from "@concord/test-kit";
+import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_GATEWAY_KEYS } from "@concord/test-kit";
 import { start, type LoansService } from "../../index";
 import { seedDemoPortfolio } from "../../demo/seed";
 import { makeLender, makeLoan } from "../../testing/fixtures";
 
 let principal: Principal;
 let seededLender: Principal;
-const call = subgraphCaller(() => svc.url, () => principal);
+const call = subgraphCaller("loans", () => svc.url, () => principal);
 
 let db: TestDatabase;
 let svc: LoansService;
@@ -17,7 +17,7 @@ const clock = new FixedClock(new Date("2026-11-25T12:00:00Z"));
 
 beforeAll(async () => {
   db = await createTestDatabase("cases");
-  svc = await start({ internalSecret: TEST_INTERNAL_SECRET, databaseUrl: db.url, clock, counter, logger: createLogger("loans").child({}, { level: "silent" }) });
+  svc = await start({ gatewayKeys: TEST_GATEWAY_KEYS, databaseUrl: db.url, clock, counter, logger: createLogger("loans").child({}, { level: "silent" }) });
   await seedDemoPortfolio(svc.ds, { asOf: "2026-11-25", seed: 7, borrowers: 900 }, clock);
   const [lender] = await svc.ds.query("SELECT id FROM lender ORDER BY name LIMIT 1");
   seededLender = lenderPrincipal(lender.id);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FixedClock, createLogger } from "@concord/service-kit";
-import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_INTERNAL_SECRET } from "@concord/test-kit";
+import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_GATEWAY_KEYS } from "@concord/test-kit";
 import { start, type LoansService } from "../../index";
 import { makeLender, makeLoan } from "../../testing/fixtures";
 
-const call = subgraphCaller(() => svc.url, () => lenderPrincipal(lenderId));
+const call = subgraphCaller("loans", () => svc.url, () => lenderPrincipal(lenderId));
 
 const RECORD = `mutation Pay($input: RecordPaymentInput!) {
   recordPayment(input: $input) {
@@ -22,7 +22,7 @@ let lenderId: string;
 
 beforeAll(async () => {
   db = await createTestDatabase("payment");
-  svc = await start({ internalSecret: TEST_INTERNAL_SECRET, databaseUrl: db.url, clock, logger: createLogger("loans").child({}, { level: "silent" }) });
+  svc = await start({ gatewayKeys: TEST_GATEWAY_KEYS, databaseUrl: db.url, clock, logger: createLogger("loans").child({}, { level: "silent" }) });
   lenderId = await makeLender(svc.ds);
 });
 afterAll(async () => {

@@ -1,7 +1,11 @@
 import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
+import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import { ERROR_CODES } from "@concord/schema";
 
-/** What one operation may ask for, over HTTP and over the WebSocket alike. */
+/**
+ * What one operation may ask for, over HTTP and over the WebSocket alike: the gateway holds
+ * callers to it, and every subgraph holds whoever calls it directly to the same.
+ */
 export interface OperationLimits {
   /** Deepest field nesting, fragments spread. @default 12 */
   maxDepth: number;
@@ -47,4 +51,22 @@ export function checkOperationLimits(document: DocumentNode, limits: OperationLi
           ? `selects more than ${limits.maxFields} fields`
           : null;
   return broken ? new GraphQLError(`The operation ${broken}`, { extensions: { code: ERROR_CODES.OPERATION_LIMIT_EXCEEDED } }) : null;
+}
+
+/**
+ * Refuses, before anything is resolved, an operation over `limits`: OPERATION_LIMIT_EXCEEDED,
+ * HTTP 400. Every subgraph runs it (startSubgraph), so an internal token does not buy a deeper
+ * or wider operation than the gateway would let through.
+ */
+export function operationLimitsPlugin<C extends BaseContext>(limits: OperationLimits = DEFAULT_LIMITS): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document }) {
+          const limited = checkOperationLimits(document, limits);
+          if (limited) throw new GraphQLError(limited.message, { extensions: { ...limited.extensions, http: { status: 400 } } });
+        },
+      };
+    },
+  };
 }
