@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { Policy, Rows, visibleOrNotFound } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { Agency } from "../agency/agency.type";
@@ -11,11 +11,9 @@ import { Placement } from "./placement.type";
 @Resolver(() => Placement)
 export class PlacementResolver {
   @Policy(P.public, "Query")
-  @Query(() => Placement, { nullable: true, description: "One placement; FORBIDDEN unless it is the caller's." })
+  @Query(() => Placement, { nullable: true, description: "One placement; NOT_FOUND unless it is the caller's." })
   async placement(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<Placement> {
-    const found = await ctx.loaders.placement.load(id);
-    if (!found) throw notFound("Placement", id);
-    return visibleOrForbidden(ctx, P.placementTerms, "Placement", found, "placement");
+    return visibleOrNotFound(ctx, P.placementTerms, "Placement", id, await ctx.loaders.placement.load(id), "placement");
   }
 
   @Policy(P.placementOperation, "Mutation")
@@ -81,12 +79,11 @@ export class CasePlacementsResolver {
   }
 
   @Policy(P.casePlacements, "CollectionCase")
+  // An agency sees only its own placements of a case, never another agency's terms.
+  @Rows(P.placementTerms, "CollectionCase")
   @FieldResolver(() => [Placement], { nullable: true, description: "Every placement of the case, oldest first." })
   async placements(@Root() c: CollectionCase, @Ctx() ctx: AgenciesContext): Promise<Placement[]> {
-    const all = await ctx.loaders.placementsByCase.load(c.id);
-    // An agency sees only its own placements of a case, never another agency's terms.
-    if (ctx.principal.role === "agency") return all.filter((p) => p.agencyId === ctx.principal.agencyId);
-    return all;
+    return ctx.loaders.placementsByCase.load(c.id);
   }
 }
 
