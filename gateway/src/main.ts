@@ -28,6 +28,7 @@ const server = await start({
   subgraphUrls: e.subgraphUrls,
   logger,
   landingPage: !production,
+  serviceNamesInErrors: !production,
   devJwksPath: dev?.jwksPath,
   bus,
   subscriptions: { replayWindowMs: e.REPLAY_WINDOW_HOURS * 3600_000, queueLimit: e.SUBSCRIPTION_QUEUE_LIMIT },
