@@ -1,4 +1,4 @@
-import { declaredFieldPolicies, declaredPolicies, declaredScopes, type Rule } from "@concord/service-kit";
+import { declaredFieldPolicies, declaredPolicies, declaredScopes, type Rule, declaredRowRules } from "@concord/service-kit";
 import { SCOPES, SUBSCRIPTIONS, type Role, type ScopeName } from "@concord/schema";
 
 const ROLES: Role[] = ["lender", "agency", "borrower", "auditor"];
@@ -86,7 +86,9 @@ export function accessDoc(): string {
     "(`@Policy(...)`, `@NeedsScope(...)`); a test fails when this file is stale. A field a caller may not see comes",
     "back null with a FORBIDDEN error on its path, recorded in the audit log; the rest of the",
     "response still arrives. \"masked\" values are shown partly (`+86 ****1234`); an agency",
-    "reveals the full value for one contact through `revealContact`, audited.",
+    "reveals the full value for one contact through `revealContact`, audited. A root object by id",
+    "the caller may not know of answers NOT_FOUND, exactly as an id nothing has (audited as a",
+    "refusal); every list holds only the rows the caller may see (see Lists).",
     "",
     ...scopesDoc(),
     "## Audited reveals",
@@ -111,6 +113,18 @@ export function accessDoc(): string {
   for (const [name, def] of [...declaredPolicies()].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`| \`${name}\` | ${ROLES.map((r) => describe(def.rules[r])).join(" | ")} | ${def.description} |`);
   }
+  lines.push(
+    "",
+    "## Lists",
+    "",
+    "Which rows of each list of objects a caller gets, declared with `@Rows(...)` next to the",
+    "field: filtered by a policy (a row is shown when the caller may see that object under it), or",
+    "selected by the field's own query.",
+    "",
+    "| type.field | rows |",
+    "| --- | --- |",
+    ...declaredRowRules().map((r) => `| ${r.type}.${r.field} | ${"policy" in r.rule ? `those the caller may see under \`${r.rule.policy}\`` : `selected by ${r.rule.selectedBy}`} |`),
+  );
   lines.push("", "## Fields", "", `| type.field | policy | ${ROLES.join(" | ")} |`, `| --- | --- | ${ROLES.map(() => "---").join(" | ")} |`);
   for (const f of declaredFieldPolicies()) {
     lines.push(`| ${f.type}.${f.field} | \`${f.policy}\` | ${ROLES.map((r) => describe(f.definition.rules[r])).join(" | ")} |`);

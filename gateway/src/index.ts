@@ -54,6 +54,13 @@ export interface GatewayOptions {
   introspection?: boolean;
   /** The development issuer's public JWKS file, served at /.well-known/jwks.json. */
   devJwksPath?: string;
+  /**
+   * Tell callers which subgraph an error came from (`extensions.serviceName`, which
+   * @apollo/gateway adds to every error a subgraph answers with). Off in production: callers
+   * have no business learning the names of internal services.
+   * @default true
+   */
+  serviceNamesInErrors?: boolean;
   /** What one operation may ask for (HTTP and WebSocket). @default DEFAULT_LIMITS */
   limits?: OperationLimits;
   /**
@@ -95,7 +102,11 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const server = await startGraphQLServer<GatewayContext>({
     name: "gateway",
-    apollo: { gateway, introspection: opts.introspection ?? false, plugins: [operationRules(limits, !!opts.bus)] },
+    apollo: {
+      gateway,
+      introspection: opts.introspection ?? false,
+      plugins: [operationRules(limits, !!opts.bus), ...(opts.serviceNamesInErrors === false ? [withoutServiceNames()] : [])],
+    },
     port: opts.port ?? 0,
     host: opts.host,
     logger,
@@ -153,6 +164,28 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
       await hub.stop();
       await server.stop();
     }),
+  };
+}
+
+/**
+ * Takes `extensions.serviceName` off every error sent, queries, mutations and the resolutions of
+ * subscription events alike (they are executed through this same server).
+ */
+function withoutServiceNames(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const result = response.body.kind === "single" ? response.body.singleResult : undefined;
+          if (!result?.errors) return;
+          result.errors = result.errors.map((e) => {
+            if (!e.extensions || !("serviceName" in e.extensions)) return e;
+            const { serviceName: _internal, ...extensions } = e.extensions;
+            return { ...e, extensions };
+          });
+        },
+      };
+    },
   };
 }
 

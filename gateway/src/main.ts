@@ -40,6 +40,7 @@ const server = await start({
   logger,
   landingPage: !production,
   introspection: e.INTROSPECTION ?? !production,
+  serviceNamesInErrors: !production,
   devJwksPath: dev?.jwksPath,
   bus,
   subscriptions: { replayWindowMs: e.REPLAY_WINDOW_HOURS * 3600_000, queueLimit: e.SUBSCRIPTION_QUEUE_LIMIT },

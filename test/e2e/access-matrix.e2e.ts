@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { declaredFieldPolicies, FixedClock, newEvent, subjectOf, uuidv7, type Relation } from "@concord/service-kit";
+import { declaredFieldPolicies, FixedClock, listsWithoutRowRule, newEvent, subjectOf, uuidv7, type Relation } from "@concord/service-kit";
 import type { Role } from "@concord/schema";
 import { buildLoansSchema, seedDemoPortfolio } from "@concord/loans";
 import { buildAgenciesSchema } from "@concord/agencies";
@@ -9,7 +9,9 @@ import { startFederation, type Federation } from "../support/federation";
 /**
  * The access matrix, generated from the policies declared next to the fields: for every
  * (caller, relationship, field) it asks through the gateway and checks the field comes back as
- * declared — visible, masked, or null with FORBIDDEN on its path.
+ * declared — visible, masked, or null with FORBIDDEN on its path (NOT_FOUND, as for an id
+ * nothing has, when the way in is a root object the caller may not know of). Then every list,
+ * nested as deep as a client may ask, shows no id of an object the caller may not see.
  */
 
 let fed: Federation;
@@ -17,7 +19,7 @@ let schemas: GraphQLSchema[];
 const clock = new FixedClock(new Date("2026-11-25T11:00:00Z")); // 11:00 in London
 const ids = {} as Record<
   "lender1" | "lender2" | "case1" | "loan1" | "borrower1" | "borrower2" | "agencyActive" | "agencyEnded" | "agencyNone" | "placement1"
-    | "case3" | "borrower3",
+    | "case3" | "borrower3" | "loan2" | "case2" | "case0" | "placementEnded",
   string
 >;
 
@@ -27,6 +29,8 @@ interface Caller {
   claims: Record<string, string>;
   /** The relations this caller has to case1 and everything of it. */
   relations: Relation[];
+  /** Root types whose object of case1 the caller knows exists though it may not see it now. */
+  knows?: string[];
 }
 let callers: Caller[];
 
@@ -73,6 +77,30 @@ beforeAll(async () => {
     [ids.lender1, ids.borrower1],
   );
   Object.assign(ids, { case3: c3.id, borrower3: c3.borrower_id });
+  // Borrower 1 has a second loan, overdue, whose case no agency holds, and loan 1 an older case,
+  // resolved: ids the agency holding case 1 must never see in a list.
+  const [{ currency }] = await fed.loans.ds.query("SELECT currency FROM loan WHERE id = $1", [ids.loan1]);
+  ids.loan2 = uuidv7();
+  await fed.loans.ds.query(
+    `INSERT INTO loan (id, lender_id, borrower_id, reference, principal_minor, currency, annual_rate_bps, term_months, originated_on, status)
+     VALUES ($1, $2, $3, 'SECOND-LOAN', 120000, $4, 1200, 12, '2026-06-01', 'ACTIVE')`,
+    [ids.loan2, ids.lender1, ids.borrower1, currency],
+  );
+  for (let i = 1; i <= 12; i++) {
+    await fed.loans.ds.query("INSERT INTO installment (id, loan_id, seq, due_date, amount_due_minor, amount_paid_minor) VALUES ($1, $2, $3, $4, 10000, 0)", [
+      uuidv7(), ids.loan2, i, `${i <= 6 ? 2026 : 2027}-${String(((5 + i) % 12) + 1).padStart(2, "0")}-01`,
+    ]);
+  }
+  ids.case0 = uuidv7();
+  await fed.loans.ds.query(
+    `INSERT INTO collection_case (id, lender_id, loan_id, borrower_id, status, days_past_due, bucket, amount_overdue_minor, outstanding_balance_minor,
+       currency, oldest_unpaid_due_date, as_of, opened_at, resolved_at, updated_at)
+     VALUES ($1, $2, $3, $4, 'RESOLVED', 0, NULL, 0, 0, $5, NULL, '2026-03-01', '2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z', '2026-03-01T00:00:00Z')`,
+    [ids.case0, ids.lender1, ids.loan1, ids.borrower1, currency],
+  );
+  const refreshed = await fed.query(`mutation { refreshDelinquency(asOf: "2026-11-25") { casesOpened } }`, {}, await fed.token({ role: "lender", lender_id: ids.lender1 }));
+  expect(refreshed.data.refreshDelinquency.casesOpened).toBe(1);
+  [{ id: ids.case2 }] = await fed.loans.ds.query("SELECT id FROM collection_case WHERE loan_id = $1", [ids.loan2]);
   // Real placements through the agencies subgraph, which knows the case from loans' events.
   for (let i = 0; i < 300 && !(await fed.agencies.ds.query("SELECT 1 FROM case_directory WHERE case_id = $1", [ids.case1])).length; i++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -91,6 +119,7 @@ beforeAll(async () => {
       i: { caseId: ids.case1, agencyId, expiresAt: "2027-03-01T00:00:00Z", commissionBps: 1000, maxDiscountBps: 500, maxInstalments: 6 },
     }, lenderToken)).data.placeCase.id as string;
   const ended = await place(ids.agencyEnded);
+  ids.placementEnded = ended;
   await fed.query(`mutation($id: ID!) { recallPlacement(placementId: $id, reason: "test") { id } }`, { id: ended }, lenderToken);
   ids.placement1 = await place(ids.agencyActive);
   await waitForAccess(ids.agencyActive, true);
@@ -101,7 +130,9 @@ beforeAll(async () => {
     { name: "its borrower", role: "borrower", claims: { borrower_id: ids.borrower1 }, relations: ["self"] },
     { name: "another borrower", role: "borrower", claims: { borrower_id: ids.borrower2 }, relations: [] },
     { name: "the agency holding it", role: "agency", claims: { agency_id: ids.agencyActive }, relations: ["activePlacement", "ownAgency"] },
-    { name: "an agency whose placement ended", role: "agency", claims: { agency_id: ids.agencyEnded }, relations: [] },
+    {
+      name: "an agency whose placement ended", role: "agency", claims: { agency_id: ids.agencyEnded }, relations: [], knows: ["CollectionCase", "Loan", "Borrower"],
+    },
     { name: "an agency that never held it", role: "agency", claims: { agency_id: ids.agencyNone }, relations: [] },
     { name: "an auditor", role: "auditor", claims: {}, relations: [] },
   ];
@@ -109,6 +140,8 @@ beforeAll(async () => {
 afterAll(async () => fed?.stop());
 
 type Outcome = "visible" | "masked" | "forbidden";
+/** A gate; `root` names the type of a root query's object fetched by id. */
+type Gate = { policy: string; path: string[]; root?: string };
 
 function expected(policy: string, caller: Caller): Outcome {
   const def = declaredFieldPolicies().find((f) => f.policy === policy)!.definition;
@@ -118,42 +151,55 @@ function expected(policy: string, caller: Caller): Outcome {
   return rule.see === "masked" ? "masked" : "visible";
 }
 
+/**
+ * How a refused gate answers: a root object the caller may not know of is NOT_FOUND, exactly as
+ * an id nothing has; a role never shown the type, or an object the caller knows of, FORBIDDEN.
+ */
+function refusalCode(gate: Gate, caller: Caller): "FORBIDDEN" | "NOT_FOUND" {
+  if (!gate.root) return "FORBIDDEN";
+  const rule = declaredFieldPolicies().find((f) => f.policy === gate.policy)!.definition.rules[caller.role];
+  return rule.see === "never" || caller.knows?.includes(gate.root) ? "FORBIDDEN" : "NOT_FOUND";
+}
+
 /** How to reach each type for case1, and the policy guarding the way in. */
-const ROUTES: Record<string, { wrap: (inner: string) => string; path: string[]; gates: Array<{ policy: string; path: string[] }> }> = {
-  CollectionCase: { wrap: (f) => `collectionCase(id: "$case1") { ${f} }`, path: ["collectionCase"], gates: [{ policy: "caseStatus", path: ["collectionCase"] }] },
-  Loan: { wrap: (f) => `loan(id: "$loan1") { ${f} }`, path: ["loan"], gates: [{ policy: "caseStatus", path: ["loan"] }] },
-  Borrower: { wrap: (f) => `borrower(id: "$borrower1") { ${f} }`, path: ["borrower"], gates: [{ policy: "borrowerProfile", path: ["borrower"] }] },
+const CASE1: Gate = { policy: "caseStatus", path: ["collectionCase"], root: "CollectionCase" };
+const LOAN1: Gate = { policy: "caseStatus", path: ["loan"], root: "Loan" };
+const AGENCY: Gate = { policy: "agencyProfile", path: ["agency"], root: "Agency" };
+const ROUTES: Record<string, { wrap: (inner: string) => string; path: string[]; gates: Gate[] }> = {
+  CollectionCase: { wrap: (f) => `collectionCase(id: "$case1") { ${f} }`, path: ["collectionCase"], gates: [CASE1] },
+  Loan: { wrap: (f) => `loan(id: "$loan1") { ${f} }`, path: ["loan"], gates: [LOAN1] },
+  Borrower: { wrap: (f) => `borrower(id: "$borrower1") { ${f} }`, path: ["borrower"], gates: [{ policy: "borrowerProfile", path: ["borrower"], root: "Borrower" }] },
   Installment: {
     wrap: (f) => `loan(id: "$loan1") { installments { ${f} } }`,
     path: ["loan", "installments", "0"],
-    gates: [{ policy: "caseStatus", path: ["loan"] }, { policy: "portfolioFigures", path: ["loan", "installments"] }],
+    gates: [LOAN1, { policy: "portfolioFigures", path: ["loan", "installments"] }],
   },
   Payment: {
     wrap: (f) => `loan(id: "$loan1") { payments { ${f} } }`,
     path: ["loan", "payments", "0"],
-    gates: [{ policy: "caseStatus", path: ["loan"] }, { policy: "portfolioFigures", path: ["loan", "payments"] }],
+    gates: [LOAN1, { policy: "portfolioFigures", path: ["loan", "payments"] }],
   },
   CaseEvent: {
     wrap: (f) => `collectionCase(id: "$case1") { history { ${f} } }`,
     path: ["collectionCase", "history", "0"],
-    gates: [{ policy: "caseStatus", path: ["collectionCase"] }, { policy: "historyOutline", path: ["collectionCase", "history"] }],
+    gates: [CASE1, { policy: "historyOutline", path: ["collectionCase", "history"] }],
   },
   Lender: {
     wrap: (f) => `collectionCase(id: "$case1") { lender { ${f} } }`,
     path: ["collectionCase", "lender"],
-    gates: [{ policy: "caseStatus", path: ["collectionCase"] }, { policy: "caseStatus", path: ["collectionCase", "lender"] }],
+    gates: [CASE1, { policy: "caseStatus", path: ["collectionCase", "lender"] }],
   },
   Money: {
     wrap: (f) => `collectionCase(id: "$case1") { amountOverdue { ${f} } }`,
     path: ["collectionCase", "amountOverdue"],
-    gates: [{ policy: "caseStatus", path: ["collectionCase"] }, { policy: "portfolioFigures", path: ["collectionCase", "amountOverdue"] }],
+    gates: [CASE1, { policy: "portfolioFigures", path: ["collectionCase", "amountOverdue"] }],
   },
-  Placement: { wrap: (f) => `placement(id: "$placement1") { ${f} }`, path: ["placement"], gates: [{ policy: "placementTerms", path: ["placement"] }] },
-  Agency: { wrap: (f) => `agency(id: "$agencyActive") { ${f} }`, path: ["agency"], gates: [{ policy: "agencyProfile", path: ["agency"] }] },
+  Placement: { wrap: (f) => `placement(id: "$placement1") { ${f} }`, path: ["placement"], gates: [{ policy: "placementTerms", path: ["placement"], root: "Placement" }] },
+  Agency: { wrap: (f) => `agency(id: "$agencyActive") { ${f} }`, path: ["agency"], gates: [AGENCY] },
   Agent: {
     wrap: (f) => `agency(id: "$agencyActive") { agents { ${f} } }`,
     path: ["agency", "agents", "0"],
-    gates: [{ policy: "agencyProfile", path: ["agency"] }, { policy: "agencyInternals", path: ["agency", "agents"] }],
+    gates: [AGENCY, { policy: "agencyInternals", path: ["agency", "agents"] }],
   },
   AuditEntry: {
     wrap: (f) => `auditEntries(first: 1) { entries { ${f} } }`,
@@ -199,10 +245,11 @@ describe("the access matrix", () => {
         const gate = route.gates.find((g) => expected(g.policy, caller) === "forbidden");
         const want: Outcome = gate ? "forbidden" : expected(policy, caller);
         const wantPath = gate ? gate.path : [...route.path, field];
-        const label = `${caller.name}: ${type}.${field} (${policy}) should be ${want}`;
+        const wantCode = gate ? refusalCode(gate, caller) : "FORBIDDEN";
+        const label = `${caller.name}: ${type}.${field} (${policy}) should be ${want === "forbidden" ? wantCode : want}`;
         const errs = r.errors ?? [];
         if (want === "forbidden") {
-          const hit = errs.find((e) => e.extensions?.code === "FORBIDDEN" && samePath(e.path, wantPath));
+          const hit = errs.find((e) => e.extensions?.code === wantCode && samePath(e.path, wantPath));
           if (!hit || at(r.data, wantPath) != null) failures.push(`${label} at ${wantPath.join(".")}; got ${JSON.stringify(r).slice(0, 300)}`);
         } else {
           if (errs.length) failures.push(`${label}; got errors ${JSON.stringify(errs).slice(0, 300)}`);
@@ -271,7 +318,7 @@ describe("lists and relationships", () => {
     const other = await listAs({ lender_id: ids.lender2 }, "lender");
     expect(other.edges.map((e: any) => e.node.id)).not.toContain(ids.case1);
     const borrower = await listAs({ borrower_id: ids.borrower1 }, "borrower");
-    expect(borrower.edges.map((e: any) => e.node.id)).toEqual([ids.case1]);
+    expect(borrower.edges.map((e: any) => e.node.id)).toEqual([ids.case0, ids.case1, ids.case2].sort());
     expect((await listAs({ agency_id: ids.agencyActive }, "agency")).edges.map((e: any) => e.node.id)).toEqual([ids.case1]);
     expect((await listAs({ agency_id: ids.agencyEnded }, "agency")).totalCount).toBe(0);
   });
@@ -301,5 +348,112 @@ describe("lists and relationships", () => {
     const after = await fed.query(q, {}, token);
     expect(after.data.collectionCase).toBeNull();
     expect(after.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+  });
+});
+
+describe("nested lists", () => {
+  it("each declare which rows each caller gets (Rows), in every subgraph", () => {
+    expect(schemas.flatMap((s) => listsWithoutRowRule(s))).toEqual([]);
+  });
+
+  /** Everything of case1 a client can reach, every list of it, as deep as the limits allow. */
+  const TREE = `{
+    c: collectionCase(id: "$case1") { __typename id
+      loan { __typename id collectionCase { __typename id } collectionCases { __typename id }
+        borrower { __typename id loans { __typename id collectionCases { __typename id } collectionCase { __typename id } } } }
+      borrower { __typename id loans { __typename id collectionCases { __typename id placements { __typename id } } } }
+      placements { __typename id agency { __typename id } } activePlacement { __typename id } history { id } }
+    l: loan(id: "$loan1") { __typename id collectionCases { __typename id activePlacement { __typename id } } installments { id } payments { id loan { __typename id } } }
+    b: borrower(id: "$borrower1") { __typename id loans { __typename id collectionCase { __typename id } collectionCases { __typename id } } }
+    l2: loan(id: "$loan2") { __typename id collectionCases { __typename id } }
+    c2: collectionCase(id: "$case2") { __typename id }
+    p: placement(id: "$placement1") { __typename id collectionCase { __typename id } agency { __typename id agents { id }
+      placements(first: 50) { edges { node { __typename id collectionCase { __typename id } } } } } }
+    pe: placement(id: "$placementEnded") { __typename id collectionCase { __typename id } }
+    all: collectionCases(first: 500) { edges { node { __typename id loan { __typename id borrower { __typename id loans { __typename id } } } } } }
+    agencies { __typename id placements(first: 50) { edges { node { __typename id collectionCase { __typename id } } } } }
+  }`;
+
+  type Seen = Record<string, Set<string>>;
+  /** Every (type, id) in a response, by the __typename each object carries. */
+  function seen(data: unknown, into: Seen = {}): Seen {
+    if (Array.isArray(data)) for (const v of data) seen(v, into);
+    else if (data && typeof data === "object") {
+      const o = data as Record<string, unknown>;
+      if (typeof o.__typename === "string" && typeof o.id === "string") (into[o.__typename] ??= new Set()).add(o.id);
+      for (const v of Object.values(o)) seen(v, into);
+    }
+    return into;
+  }
+
+  const column = async (ds: Federation["loans"]["ds"], sql: string, params: unknown[]) => new Set<string>((await ds.query(sql, params)).map((r: any) => r.id));
+  const all = async (sql: string) => column(fed.agencies.ds, sql, []);
+
+  /**
+   * What each kind of caller may see: its own portfolio, itself, or what it holds now (and, of
+   * its own placements, the case's id, which it was given when the case was placed).
+   */
+  async function mayKnow(caller: Caller): Promise<Seen> {
+    const { lender_id: lender, borrower_id: borrower, agency_id: agency } = caller.claims;
+    const loans = fed.loans.ds;
+    switch (caller.role) {
+      case "lender":
+        return {
+          CollectionCase: await column(loans, "SELECT id FROM collection_case WHERE lender_id = $1", [lender]),
+          Loan: await column(loans, "SELECT id FROM loan WHERE lender_id = $1", [lender]),
+          Borrower: await column(loans, "SELECT id FROM borrower WHERE lender_id = $1", [lender]),
+          Placement: await column(fed.agencies.ds, "SELECT id FROM placement WHERE lender_id = $1", [lender]),
+          Agency: await all("SELECT id FROM agency"),
+        };
+      case "borrower":
+        return {
+          CollectionCase: await column(loans, "SELECT id FROM collection_case WHERE borrower_id = $1", [borrower]),
+          Loan: await column(loans, "SELECT id FROM loan WHERE borrower_id = $1", [borrower]),
+          Borrower: new Set([borrower!]),
+        };
+      case "agency": {
+        const held = await column(
+          loans,
+          `SELECT c.id FROM collection_case c JOIN case_directory_placement p ON p.case_id = c.id
+            WHERE p.agency_id = $1 AND p.ended_at IS NULL AND p.expires_at > $2 AND c.status NOT IN ('RESOLVED', 'WRITTEN_OFF')`,
+          [agency, clock.now()],
+        );
+        const placed = await column(fed.agencies.ds, "SELECT case_id AS id FROM placement WHERE agency_id = $1", [agency]);
+        return {
+          CollectionCase: new Set([...held, ...placed]),
+          Loan: await column(loans, "SELECT loan_id AS id FROM collection_case WHERE id = ANY($1::uuid[])", [[...held]]),
+          Borrower: await column(loans, "SELECT borrower_id AS id FROM collection_case WHERE id = ANY($1::uuid[])", [[...held]]),
+          Placement: await column(fed.agencies.ds, "SELECT id FROM placement WHERE agency_id = $1", [agency]),
+          Agency: new Set([agency!]),
+        };
+      }
+      case "auditor":
+        throw new Error("an auditor sees every case's status: nothing to narrow");
+    }
+  }
+
+  it("show no caller the id of a loan, case, borrower, placement or agency it may not see", async () => {
+    const failures: string[] = [];
+    const got: Record<string, Seen> = {};
+    for (const caller of callers.filter((c) => c.role !== "auditor")) {
+      const r = await fed.query(TREE.replace(/\$(\w+)/g, (_, k) => ids[k as keyof typeof ids]), {}, await fed.token({ role: caller.role, ...caller.claims }));
+      const codes = new Set((r.errors ?? []).map((e) => e.extensions?.code));
+      for (const c of codes) if (c !== "FORBIDDEN" && c !== "NOT_FOUND") failures.push(`${caller.name}: unexpected ${c}: ${JSON.stringify(r.errors).slice(0, 300)}`);
+      const allowed = await mayKnow(caller);
+      got[caller.name] = seen(r.data);
+      for (const [type, shown] of Object.entries(got[caller.name]!)) {
+        for (const id of shown) if (!allowed[type]?.has(id)) failures.push(`${caller.name} was shown ${type} ${id}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // Not vacuous: each sees all of what is its own.
+    const agency = got["the agency holding it"]!;
+    expect(agency).toMatchObject({ CollectionCase: new Set([ids.case1]), Loan: new Set([ids.loan1]), Borrower: new Set([ids.borrower1]), Placement: new Set([ids.placement1]) });
+    const borrower = got["its borrower"]!;
+    expect(borrower.CollectionCase).toEqual(new Set([ids.case0, ids.case1, ids.case2]));
+    expect(borrower.Loan).toEqual(new Set([ids.loan1, ids.loan2]));
+    const lender = got["its lender"]!;
+    for (const id of [ids.case0, ids.case1, ids.case2]) expect(lender.CollectionCase).toContain(id);
+    expect(lender.Placement).toContain(ids.placementEnded);
   });
 });

@@ -64,9 +64,10 @@ describe("revealContact", () => {
     clock.set("2026-11-25T10:00:00Z");
   });
 
-  it("refuses an agency without an active placement of the case", async () => {
+  it("refuses an agency that never held the case as if there were no such case", async () => {
     const r = await fed.query(REVEAL, { id: caseId, ch: "EMAIL" }, await fed.token({ role: "agency", agency_id: uuidv7() }));
-    expect(codes(r)).toEqual(["FORBIDDEN"]);
+    expect(codes(r)).toEqual(["NOT_FOUND"]);
+    expect(r.data?.revealContact ?? null).toBeNull();
   });
 });
 
@@ -118,7 +119,8 @@ describe("request ids in the audit log", () => {
       },
       body: JSON.stringify({ query: `{ collectionCase(id: "${caseId}") { id } }` }),
     });
-    expect(codes((await res.json()) as any)).toEqual(["FORBIDDEN"]);
+    // To the caller a case it may not know of is no case; to the audit log, a refusal.
+    expect(codes((await res.json()) as any)).toEqual(["NOT_FOUND"]);
     const gatewayId = res.headers.get("x-request-id")!;
     expect(gatewayId).not.toBe("chosen-by-the-caller");
     expect(isUuid(gatewayId)).toBe(true);
@@ -195,11 +197,11 @@ describe("reveals of the borrower's address", () => {
 });
 
 describe("the audit log", () => {
-  it("records every FORBIDDEN, with ids and no PII", async () => {
+  it("records every refusal, those the caller is told are NOT_FOUND too, with ids and no PII", async () => {
     const other = uuidv7();
     const token = await fed.token({ role: "agency", agency_id: other });
     const r = await fed.query(`{ collectionCase(id: "${caseId}") { id } }`, {}, token);
-    expect(codes(r)).toEqual(["FORBIDDEN"]);
+    expect(codes(r)).toEqual(["NOT_FOUND"]);
     const mine = (await entries()).filter((e) => e.actorOrg === other);
     expect(mine).toEqual([expect.objectContaining({ action: "FORBIDDEN", subject: "CollectionCase.collectionCase", objectId: caseId })]);
   });

@@ -36,8 +36,9 @@ describe("placements through the gateway", () => {
     const lender = await fed.token({ role: "lender", lender_id: lenderId });
     const agency = await fed.token({ role: "agency", agency_id: agencyId });
 
+    // Before it is placed with the agency, the case is, to the agency, no case at all.
     const before = await fed.query(CASE, { id: caseId }, agency);
-    expect(codes(before)).toEqual(["FORBIDDEN"]);
+    expect(codes(before)).toEqual(["NOT_FOUND"]);
 
     const placed = await fed.query(
       `mutation($input: PlaceCaseInput!) { placeCase(input: $input) { id status } }`,
@@ -165,5 +166,50 @@ describe("home visits through the gateway", () => {
     }
     const violations = await fed.agencies.ds.query("SELECT rule FROM visit_violation WHERE visit_id = $1 ORDER BY attempted_at", [visitId]);
     expect(violations.map((v: any) => v.rule)).toEqual(["VISIT_WITHOUT_APPROVAL", "VISIT_OUTSIDE_WINDOW"]);
+  });
+});
+
+describe("home visits end with the placement", () => {
+  it("cancels an approved, scheduled visit when the placement is recalled, closes its window in loans at once, and refuses reporting it", async () => {
+    const agency = await fed.token({ role: "agency", agency_id: agencyId });
+    // A case the agency holds with no visit yet.
+    const [held] = await fed.agencies.ds.query(
+      `SELECT p.id, p.case_id, p.lender_id FROM placement p WHERE p.agency_id = $1 AND p.status = 'ACTIVE'
+          AND NOT EXISTS (SELECT 1 FROM home_visit v WHERE v.case_id = p.case_id) ORDER BY p.id LIMIT 1`,
+      [agencyId],
+    );
+    const lenderOfCase = await fed.token({ role: "lender", lender_id: held.lender_id });
+    const [agent] = await fed.agencies.ds.query("SELECT id FROM agent WHERE agency_id = $1 LIMIT 1", [agencyId]);
+    const asked = await fed.query(`mutation($i: RequestHomeVisitInput!) { requestHomeVisit(input: $i) { id } }`, {
+      i: { caseId: held.case_id, agentId: agent.id, reason: "No answer by phone", windowStart: "2026-11-25T15:00:00Z", windowEnd: "2026-11-25T17:00:00Z" },
+    }, agency);
+    expect(asked.errors).toBeUndefined();
+    const visitId = asked.data.requestHomeVisit.id;
+    expect((await fed.query(`mutation { approveHomeVisit(visitId: "${visitId}") { status } }`, {}, lenderOfCase)).data.approveHomeVisit.status).toBe("APPROVED");
+    expect((await fed.query(`mutation { confirmHomeVisit(visitId: "${visitId}") { status } }`, {}, agency)).data.confirmHomeVisit.status).toBe("SCHEDULED");
+    const windowInLoans = (closed: boolean) =>
+      until(
+        async () => (await fed.loans.ds.query("SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND window_start IS NOT NULL AND (closed_at IS NOT NULL) = $2", [visitId, closed])).length === 1,
+        `the visit window ${closed ? "closed" : "open"} in loans`,
+      );
+    await windowInLoans(false);
+
+    const recalled = await fed.query(`mutation($id: ID!) { recallPlacement(placementId: $id, reason: "In-house") { status } }`, { id: held.id }, lenderOfCase);
+    expect(recalled.data.recallPlacement.status).toBe("RECALLED");
+    // Cancelled in the recall's own transaction, and closed in loans by its HomeVisitCancelled.
+    const seen = await fed.query(`{ homeVisit(id: "${visitId}") { status } }`, {}, lenderOfCase);
+    expect(seen.data.homeVisit.status).toBe("CANCELLED");
+    await windowInLoans(true);
+
+    clock.set("2026-11-25T16:00:00Z"); // inside the window the visit had
+    try {
+      const report = await fed.query(`mutation { completeHomeVisit(visitId: "${visitId}", report: "r", recordingReference: "rec") { status } }`, {}, agency);
+      expect(report.data?.completeHomeVisit ?? null).toBeNull();
+      expect(report.errors?.map((e) => [e.extensions?.code, e.extensions?.rule])).toEqual([["FORBIDDEN", "VISIT_AFTER_PLACEMENT_ENDED"]]);
+    } finally {
+      clock.set("2026-11-25T10:00:00Z");
+    }
+    const violations = await fed.agencies.ds.query("SELECT rule FROM visit_violation WHERE visit_id = $1", [visitId]);
+    expect(violations.map((v: any) => v.rule)).toEqual(["VISIT_AFTER_PLACEMENT_ENDED"]);
   });
 });

@@ -1,5 +1,5 @@
 import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from "type-graphql";
-import { Policy, PUBLIC } from "./access/policy";
+import { Policy, PUBLIC, Rows } from "./access/policy";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { badInput } from "./errors";
 import { isUuid } from "./ids";
@@ -97,6 +97,8 @@ export function connectionType<N extends object, Extra extends object = Record<n
   @ObjectType(name, { description: options.description })
   class ConnectionType implements Page<N> {
     @Policy(PUBLIC, name)
+    // A keyset page cannot be filtered after it is cut: the connection's field selects the rows.
+    @Rows({ selectedBy: "the keyset query of the field that returns the connection, which selects only the caller's rows" }, name)
     @Field(() => [EdgeType])
     edges: Edge<N>[];
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createLocalJWKSet } from "jose";
 import { Field, ID, ObjectType, Query, Resolver } from "type-graphql";
 import { PUBLIC, Policy } from "./access/policy";
+import { NeedsScope } from "./access/scopes";
 import { buildFederatedSchema } from "./federation";
 import { createLogger } from "./logger";
 import { startSubgraph } from "./subgraph-service";
@@ -32,7 +33,33 @@ class FixtureResolver {
   }
 }
 
+/** A fixture whose fields all have policies, with a list nobody said how to filter. */
+@ObjectType()
+class FixtureRow {
+  @Policy(PUBLIC)
+  @Field(() => ID)
+  id: string;
+}
+
+@Resolver()
+class FixtureListResolver {
+  @NeedsScope("cases:read")
+  @Policy(PUBLIC, "Query")
+  @Query(() => [FixtureRow])
+  fixtureRows(): FixtureRow[] {
+    return [];
+  }
+}
+
 describe("startSubgraph", () => {
+  it("refuses to start a subgraph with a list that has no row rule", async () => {
+    const start = startSubgraph(
+      { name: "fixture", migrations: [], buildSchema: () => buildFederatedSchema({ resolvers: [FixtureListResolver] }), createContext: (base) => base },
+      { databaseUrl: "postgresql://nobody@127.0.0.1:1/none", gatewayKeys: createLocalJWKSet({ keys: [] }), logger: createLogger("test").child({}, { level: "silent" }) },
+    );
+    await expect(start).rejects.toThrow(/declares no row rule for the lists Query\.fixtureRows/);
+  });
+
   it("refuses to start a subgraph with a field that has no policy, naming every such field, before touching a database", async () => {
     const start = startSubgraph(
       {

@@ -6,7 +6,7 @@ import type { Principal } from "@concord/schema";
 import { auditFlushPlugin } from "./access/audit-log";
 import { RequestAudit } from "./access/audit-sink";
 import { createAccess } from "./access/access-context";
-import { fieldsWithoutPolicy, type AccessContext } from "./access/policy";
+import { fieldsWithoutPolicy, listsWithoutRowRule, type AccessContext } from "./access/policy";
 import { assertScopesDeclared } from "./access/scopes";
 import { applyToCaseDirectory, DIRECTORY_AFTER_HEADER, isDirectorySubject, narrowsAccess } from "./directory/apply";
 import { CaseDirectory, DirectoryHold, waitForDirectory } from "./directory/directory";
@@ -105,6 +105,11 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
   const unpoliced = fieldsWithoutPolicy(schema);
   if (unpoliced.length) {
     throw new Error(`The ${def.name} subgraph declares no policy for ${unpoliced.join(", ")}: add @Policy(...) beside each (see schema/ACCESS.md)`);
+  }
+  // Likewise a list without a row rule would hand every caller every row's id.
+  const unfiltered = listsWithoutRowRule(schema);
+  if (unfiltered.length) {
+    throw new Error(`The ${def.name} subgraph declares no row rule for the lists ${unfiltered.join(", ")}: add @Rows(...) beside each`);
   }
   // Every operation names the scope it needs: one without is a declaration error, not an open door.
   assertScopesDeclared(def.name, schema);

@@ -1,11 +1,14 @@
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
 import { graphql, type GraphQLSchema } from "graphql";
-import { buildSchema, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import { Arg, buildSchema, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import type { Principal } from "@concord/schema";
 import { ConcordError } from "../errors";
 import { RequestAudit } from "./audit-sink";
-import { definePolicies, forbidden, masked, maskPhone, NEVER, Policy, refusing, Scope, value, visibleOrForbidden, type AccessContext } from "./policy";
+import {
+  definePolicies, forbidden, listsWithoutRowRule, masked, maskPhone, NEVER, Policy, refusedAsNotFound, refusing, Rows, Scope, value, visibleOrNotFound,
+  type AccessContext,
+} from "./policy";
 
 const T = definePolicies({
   testOpen: { description: "test", rules: { lender: value("anyone"), agency: value("anyone"), borrower: value("anyone"), auditor: value("anyone") } },
@@ -38,7 +41,7 @@ const people = Array.from({ length: 50 }, (_, i) =>
   Object.assign(new TestPerson(), { id: `p${i}`, name: `Name ${i}`, phone: "+8613800001234", address: i % 2 ? `Street ${i}` : null }),
 );
 
-type TestContext = AccessContext & { audit: RequestAudit };
+type TestContext = AccessContext & { audit: RequestAudit; known?: boolean };
 
 @Resolver()
 class TestResolver {
@@ -49,9 +52,23 @@ class TestResolver {
   }
 
   @Policy(T.testOpen, "Query")
+  @Rows(T.testProfile, "Query")
+  @Query(() => [TestPerson], { nullable: true })
+  visiblePeople(): TestPerson[] {
+    return people;
+  }
+
+  @Policy(T.testOpen, "Query")
   @Query(() => TestPerson, { nullable: true })
-  person(@Ctx() ctx: TestContext): Promise<TestPerson> {
-    return visibleOrForbidden(ctx, T.testProfile, "TestPerson", people[0]!, "person");
+  person(@Ctx() ctx: TestContext, @Arg("id", () => ID, { defaultValue: "p0" }) id: string): Promise<TestPerson> {
+    const found = people.find((p) => p.id === id);
+    return visibleOrNotFound(ctx, T.testProfile, "TestPerson", id, found, "person", { known: async () => ctx.known ?? false });
+  }
+
+  @Policy(T.testOpen, "Mutation")
+  @Mutation(() => Boolean, { nullable: true })
+  touch(@Arg("id", () => ID) id: string): boolean {
+    throw refusedAsNotFound("TestPerson", id, "stored-" + id);
   }
 
   @Policy(T.testOpen, "Mutation")
@@ -68,14 +85,15 @@ class TestResolver {
 }
 
 let schema: GraphQLSchema | undefined;
-const run = async (source: string, principal: Principal, opts: { holds?: boolean; window?: boolean } = {}) => {
+const run = async (source: string, principal: Principal, opts: { holds?: boolean; held?: string[]; window?: boolean; known?: boolean } = {}) => {
   schema ??= await buildSchema({ resolvers: [TestResolver], validate: false });
   const audit = new RequestAudit();
   const contextValue: TestContext = {
     principal,
     audit,
+    known: opts.known,
     access: {
-      agencyHoldsAny: async () => opts.holds ?? false,
+      agencyHoldsAny: async (caseIds) => opts.holds ?? caseIds.some((id) => opts.held?.includes(id) ?? false),
       visitWindowOpen: async () => opts.window ?? false,
       recordForbidden: (e) => audit.forbidden(e),
       recordReveal: (e) => audit.reveal(e),
@@ -130,8 +148,61 @@ describe("policy checks and the audit", () => {
     ]);
   });
 
-  it("audits a refused root object once, under the object's type (visibleOrForbidden)", async () => {
+  it("audits a refused root object once, under the object's type (visibleOrNotFound)", async () => {
     const { rows } = await run("{ person { id } }", auditor);
     expect(rows).toEqual([expect.objectContaining({ action: "FORBIDDEN", type: "TestPerson", field: "person", objectId: "p0" })]);
+  });
+});
+
+describe("root objects the caller may not know (visibleOrNotFound)", () => {
+  const answer = async (id: string, principal: Principal, opts: { known?: boolean } = {}) => {
+    const { result, rows } = await run(`{ person(id: "${id}") { id } }`, principal, opts);
+    const shape = JSON.stringify({ data: result.data, errors: result.errors?.map((e) => e.toJSON()) }).replaceAll(id, "<id>");
+    return { result, rows, shape };
+  };
+
+  it("answers someone else's object exactly as an id nothing has, and audits only the real one", async () => {
+    const foreign = await answer("p3", agency);
+    const unknown = await answer("nobody", agency);
+    expect(foreign.result.errors?.map((e) => e.extensions.code)).toEqual(["NOT_FOUND"]);
+    expect(foreign.shape).toBe(unknown.shape);
+    expect(foreign.rows).toEqual([expect.objectContaining({ action: "FORBIDDEN", type: "TestPerson", field: "person", objectId: "p3" })]);
+    expect(unknown.rows).toEqual([]);
+  });
+
+  it("shows the object to a caller who relates to it", async () => {
+    const held = await run(`{ person(id: "p3") { id } }`, agency, { held: ["p3"] });
+    expect(held.result.errors).toBeUndefined();
+    expect(held.result.data).toEqual({ person: { id: "p3" } });
+  });
+
+  it("refuses with FORBIDDEN a caller who knows the object exists, and a role that never sees the type whatever the id", async () => {
+    expect((await answer("p3", agency, { known: true })).result.errors?.map((e) => e.extensions.code)).toEqual(["FORBIDDEN"]);
+    const real = await answer("p3", auditor);
+    const none = await answer("nobody", auditor);
+    expect(real.result.errors?.map((e) => e.extensions.code)).toEqual(["FORBIDDEN"]);
+    expect(real.shape).toBe(none.shape);
+  });
+
+  it("audits a refusedAsNotFound thrown by a resolver, naming the stored object, and answers like an unknown id", async () => {
+    const { result, rows } = await run(`mutation { touch(id: "p5") }`, lender);
+    expect(result.errors?.map((e) => [e.extensions.code, e.message, e.extensions.id])).toEqual([["NOT_FOUND", "TestPerson p5 was not found", "p5"]]);
+    expect(rows).toEqual([expect.objectContaining({ action: "FORBIDDEN", type: "Mutation", field: "touch", objectId: "stored-p5" })]);
+  });
+});
+
+describe("list rows (Rows)", () => {
+  it("keeps only the rows the caller may see, silently", async () => {
+    const { result, rows } = await run("{ visiblePeople { id name } }", agency, { held: ["p2", "p7"] });
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ visiblePeople: [{ id: "p2", name: "Name 2" }, { id: "p7", name: "Name 7" }] });
+    expect(rows).toEqual([]);
+    expect(((await run("{ visiblePeople { id } }", lender)).result.data!.visiblePeople as unknown[]).length).toBe(50);
+    expect((await run("{ visiblePeople { id } }", auditor)).result.data).toEqual({ visiblePeople: [] });
+  });
+
+  it("names every list of objects that declares no row rule", async () => {
+    schema ??= await buildSchema({ resolvers: [TestResolver], validate: false });
+    expect(listsWithoutRowRule(schema)).toEqual(["Query.people"]);
   });
 });

@@ -1,7 +1,7 @@
-import { isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from "graphql";
+import { getNamedType, getNullableType, isListType, isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from "graphql";
 import { UseMiddleware, type MiddlewareFn } from "type-graphql";
 import { ROLES, SUBSCRIPTIONS, type Principal, type Role } from "@concord/schema";
-import { ConcordError } from "../errors";
+import { ConcordError, notFound } from "../errors";
 import type { RefusalSubject, RevealSubject } from "./audit-sink";
 
 /**
@@ -160,8 +160,23 @@ export function alreadyRecorded<E extends Error>(err: E): E {
 /** A FORBIDDEN error; `objectId` names the object refused in the audit log, never to the caller. */
 export const forbidden = (what: string, objectId?: string) => refusing(new ConcordError("FORBIDDEN", `You may not see ${what}`), objectId);
 
-const isForbidden = (err: unknown): err is Error =>
-  err instanceof Error && (err as { extensions?: { code?: unknown } }).extensions?.code === "FORBIDDEN";
+/** NOT_FOUND errors that are refusals of an object the caller may not know exists. */
+const hiddenRefusals = new WeakSet<object>();
+
+/**
+ * The refusal of an object the caller may not know exists: to the caller exactly what an unknown
+ * `id` gets (`notFound(type, id)`, so pass the id as the caller sent it), to the audit log a
+ * refusal naming `objectId` (the stored id; `id` when omitted).
+ */
+export function refusedAsNotFound(type: string, id: string, objectId?: string): ConcordError {
+  const err = refusing(notFound(type, id), objectId ?? id);
+  hiddenRefusals.add(err);
+  return err;
+}
+
+/** A refusal the audit log records: a FORBIDDEN, or a NOT_FOUND that hides an object. */
+const isRefusal = (err: unknown): err is Error =>
+  err instanceof Error && ((err as { extensions?: { code?: unknown } }).extensions?.code === "FORBIDDEN" || hiddenRefusals.has(err));
 
 function pathOf(info: GraphQLResolveInfo): string {
   const parts: Array<string | number> = [];
@@ -225,7 +240,7 @@ function enforce(policyName: string): MiddlewareFn<AccessContext> {
     try {
       result = await next();
     } catch (err) {
-      if (isForbidden(err) && !recorded.has(err)) {
+      if (isRefusal(err) && !recorded.has(err)) {
         context.access.recordForbidden({ ...subject(), objectId: objectId ?? refusedObjects.get(err) });
       }
       throw err;
@@ -278,25 +293,120 @@ export const PUBLIC = definePolicies({
   },
 }).public;
 
+/** Options of {@link visibleOrNotFound}. */
+export interface VisibleOptions {
+  /**
+   * Whether the caller knows the object exists though it may not see it now (an agency whose
+   * placement of the case ended): it is then refused with FORBIDDEN rather than hidden.
+   * @default the caller knows nothing it may not see
+   */
+  known?: () => Promise<boolean>;
+}
+
 /**
- * A root query's object when the caller stands in the policy's relationship to it; otherwise a
- * FORBIDDEN error on the query's path (recorded in the audit log), never the object.
+ * A root query's object by id, as the caller may know it, and the one rule for answering one:
+ * - a role the policy never shows the type to is FORBIDDEN, whatever the id (so that answer
+ *   tells nothing of whether the id exists);
+ * - an object the caller stands in the policy's relationship to is returned;
+ * - any other, like an id nothing has, is NOT_FOUND: `notFound(typeName, id)` for both, so a
+ *   caller cannot tell someone else's object from no object (FORBIDDEN instead when
+ *   `opts.known` says the caller knows it exists).
+ * Every refusal of an object that exists is recorded in the audit log; the caller never sees
+ * which it was.
  */
-export async function visibleOrForbidden<T extends { id: string }>(
+export async function visibleOrNotFound<T extends { id: string }>(
   ctx: AccessContext,
   policy: string,
   typeName: string,
-  obj: T,
+  id: string,
+  found: T | null | undefined,
   field: string,
+  opts: VisibleOptions = {},
 ): Promise<T> {
-  const d = await decide(policy, ctx, typeName, obj);
-  if (d.see === "never") {
-    ctx.access.recordForbidden({ type: typeName, field, path: field, objectId: obj.id });
-    const err = forbidden(`${typeName} ${obj.id}`);
+  const refuse = (err: ConcordError) => {
+    ctx.access.recordForbidden({ type: typeName, field, path: field, objectId: found?.id });
     recorded.add(err);
-    throw err;
+    return err;
+  };
+  if (policies.get(policy)!.rules[ctx.principal.role].see === "never") throw refuse(forbidden(typeName));
+  if (!found) throw notFound(typeName, id);
+  const d = await decide(policy, ctx, typeName, found);
+  if (d.see !== "never") return found;
+  throw refuse((await opts.known?.()) ? forbidden(`${typeName} ${id}`) : notFound(typeName, id));
+}
+
+/**
+ * The rows of a list the caller may see: each row is kept when the caller may see an object of
+ * `typeName` under `policy` (the rule its own root query, or its list field, applies), and
+ * dropped silently otherwise, as a filtered query would never have selected it. Relationship
+ * checks go through the request's DataLoaders, so a list of N rows costs no more statements
+ * than a list of one.
+ */
+export async function visibleRows<T>(ctx: AccessContext, policy: string, typeName: string, rows: readonly T[]): Promise<T[]> {
+  const seen = await Promise.all(rows.map((row) => decide(policy, ctx, typeName, row)));
+  return rows.filter((_, i) => seen[i]!.see !== "never");
+}
+
+/**
+ * How the rows of a list field are chosen for the caller: filtered by a policy (see
+ * {@link Rows}), or selected for the caller by the resolver's own query, said in words.
+ */
+export type RowRule = { policy: string } | { selectedBy: string };
+
+/** type -> field -> row rule; filled by {@link Rows}. */
+const rowRules = new Map<string, Map<string, RowRule>>();
+
+/**
+ * Declares, on a field that returns a list of objects, which rows each caller gets, and
+ * enforces it:
+ * - `Rows(P.caseStatus)`: each row is shown only when the caller may see it under that policy
+ *   (see {@link visibleRows}), the others are left out;
+ * - `Rows({ selectedBy: "..." })`: the resolver's query already selects only the caller's rows
+ *   (a keyset page cannot be filtered after the fact); the words say how, for the reader.
+ * The type is the class (`XResolver` is `X`) unless `typeName` says otherwise, as for
+ * {@link Policy}.
+ */
+export function Rows(rule: string | { selectedBy: string }, typeName?: string): PropertyDecorator & MethodDecorator {
+  return (target: object, property: string | symbol, descriptor?: PropertyDescriptor) => {
+    const cls = (target as { constructor: { name: string } }).constructor.name;
+    const type = typeName ?? cls.replace(/Resolver$/, "");
+    if (typeof rule === "string" && !policies.has(rule)) throw new Error(`Unknown policy ${rule} on the rows of ${type}.${String(property)}`);
+    const fields = rowRules.get(type) ?? new Map<string, RowRule>();
+    fields.set(String(property), typeof rule === "string" ? { policy: rule } : rule);
+    rowRules.set(type, fields);
+    if (typeof rule !== "string") return;
+    return (UseMiddleware(filterRows(rule)) as any)(target, property, descriptor);
+  };
+}
+
+function filterRows(policyName: string): MiddlewareFn<AccessContext> {
+  return async ({ context, info }, next) => {
+    const rows = await next();
+    if (!Array.isArray(rows)) return rows;
+    return visibleRows(context, policyName, getNamedType(info.returnType).name, rows);
+  };
+}
+
+/** Every declared row rule, for the list check and the documentation. */
+export function declaredRowRules(): Array<{ type: string; field: string; rule: RowRule }> {
+  const out = [];
+  for (const [type, fields] of rowRules) for (const [field, rule] of fields) out.push({ type, field, rule });
+  return out.sort((a, b) => a.type.localeCompare(b.type) || a.field.localeCompare(b.field));
+}
+
+/** Fields of `schema` that return a list of objects and declare no {@link Rows} rule (should be none). */
+export function listsWithoutRowRule(schema: GraphQLSchema): string[] {
+  const declared = new Set(declaredRowRules().map((r) => `${r.type}.${r.field}`));
+  const missing: string[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith("__") || FEDERATION.has(type.name)) continue;
+    for (const [name, field] of Object.entries(type.getFields())) {
+      const key = `${type.name}.${name}`;
+      if (FEDERATION.has(key) || declared.has(key)) continue;
+      if (isListType(getNullableType(field.type)) && isObjectType(getNamedType(field.type))) missing.push(key);
+    }
   }
-  return obj;
+  return missing;
 }
 
 // Federation's own plumbing, not part of the graph callers use through the gateway.

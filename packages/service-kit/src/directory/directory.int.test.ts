@@ -180,6 +180,19 @@ describe("the case directory", () => {
     expect(await read().agencyHoldsAny(agency, [unknownCase])).toBe(false);
   });
 
+  it("knows which agencies ever held a case, after their placement ended too (and no other agency)", async () => {
+    const [caseId, placementId, agency] = [uuidv7(), uuidv7(), uuidv7()];
+    await apply(caseEvent("CaseOpened", caseId, 1));
+    expect(await read().heldEver(agency, [caseId])).toBe(false);
+    await apply(started(placementId, caseId, agency, "2027-01-01T00:00:00Z"));
+    expect(await read().heldEver(agency, [caseId, uuidv7()])).toBe(true);
+    await apply(ended(placementId, caseId, agency));
+    expect(await read().agencyHoldsAny(agency, [caseId])).toBe(false);
+    expect(await read().heldEver(agency, [caseId])).toBe(true);
+    expect(await read().heldEver(uuidv7(), [caseId])).toBe(false);
+    expect(await read().heldEver(agency, ["not-a-uuid"])).toBe(false);
+  });
+
   it("opens a visit window only while the agency holds the case, inside the window, until the visit closes", async () => {
     const [caseId, placementId, agency, visitId] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
     await apply(caseEvent("CaseOpened", caseId, 1), visit("HomeVisitApproved", visitId, caseId, agency, "2026-11-25T09:00:00Z", "2026-11-25T11:00:00Z"));

@@ -131,6 +131,20 @@ export class CaseDirectory {
   }
 
   /**
+   * Whether `agencyId` has ever had a placement of one of `caseIds`, in force or ended: a case
+   * it knows exists, so refusing it says nothing new (see visibleOrNotFound's `known`).
+   */
+  async heldEver(agencyId: string, caseIds: string[]): Promise<boolean> {
+    const valid = caseIds.filter(isUuid).map((id) => id.toLowerCase());
+    if (!isUuid(agencyId) || valid.length === 0) return false;
+    const rows = await this.db.query("SELECT 1 FROM case_directory_placement WHERE agency_id = $1 AND case_id = ANY($2::uuid[]) LIMIT 1", [
+      agencyId.toLowerCase(),
+      valid,
+    ]);
+    return rows.length > 0;
+  }
+
+  /**
    * Whether `agencyId` holds one of `caseIds` now and has an approved home visit of it whose
    * window is open now.
    */

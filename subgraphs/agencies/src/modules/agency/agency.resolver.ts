@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
-import { idKey, isIdKey, isUuid, keysetPage, NeedsScope, notFound, PageArgs, pageRequest, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { idKey, isIdKey, isUuid, keysetPage, NeedsScope, PageArgs, pageRequest, Policy, Rows, visibleOrNotFound } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { PlacementConnection } from "../placement/placement.inputs";
@@ -10,6 +10,7 @@ import { Agency, agencyFromRow, Agent } from "./agency.type";
 export class AgencyResolver {
   @NeedsScope("agencies:read")
   @Policy(P.public, "Query")
+  @Rows(P.agencyProfile, "Query")
   @Query(() => [Agency], { nullable: true, description: "Agencies the caller may see: all for lenders and auditors, its own for an agency." })
   async agencies(@Ctx() ctx: AgenciesContext): Promise<Agency[]> {
     const p = ctx.principal;
@@ -25,12 +26,11 @@ export class AgencyResolver {
   @Policy(P.public, "Query")
   @Query(() => Agency, { nullable: true })
   async agency(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<Agency> {
-    const found = await ctx.loaders.agency.load(id);
-    if (!found) throw notFound("Agency", id);
-    return visibleOrForbidden(ctx, P.agencyProfile, "Agency", found, "agency");
+    return visibleOrNotFound(ctx, P.agencyProfile, "Agency", id, await ctx.loaders.agency.load(id), "agency");
   }
 
   @Policy(P.agencyInternals)
+  @Rows(P.agencyInternals)
   @FieldResolver(() => [Agent], { nullable: true })
   agents(@Root() a: Agency, @Ctx() ctx: AgenciesContext): Promise<Agent[]> {
     return ctx.loaders.agentsByAgency.load(a.id);

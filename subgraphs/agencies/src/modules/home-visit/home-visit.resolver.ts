@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { isUuid, NeedsScope, notFound, Policy, Scope, visibleOrForbidden } from "@concord/service-kit";
+import { isUuid, NeedsScope, Policy, Scope, visibleOrNotFound } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { cancelHomeVisit, completeHomeVisit, confirmHomeVisit, decideHomeVisit, requestHomeVisit } from "./home-visit.service";
@@ -54,8 +54,7 @@ export class HomeVisitResolver {
   @Query(() => HomeVisitRequest, { nullable: true })
   async homeVisit(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<HomeVisitRequest> {
     const [row] = await ctx.ds.query("SELECT * FROM home_visit WHERE id = $1", [isUuid(id) ? id.toLowerCase() : null]);
-    if (!row) throw notFound("HomeVisitRequest", id);
-    return visibleOrForbidden(ctx, P.visitDetails, "HomeVisitRequest", fromRow(row), "homeVisit");
+    return visibleOrNotFound(ctx, P.visitDetails, "HomeVisitRequest", id, row ? fromRow(row) : null, "homeVisit");
   }
 
   @NeedsScope("visits:write")

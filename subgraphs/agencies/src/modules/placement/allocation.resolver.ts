@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Resolver } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { NeedsScope, Policy } from "@concord/service-kit";
+import { NeedsScope, Policy, Rows } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { allocateCases } from "./allocation";
@@ -49,11 +49,14 @@ export class AgencyAllocation {
   @Policy(P.public) @Field(() => Int) capacity: number;
 }
 
+/** Only the calling lender runs an allocation, over its own cases. */
+const OWN_RUN = { selectedBy: "the calling lender's own run (its own cases, and the agencies, public to lenders, it placed them with)" };
+
 @ObjectType({ description: "What an allocation run placed where, and what it could not place and why." })
 export class AllocationResult {
-  @Policy(P.public) @Field(() => [AllocatedCase]) placed: AllocatedCase[];
-  @Policy(P.public) @Field(() => [UnplacedCase]) unplaced: UnplacedCase[];
-  @Policy(P.public) @Field(() => [AgencyAllocation]) byAgency: AgencyAllocation[];
+  @Policy(P.public) @Rows(OWN_RUN) @Field(() => [AllocatedCase]) placed: AllocatedCase[];
+  @Policy(P.public) @Rows(OWN_RUN) @Field(() => [UnplacedCase]) unplaced: UnplacedCase[];
+  @Policy(P.public) @Rows(OWN_RUN) @Field(() => [AgencyAllocation]) byAgency: AgencyAllocation[];
 }
 
 @Resolver()

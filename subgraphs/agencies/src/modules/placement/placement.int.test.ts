@@ -97,7 +97,7 @@ describe("placeCase", () => {
   it.each([
     ["a resolved case", async () => input(await caseFact({ status: "RESOLVED" }), await agency()), "BAD_USER_INPUT"],
     ["a ceased case", async () => input(await caseFact({ status: "CEASED" }), await agency()), "BAD_USER_INPUT"],
-    ["another lender's case", async () => input(await caseFact({ lenderId: otherLender }), await agency()), "FORBIDDEN"],
+    ["another lender's case (as if there were none)", async () => input(await caseFact({ lenderId: otherLender }), await agency()), "NOT_FOUND"],
     ["an expiry in the past", async () => input(await caseFact(), await agency(), { expiresAt: "2026-11-01T00:00:00Z" }), "BAD_USER_INPUT"],
     ["a suspended agency", async () => input(await caseFact(), await agency({ status: "SUSPENDED" })), "BAD_USER_INPUT"],
     ["an agency whose licence review is overdue", async () => input(await caseFact(), await agency({ reviewDue: "2026-11-01" })), "BAD_USER_INPUT"],
@@ -177,13 +177,13 @@ describe("ending a placement", () => {
     expect(await activeCount(c)).toBe(0);
   });
 
-  it("lets only the case's lender recall and only the holding agency return", async () => {
+  it("lets only the case's lender recall and only the holding agency return; to anyone else the placement does not exist", async () => {
     const [a, c] = [await agency(), await caseFact()];
     const { id } = (await call(PLACE, input(c, a))).data.placeCase;
     principal = lenderPrincipal(otherLender);
-    expect(codes(await call(RECALL, { id, r: "mine now" }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await call(RECALL, { id, r: "mine now" }))).toEqual(["NOT_FOUND"]);
     principal = agencyPrincipal(uuidv7());
-    expect(codes(await call(RETURN, { id, r: "not ours" }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await call(RETURN, { id, r: "not ours" }))).toEqual(["NOT_FOUND"]);
     principal = agencyPrincipal(a);
     expect((await call(RETURN, { id, r: "Borrower moved abroad" })).data.returnPlacement.status).toBe("RETURNED");
     principal = lenderPrincipal(lender);

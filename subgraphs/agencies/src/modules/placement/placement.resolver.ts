@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { NeedsScope, notFound, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { NeedsScope, Policy, Rows, visibleOrNotFound } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { Agency } from "../agency/agency.type";
@@ -12,11 +12,9 @@ import { Placement } from "./placement.type";
 export class PlacementResolver {
   @NeedsScope("placements:read")
   @Policy(P.public, "Query")
-  @Query(() => Placement, { nullable: true, description: "One placement; FORBIDDEN unless it is the caller's." })
+  @Query(() => Placement, { nullable: true, description: "One placement; NOT_FOUND unless it is the caller's." })
   async placement(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<Placement> {
-    const found = await ctx.loaders.placement.load(id);
-    if (!found) throw notFound("Placement", id);
-    return visibleOrForbidden(ctx, P.placementTerms, "Placement", found, "placement");
+    return visibleOrNotFound(ctx, P.placementTerms, "Placement", id, await ctx.loaders.placement.load(id), "placement");
   }
 
   @NeedsScope("placements:write")
@@ -85,12 +83,11 @@ export class CasePlacementsResolver {
   }
 
   @Policy(P.casePlacements, "CollectionCase")
+  // An agency sees only its own placements of a case, never another agency's terms.
+  @Rows(P.placementTerms, "CollectionCase")
   @FieldResolver(() => [Placement], { nullable: true, description: "Every placement of the case, oldest first." })
   async placements(@Root() c: CollectionCase, @Ctx() ctx: AgenciesContext): Promise<Placement[]> {
-    const all = await ctx.loaders.placementsByCase.load(c.id);
-    // An agency sees only its own placements of a case, never another agency's terms.
-    if (ctx.principal.role === "agency") return all.filter((p) => p.agencyId === ctx.principal.agencyId);
-    return all;
+    return ctx.loaders.placementsByCase.load(c.id);
   }
 }
 

@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { CLOSED_CASE_STATUSES, type PlacementEndedPayload, type PlacementStartedPayload, type Principal } from "@concord/schema";
-import { appendToOutbox, badInput, conflict, forbidden, isUuid, localDate, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
+import { appendToOutbox, badInput, conflict, isUuid, localDate, newEvent, notFound, uuidv7, type Clock, refusedAsNotFound } from "@concord/service-kit";
 import { isLapsed, placementFromRow, type Placement } from "./placement.type";
+import { cancelOpenVisits } from "../home-visit/home-visit.service";
 
 /** A case in one of these is not placed: it is over, or the borrower asked to be left alone. */
 const UNPLACEABLE = new Set([...CLOSED_CASE_STATUSES, "CEASED"]);
@@ -72,8 +73,9 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
     return await ds.transaction(async (tx) => {
       // FOR SHARE: a CaseResolved being applied now waits for this placement, then completes it.
       const [fact] = await tx.query("SELECT * FROM case_directory WHERE case_id = $1 FOR SHARE", [caseId]);
-      if (!fact) throw notFound("CollectionCase", caseId);
-      if (principal.role !== "lender" || fact.lender_id !== principal.lenderId) throw forbidden(`CollectionCase ${caseId}`, caseId);
+      if (!fact) throw notFound("CollectionCase", input.caseId);
+      // Another lender's case is, to this lender, no case at all.
+      if (principal.role !== "lender" || fact.lender_id !== principal.lenderId) throw refusedAsNotFound("CollectionCase", input.caseId, caseId);
       if (UNPLACEABLE.has(fact.status)) throw badInput(`The case is ${fact.status}; only open cases are placed`, "caseId");
       const [agency] = await tx.query("SELECT * FROM agency WHERE id = $1 FOR UPDATE", [agencyId]);
       if (!agency) throw notFound("Agency", agencyId);
@@ -119,7 +121,10 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
 /** How the expiry of a placement is recorded. */
 export const EXPIRY = { status: "EXPIRED", reason: "The placement reached its expiry", by: "system" } as const;
 
-/** Ends an ACTIVE placement (recalled by its lender, returned by its agency, expired, completed). */
+/**
+ * Ends an ACTIVE placement (recalled by its lender, returned by its agency, expired, completed),
+ * and cancels the home visits of it that have not happened, in the same transaction.
+ */
 export async function endPlacement(
   db: DataSource | EntityManager,
   clock: Clock,
@@ -134,7 +139,8 @@ export async function endPlacement(
     const now = clock.now();
     const [row] = await tx.query("SELECT * FROM placement WHERE id = $1 FOR UPDATE", [placementId.toLowerCase()]);
     if (!row) throw notFound("Placement", placementId);
-    if (how.allowed && !how.allowed(row)) throw forbidden(`Placement ${placementId}`, row.id);
+    // Someone else's placement is, to this caller, no placement at all.
+    if (how.allowed && !how.allowed(row)) throw refusedAsNotFound("Placement", placementId, row.id);
     if (row.status !== "ACTIVE") throw conflict(`The placement has already ended (${row.status})`);
     const expiresAt = new Date(row.expires_at);
     const lapsed = isLapsed(row, now);
@@ -145,6 +151,8 @@ export async function endPlacement(
     ]);
     const [after] = await tx.query("SELECT * FROM placement WHERE id = $1", [row.id]);
     await appendToOutbox(tx, [ended(after, now, correlationId)]);
+    // Its visits end with it: an approved visit's window closes in every directory at once.
+    await cancelOpenVisits(tx, after.case_id, after.agency_id, now, correlationId);
     return placementFromRow(after);
   };
   return "transaction" in db && typeof (db as DataSource).createQueryRunner === "function"

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { Policy, type AuditRecord } from "@concord/service-kit";
+import { Policy, Rows, type AuditRecord } from "@concord/service-kit";
 import { P } from "../../access/policies";
 
 @ObjectType({ description: "One record of the hash-chained audit log: who was refused what, or shown which PII. Ids only, never PII." })
@@ -74,6 +74,7 @@ export function auditEntryFrom(r: AuditRecord): AuditEntry {
 @ObjectType()
 export class AuditEntryPage {
   @Policy(P.auditTrail)
+  @Rows({ selectedBy: "auditEntries: the whole log, for auditors only (auditTrail)" })
   @Field(() => [AuditEntry], { nullable: true })
   entries: AuditEntry[];
 

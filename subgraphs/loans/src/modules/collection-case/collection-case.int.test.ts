@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Principal } from "@concord/schema";
-import { FixedClock, QueryCounter, createLogger } from "@concord/service-kit";
-import { codes, createTestDatabase, type TestDatabase , subgraphCaller, lenderPrincipal, TEST_GATEWAY_KEYS } from "@concord/test-kit";
+import { FixedClock, QueryCounter, createLogger, applyToCaseDirectory, newEvent, uuidv7 } from "@concord/service-kit";
+import { codes, createTestDatabase, type TestDatabase, subgraphCaller, lenderPrincipal, TEST_GATEWAY_KEYS, agencyPrincipal } from "@concord/test-kit";
 import { start, type LoansService } from "../../index";
 import { seedDemoPortfolio } from "../../demo/seed";
 import { makeLender, makeLoan } from "../../testing/fixtures";
@@ -60,6 +60,35 @@ describe("collectionCases", () => {
     // One page query, then one batch per kind: lenders, history, loans, borrowers, installments,
     // payments, cases by loan, loans by borrower.
     expect(forTen).toBeLessThanOrEqual(9);
+  });
+
+  it("sends as many statements for an agency's page of 10 as of 100, every list filtered by what it holds", async () => {
+    const agencyId = uuidv7();
+    const lenderId = seededLender.lenderId!;
+    const held: Array<{ id: string }> = await svc.ds.query("SELECT id FROM collection_case WHERE lender_id = $1 AND status = 'OPEN' ORDER BY id LIMIT 120", [lenderId]);
+    expect(held.length).toBe(120);
+    await svc.ds.transaction(async (tx) => {
+      for (const { id: caseId } of held) {
+        const placementId = uuidv7();
+        const payload = { placementId, caseId, agencyId, placedAt: clock.now().toISOString(), expiresAt: "2027-01-01T00:00:00Z" };
+        await applyToCaseDirectory(tx, newEvent({ type: "PlacementStarted", aggregateType: "Placement", aggregateId: placementId, lenderId, payload }, clock.now()));
+      }
+    });
+    principal = agencyPrincipal(agencyId);
+    counter.reset();
+    const small = await call(PAGE, { first: 10 });
+    const forTen = counter.count;
+    counter.reset();
+    const large = await call(PAGE, { first: 100 });
+    const forHundred = counter.count;
+    expect(small.errors).toBeUndefined();
+    expect(large.errors).toBeUndefined();
+    expect(large.data.collectionCases.edges).toHaveLength(100);
+    expect(forHundred).toBe(forTen);
+    for (const { node } of large.data.collectionCases.edges) {
+      expect(node.loan.collectionCases).toEqual([{ id: node.id }]);
+      expect(node.borrower.loans).toEqual([{ id: expect.any(String) }]);
+    }
   });
 
   it("walks every case exactly once, page by page, and agrees with totalCount", async () => {

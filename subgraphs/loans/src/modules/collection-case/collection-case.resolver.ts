@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import { LocalDate, NeedsScope, notFound, PageArgs, Policy, visibleOrForbidden } from "@concord/service-kit";
+import { LocalDate, NeedsScope, PageArgs, Policy, Rows, visibleOrNotFound } from "@concord/service-kit";
+import { heldOnce } from "../../access/known";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 import { Lender } from "../lender/lender.type";
@@ -27,11 +28,10 @@ export class CollectionCaseResolver {
 
   @NeedsScope("cases:read")
   @Policy(P.public, "Query")
-  @Query(() => CollectionCase, { nullable: true, description: "One case; FORBIDDEN when it is not the caller's to see." })
+  @Query(() => CollectionCase, { nullable: true, description: "One case; NOT_FOUND unless the caller may see it." })
   async collectionCase(@Ctx() ctx: LoansContext, @Arg("id", () => ID) id: string): Promise<CollectionCase> {
     const found = await ctx.loaders.collectionCase.load(id);
-    if (!found) throw notFound("CollectionCase", id);
-    return visibleOrForbidden(ctx, P.caseStatus, "CollectionCase", found, "collectionCase");
+    return visibleOrNotFound(ctx, P.caseStatus, "CollectionCase", id, found, "collectionCase", { known: heldOnce(ctx, () => [found!.id]) });
   }
 
   @NeedsScope("cases:write")
@@ -69,6 +69,7 @@ export class CollectionCaseResolver {
   }
 
   @Policy(P.historyOutline)
+  @Rows(P.historyOutline)
   @FieldResolver(() => [CaseEvent], { nullable: true, description: "Every recorded change, oldest first." })
   async history(@Root() c: CollectionCase, @Ctx() ctx: LoansContext): Promise<CaseEvent[]> {
     return ctx.loaders.historyByCase.load(c.id);

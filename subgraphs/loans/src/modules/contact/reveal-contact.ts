@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { badInput, forbidden, isUuid, NeedsScope, notFound, Policy, ConcordError, refusing } from "@concord/service-kit";
+import { badInput, forbidden, isUuid, NeedsScope, notFound, Policy, ConcordError, refusing, refusedAsNotFound } from "@concord/service-kit";
+import { heldOnce } from "../../access/known";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
 
@@ -55,10 +56,15 @@ export class RevealContactResolver {
     // Refusals are audited by the policy check around this resolver, naming the case.
     const refuse = (why: string, extensions: Record<string, unknown> = {}) => refusing(new ConcordError("FORBIDDEN", why, extensions), caseId);
     if (!Object.values(ContactChannel).includes(channel)) throw badInput("Unknown channel", "channel");
+    // Before the case is looked up, so that this answer is the same for every id.
+    if (ctx.principal.role !== "agency") throw refuse("Only an agency reveals contact details; others see them as their access allows");
     const found = isUuid(caseId) ? await ctx.loaders.collectionCase.load(caseId) : null;
     if (!found) throw notFound("CollectionCase", caseId);
-    if (ctx.principal.role !== "agency") throw refuse("Only an agency reveals contact details; others see them as their access allows");
-    if (!(await ctx.access.agencyHoldsAny([found.id]))) throw refuse("Your agency holds no active placement of this case");
+    if (!(await ctx.access.agencyHoldsAny([found.id]))) {
+      // A case the agency held once it knows exists: say why. Any other is no case at all to it.
+      if (await heldOnce(ctx, () => [found.id])()) throw refuse("Your agency holds no active placement of this case");
+      throw refusedAsNotFound("CollectionCase", caseId, found.id);
+    }
     const borrower = await ctx.loaders.borrower.load(found.borrowerId);
     if (!borrower) throw forbidden("the borrower", caseId);
     const now = ctx.clock.now();

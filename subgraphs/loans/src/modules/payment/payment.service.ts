@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { PaymentRecordedPayload, Principal } from "@concord/schema";
-import { forbidden, badInput, conflict, isCurrency, isUuid, localDate, newEvent, notFound, uuidv7, type Clock } from "@concord/service-kit";
+import { badInput, conflict, isCurrency, isUuid, localDate, newEvent, notFound, refusedAsNotFound, uuidv7, type Clock } from "@concord/service-kit";
 import { allocate } from "../collection-case/delinquency";
 import { CaseSynchroniser, OPEN_CASE, scheduleFromRows } from "../collection-case/collection-case.service";
 import { paymentFromRow, type Payment } from "./payment.type";
@@ -63,8 +63,8 @@ export async function recordPayment(
       [loanId],
     );
     if (!loan) throw notFound("Loan", input.loanId);
-    // Only the lender whose loan it is records its payments.
-    if (principal.role !== "lender" || principal.lenderId !== loan.lender_id) throw forbidden(`Loan ${input.loanId}`, loan.id);
+    // Only the lender whose loan it is records its payments; to anyone else it is no loan at all.
+    if (principal.role !== "lender" || principal.lenderId !== loan.lender_id) throw refusedAsNotFound("Loan", input.loanId, loan.id);
     const currency = loan.currency.trim();
 
     const [existing] = await tx.query(PAYMENT_BY_REFERENCE, [loan.lender_id, reference]);
