@@ -1,4 +1,4 @@
-import { declaredFieldPolicies, declaredPolicies, declaredScopes, type Rule, declaredRowRules } from "@concord/service-kit";
+import { declaredFieldPolicies, declaredPolicies, declaredReadScopes, declaredScopes, type Rule, declaredRowRules } from "@concord/service-kit";
 import { SCOPES, SUBSCRIPTIONS, type Role, type ScopeName } from "@concord/schema";
 
 const ROLES: Role[] = ["lender", "agency", "borrower", "auditor"];
@@ -47,8 +47,9 @@ function scopesDoc(): string[] {
     "not grant it gets FORBIDDEN naming the scope (`extensions.scope`), recorded in the audit log,",
     "and nothing is written. A token's `scope` claim (space-separated) keeps only the scopes its role",
     "may hold (others are dropped); a token without a `scope` claim gets its role's **read** scopes",
-    "only. Writes and reveals are granted only when claimed by name. Scopes narrow what a role may do:",
-    "the policies below still decide what it sees.",
+    "only. Writes and `contact:reveal` are granted only when claimed by name (a read scope still",
+    "lets an agency read a borrower's name, which is audited as a reveal, see below). Scopes narrow",
+    "what a role may do: the policies below still decide what it sees.",
     "",
     `| scope | kind | ${ROLES.join(" | ")} | what it grants | operations |`,
     `| --- | --- | ${ROLES.map(() => "---").join(" | ")} | --- | --- |`,
@@ -68,6 +69,16 @@ function scopesDoc(): string[] {
     "| operation | scope |",
     "| --- | --- |",
     ...ops.map((o) => `| ${o.operation} | \`${o.scope}\` |`),
+    "",
+    "## Types",
+    "",
+    "Every field of these types needs the type's read scope, however the type is reached (a token",
+    "narrowed to `agencies:read` reads agencies, not the cases and borrowers reachable from them).",
+    "Declared with the type's relationships (`@Scope(\"borrowers:read\", ...)`).",
+    "",
+    "| type | read scope |",
+    "| --- | --- |",
+    ...declaredReadScopes().map((t) => `| ${t.type} | \`${t.scope}\` |`),
     "",
   );
   return lines;

@@ -8,7 +8,9 @@ import { ROLES, type Role } from "./principal";
  * a caller sees, and a scope a role may not hold is dropped from its tokens.
  *
  * A token without a `scope` claim gets its role's read scopes only, so a token minted for a
- * dashboard can never write. Writes and reveals must be asked for by name.
+ * dashboard can never write or unmask contact details. Writes and `contact:reveal` must be asked
+ * for by name. Each object type also names the read scope all its fields need (`@Scope(read, ...)`
+ * in the subgraphs), so what a root operation reaches is held to the scopes of what it reaches.
  */
 
 /** What a scope grants: reads are granted by default, writes and reveals only when claimed. */

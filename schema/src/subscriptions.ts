@@ -37,7 +37,7 @@ export interface HolderLookup {
 /** Who holds a case: `collectionCase { activePlacement { agency { id } } }` (agencies extends the case). */
 export const CASE_HOLDER: HolderLookup = {
   query: "query ConcordCaseHolder($id: ID!) { collectionCase(id: $id) { activePlacement { agency { id } } } }",
-  principal: (lenderId) => ({ sub: "concord-gateway", role: "lender", lenderId, scope: ["cases:read"] }),
+  principal: (lenderId) => ({ sub: "concord-gateway", role: "lender", lenderId, scope: ["cases:read", "placements:read", "agencies:read"] }),
   read(answer) {
     // Any error (agencies down, say) leaves activePlacement null without meaning "nobody".
     if (answer.errors?.length) throw new Error(`the holder lookup answered with errors: ${JSON.stringify(answer.errors).slice(0, 200)}`);

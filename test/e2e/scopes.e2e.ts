@@ -192,6 +192,29 @@ describe("queries with a token without a scope claim", () => {
     expect(failures).toEqual([]);
   });
 
+  it("holds what a root query reaches to the read scope of each type it reaches", async () => {
+    const narrow = await tokenOf("lender", "agencies:read placements:read");
+    const r = await fed.query(
+      `query($id: ID!) { placement(id: $id) { id collectionCase { id status borrower { id fullName nationalId } loan { reference } } } }`,
+      { id: heldPlacementId },
+      narrow,
+    );
+    expect(r.data?.placement?.id).toBe(heldPlacementId);
+    // Its id is plumbing; everything of the case, and what hangs off it, needs cases:read.
+    expect(r.data?.placement?.collectionCase).toEqual({ id: cases.C.id, status: null, borrower: null, loan: null });
+    expect(new Set(scopeError(r).map((e) => `${e.code} ${e.scope}`))).toEqual(new Set(["FORBIDDEN cases:read"]));
+    // With cases:read the case shows, and the borrower and loan still need theirs.
+    const wider = await fed.query(
+      `query($id: ID!) { placement(id: $id) { collectionCase { id borrower { fullName } loan { reference } } } }`,
+      { id: heldPlacementId },
+      await tokenOf("lender", "placements:read cases:read"),
+    );
+    expect(wider.data?.placement?.collectionCase?.id).toBe(cases.C.id);
+    expect(wider.data?.placement?.collectionCase?.borrower?.fullName ?? null).toBeNull();
+    expect(wider.data?.placement?.collectionCase?.loan?.reference ?? null).toBeNull();
+    expect(new Set(scopeError(wider).map((e) => e.scope))).toEqual(new Set(["borrowers:read", "loans:read"]));
+  });
+
   it("refuses a query to a token narrowed to other scopes, naming the one it needs", async () => {
     const r = await fed.query(QUERIES.collectionCase!.query, { id: cases.C.id }, await tokenOf("lender", "payments:write"));
     expect(r.data?.collectionCase).toBeNull();
@@ -323,7 +346,7 @@ describe("mutations", () => {
     expect(Object.keys(MUTATIONS).sort()).toEqual(mutations.sort());
   });
 
-  it("refuses each mutation without its scope, writing nothing but the audited refusal, and runs it with only that scope", async () => {
+  it("refuses each mutation without its scope, writing nothing but the audited refusal, and runs it with that scope (and the read scopes of what it returns)", async () => {
     const ops = (await operations()).filter((o) => o.type === "Mutation");
     for (const [field, c] of Object.entries(MUTATIONS)) {
       const scope = ops.find((o) => o.field === field)!.scope!;
@@ -341,9 +364,9 @@ describe("mutations", () => {
       expect(await snapshot(), `${field}: refused calls changed nothing`).toEqual(before);
       expect(await refusalsOf("Mutation", field), `${field}: each refusal is in the audit log`).toBe(refusedBefore + 2);
 
-      const ok = await fed.query(c.query, variables, await tokenOf(c.role, scope));
-      expect(ok.errors, `${field} with only ${scope}`).toBeUndefined();
-      expect(ok.data?.[field], `${field} with only ${scope}`).toBeTruthy();
+      const ok = await fed.query(c.query, variables, await tokenOf(c.role, [scope, ...readScopes(c.role)].join(" ")));
+      expect(ok.errors, `${field} with ${scope}`).toBeUndefined();
+      expect(ok.data?.[field], `${field} with ${scope}`).toBeTruthy();
       c.after?.();
     }
     // What the allowed calls did, to be sure each was the real thing.

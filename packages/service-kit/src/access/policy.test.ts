@@ -17,7 +17,7 @@ const T = definePolicies({
   testAddress: { description: "test", rules: { lender: value("ownLender"), agency: value("homeVisitWindow", { reveal: true }), borrower: NEVER, auditor: NEVER } },
 });
 
-@Scope<TestPerson>((p) => ({ lenderId: "L1", caseIds: async () => [p.id] }))
+@Scope<TestPerson>("cases:read", (p) => ({ lenderId: "L1", caseIds: async () => [p.id] }))
 @ObjectType()
 class TestPerson {
   @Policy(T.testOpen)
@@ -103,11 +103,21 @@ const run = async (source: string, principal: Principal, opts: { holds?: boolean
   return { result, rows: audit.drain() };
 };
 
-const agency: Principal = { sub: "a", role: "agency", agencyId: "A1", scope: [] };
-const lender: Principal = { sub: "l", role: "lender", lenderId: "L1", scope: [] };
-const auditor: Principal = { sub: "x", role: "auditor", scope: [] };
+const agency: Principal = { sub: "a", role: "agency", agencyId: "A1", scope: ["cases:read"] };
+const lender: Principal = { sub: "l", role: "lender", lenderId: "L1", scope: ["cases:read"] };
+const auditor: Principal = { sub: "x", role: "auditor", scope: ["cases:read"] };
 
 describe("policy checks and the audit", () => {
+  it("reads no field of a type whose read scope the token lacks, naming the scope, wherever the type is reached", async () => {
+    const { result, rows } = await run("{ people { id name } }", { ...lender, scope: ["payments:write"] });
+    expect(result.data?.people ?? null).toBeNull();
+    expect(new Set(result.errors?.map((e) => `${e.extensions?.code} ${e.extensions?.scope} ${e.message.replace(/TestPerson\.\w+/, "TestPerson.*")}`))).toEqual(
+      new Set(["FORBIDDEN cases:read TestPerson.* needs the scope cases:read, which your token does not grant"]),
+    );
+    // One refusal row per (type, field), not per object.
+    expect(rows.map((r) => `${r.type}.${r.field} ${(r.detail as { count: number }).count}`).sort()).toEqual(["TestPerson.id 50", "TestPerson.name 50"]);
+  });
+
   it("counts a field refused on every object as one refusal of that (type, field)", async () => {
     const { result, rows } = await run("{ people { id name phone } }", auditor);
     expect(result.errors).toHaveLength(100);

@@ -1,6 +1,6 @@
 import { getNamedType, getNullableType, isListType, isObjectType, type GraphQLResolveInfo, type GraphQLSchema } from "graphql";
 import { UseMiddleware, type MiddlewareFn } from "type-graphql";
-import { ROLES, SUBSCRIPTIONS, type Principal, type Role } from "@concord/schema";
+import { ERROR_CODES, isScope, ROLES, roleMayHold, SUBSCRIPTIONS, type Principal, type Role, type ScopeName } from "@concord/schema";
 import { ConcordError, notFound } from "../errors";
 import type { RefusalSubject, RevealSubject } from "./audit-sink";
 
@@ -113,11 +113,39 @@ export function definePolicies<N extends string>(defs: Record<N, PolicyDefinitio
 }
 
 /** Declares how an object of this type relates to callers. */
-export function Scope<T>(fn: (obj: T, ctx: any) => ObjectScope | Promise<ObjectScope>): ClassDecorator {
+export function Scope<T>(read: ScopeName, fn: (obj: T, ctx: any) => ObjectScope | Promise<ObjectScope>): ClassDecorator {
+  if (!isScope(read)) throw new Error(`Unknown scope ${read} (see SCOPES in schema/src/scopes.ts)`);
   return (target) => {
     scopesByClass.set(target, fn);
     scopes.set(target.name, fn);
+    readScopes.set(target.name, read);
   };
+}
+
+/** The name of the policy of ids and plumbing (see {@link PUBLIC}). */
+const PUBLIC_POLICY = "public";
+
+/**
+ * The OAuth scope a caller's token must grant to read any field of a type but its ids and plumbing (the public policy), declared with its
+ * relationships (`@Scope("borrowers:read", ...)`): what a root operation's scope lets a caller
+ * reach through the graph is held to the scope of each type it reaches, so a token narrowed to
+ * `agencies:read` reads agencies and nothing it could reach from them.
+ */
+const readScopes = new Map<string, ScopeName>();
+
+/** Whether `principal` may use what needs `scope`: its token grants it and its role may hold it. */
+export function hasScope(principal: Principal, scope: ScopeName): boolean {
+  return principal.scope.includes(scope) && roleMayHold(principal.role, scope);
+}
+
+/** The FORBIDDEN error of a caller without `scope`, for `what` (Mutation.recordPayment, Borrower.fullName). */
+export function missingScope(scope: ScopeName, what: string): ConcordError {
+  return new ConcordError(ERROR_CODES.FORBIDDEN, `${what} needs the scope ${scope}, which your token does not grant`, { scope });
+}
+
+/** Every type's declared read scope, for ACCESS.md. */
+export function declaredReadScopes(): Array<{ type: string; scope: ScopeName }> {
+  return [...readScopes].map(([type, scope]) => ({ type, scope })).sort((a, b) => a.type.localeCompare(b.type));
 }
 
 /**
@@ -229,9 +257,15 @@ export async function decide(
  */
 function enforce(policyName: string): MiddlewareFn<AccessContext> {
   return async ({ root, context, info }, next) => {
-    const decision = await decide(policyName, context, info.parentType.name, root);
     const objectId = (root as { id?: string } | undefined)?.id;
     const subject = () => ({ type: info.parentType.name, field: info.fieldName, path: pathOf(info) });
+    // Ids and plumbing (the public policy) stay readable: the read scope guards the type's data.
+    const read = policyName === PUBLIC_POLICY ? undefined : readScopes.get(info.parentType.name);
+    if (read && !hasScope(context.principal, read)) {
+      context.access.recordForbidden({ ...subject(), objectId });
+      throw alreadyRecorded(missingScope(read, `${info.parentType.name}.${info.fieldName}`));
+    }
+    const decision = await decide(policyName, context, info.parentType.name, root);
     if (decision.see === "never") {
       context.access.recordForbidden({ ...subject(), objectId });
       throw forbidden(`${info.parentType.name}.${info.fieldName}`);

@@ -1,8 +1,7 @@
 import { isObjectType, type GraphQLSchema } from "graphql";
 import { getMetadataStorage, UseMiddleware, type MiddlewareFn } from "type-graphql";
-import { ERROR_CODES, isScope, roleMayHold, type Principal, type ScopeName } from "@concord/schema";
-import { ConcordError } from "../errors";
-import { alreadyRecorded, type AccessContext } from "./policy";
+import { isScope, type ScopeName } from "@concord/schema";
+import { alreadyRecorded, hasScope, missingScope, type AccessContext } from "./policy";
 
 /**
  * The scope each root operation needs, declared next to it as field policies are:
@@ -23,15 +22,7 @@ import { alreadyRecorded, type AccessContext } from "./policy";
 /** type -> field -> scope; filled by {@link NeedsScope}. */
 const fieldScopes = new Map<string, Map<string, ScopeName>>();
 
-/** Whether `principal` may use an operation that needs `scope`: its token grants it and its role may hold it. */
-export function hasScope(principal: Principal, scope: ScopeName): boolean {
-  return principal.scope.includes(scope) && roleMayHold(principal.role, scope);
-}
-
-/** The FORBIDDEN error of a caller without `scope`, for `what` (Mutation.recordPayment, Subscription.caseUpdated). */
-export function missingScope(scope: ScopeName, what: string): ConcordError {
-  return new ConcordError(ERROR_CODES.FORBIDDEN, `${what} needs the scope ${scope}, which your token does not grant`, { scope });
-}
+export { hasScope, missingScope } from "./policy";
 
 /**
  * Declares the scope a root field needs and enforces it. On a method of a resolver class the

@@ -8,7 +8,7 @@ export enum AgencyStatus {
 }
 registerEnumType(AgencyStatus, { name: "AgencyStatus" });
 
-@Scope<Agency>((a) => ({ agencyId: a.id }))
+@Scope<Agency>("agencies:read", (a) => ({ agencyId: a.id }))
 @Directive(`@key(fields: "id")`)
 @ObjectType({ description: "A licensed collection agency that lenders place cases with." })
 export class Agency {
@@ -45,7 +45,7 @@ export class Agency {
   status: AgencyStatus;
 }
 
-@Scope<Agent>((a) => ({ agencyId: a.agencyId }))
+@Scope<Agent>("agencies:read", (a) => ({ agencyId: a.agencyId }))
 @ObjectType({ description: "An agent of an agency; the employee number is what a borrower is shown." })
 export class Agent {
   @Policy(P.public)

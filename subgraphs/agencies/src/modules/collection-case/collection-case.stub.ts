@@ -4,7 +4,7 @@ import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 
 /** The loans subgraph's case, extended here with who holds it. */
-@Scope<CollectionCase>(async (c, ctx: AgenciesContext) => ({
+@Scope<CollectionCase>("cases:read", async (c, ctx: AgenciesContext) => ({
   lenderId: (await ctx.directory.entry(c.id))?.lenderId ?? null,
   caseIds: async () => [c.id],
 }))

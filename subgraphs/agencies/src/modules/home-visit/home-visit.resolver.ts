@@ -15,7 +15,7 @@ export enum HomeVisitStatus {
 }
 registerEnumType(HomeVisitStatus, { name: "HomeVisitStatus" });
 
-@Scope<HomeVisitRequest>((v) => ({ lenderId: v.lenderId, agencyId: v.agencyId, caseIds: async () => [v.caseId] }))
+@Scope<HomeVisitRequest>("visits:read", (v) => ({ lenderId: v.lenderId, agencyId: v.agencyId, caseIds: async () => [v.caseId] }))
 @ObjectType({ description: "A home visit: requested by an agent, approved by the lender, confirmed with the borrower, reported." })
 export class HomeVisitRequest {
   @Policy(P.public) @Field(() => ID) id: string;

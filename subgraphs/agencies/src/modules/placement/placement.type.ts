@@ -12,7 +12,7 @@ export enum PlacementStatus {
 }
 registerEnumType(PlacementStatus, { name: "PlacementStatus" });
 
-@Scope<Placement>((p) => ({ lenderId: p.lenderId, agencyId: p.agencyId, caseIds: async () => [p.caseId] }))
+@Scope<Placement>("placements:read", (p) => ({ lenderId: p.lenderId, agencyId: p.agencyId, caseIds: async () => [p.caseId] }))
 @Directive(`@key(fields: "id")`)
 @ObjectType({ description: "A case placed with an agency, on terms, until it expires or ends." })
 export class Placement {

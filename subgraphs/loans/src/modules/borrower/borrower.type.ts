@@ -9,7 +9,7 @@ import { LocalDate, Money } from "@concord/service-kit";
  * are nullable so that a denied field can come back null with an error on its path.
  */
 @Directive(`@key(fields: "id")`)
-@Scope<Borrower>((b, ctx: LoansContext) => ({ lenderId: b.lenderId, borrowerId: b.id, caseIds: async () => (await ctx.loaders.casesByBorrower.load(b.id)).map((c) => c.id) }))
+@Scope<Borrower>("borrowers:read", (b, ctx: LoansContext) => ({ lenderId: b.lenderId, borrowerId: b.id, caseIds: async () => (await ctx.loaders.casesByBorrower.load(b.id)).map((c) => c.id) }))
 @ObjectType({ description: "A borrower of one lender. Only the loans subgraph stores borrower PII." })
 export class Borrower {
   @Policy(P.public)

@@ -30,7 +30,7 @@ registerEnumType(DelinquencyBucket, {
 });
 
 @Directive(`@key(fields: "id")`)
-@Scope<CollectionCase>((c) => ({ lenderId: c.lenderId, borrowerId: c.borrowerId, caseIds: async () => [c.id] }))
+@Scope<CollectionCase>("cases:read", (c) => ({ lenderId: c.lenderId, borrowerId: c.borrowerId, caseIds: async () => [c.id] }))
 @ObjectType({ description: "The collection case of a delinquent loan; at most one open case per loan." })
 export class CollectionCase {
   @Policy(P.public)
@@ -82,7 +82,7 @@ export class CollectionCase {
   updatedAt: Date;
 }
 
-@Scope<CaseEvent>((e) => ({ lenderId: e.lenderId, borrowerId: e.borrowerId, caseIds: async () => [e.caseId] }))
+@Scope<CaseEvent>("cases:read", (e) => ({ lenderId: e.lenderId, borrowerId: e.borrowerId, caseIds: async () => [e.caseId] }))
 @ObjectType({ description: "One change in a case's history: what changed, from what, to what, when and why." })
 export class CaseEvent {
   @Policy(P.public)

@@ -11,7 +11,7 @@ export enum InstallmentStatus {
 }
 registerEnumType(InstallmentStatus, { name: "InstallmentStatus" });
 
-@Scope<Installment>((i, ctx: LoansContext) => ({ lenderId: i.lenderId, borrowerId: i.borrowerId, caseIds: async () => (await ctx.loaders.casesByLoan.load(i.loanId)).map((c) => c.id) }))
+@Scope<Installment>("loans:read", (i, ctx: LoansContext) => ({ lenderId: i.lenderId, borrowerId: i.borrowerId, caseIds: async () => (await ctx.loaders.casesByLoan.load(i.loanId)).map((c) => c.id) }))
 @ObjectType({ description: "One scheduled repayment of a loan." })
 export class Installment {
   @Policy(P.public)

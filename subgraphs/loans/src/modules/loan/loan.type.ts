@@ -13,7 +13,7 @@ export enum LoanStatus {
 registerEnumType(LoanStatus, { name: "LoanStatus" });
 
 @Directive(`@key(fields: "id")`)
-@Scope<Loan>((l, ctx: LoansContext) => ({ lenderId: l.lenderId, borrowerId: l.borrowerId, caseIds: async () => (await ctx.loaders.casesByLoan.load(l.id)).map((c) => c.id) }))
+@Scope<Loan>("loans:read", (l, ctx: LoansContext) => ({ lenderId: l.lenderId, borrowerId: l.borrowerId, caseIds: async () => (await ctx.loaders.casesByLoan.load(l.id)).map((c) => c.id) }))
 @ObjectType({ description: "A consumer loan with its repayment schedule." })
 export class Loan {
   @Policy(P.public)

@@ -5,7 +5,7 @@ import type { LoansContext } from "../../context";
 import { DateTimeISOResolver } from "graphql-scalars";
 import { Money } from "@concord/service-kit";
 
-@Scope<Payment>((p, ctx: LoansContext) => ({ lenderId: p.lenderId, borrowerId: p.borrowerId, caseIds: async () => (await ctx.loaders.casesByLoan.load(p.loanId)).map((c) => c.id) }))
+@Scope<Payment>("loans:read", (p, ctx: LoansContext) => ({ lenderId: p.lenderId, borrowerId: p.borrowerId, caseIds: async () => (await ctx.loaders.casesByLoan.load(p.loanId)).map((c) => c.id) }))
 @ObjectType({ description: "Money received against a loan." })
 export class Payment {
   @Policy(P.public)
