@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { SUBGRAPHS } from "@concord/schema";
 import {
   asSubgraphModule,
@@ -8,8 +9,10 @@ import {
   createLogger,
   devInternalKeys,
   env,
+  internalJwks,
   migrate,
   openDatabaseServer,
+  readInternalSigningKey,
   repoRoot,
   subgraphDatabaseUrl,
   subgraphMigrations,
@@ -42,6 +45,8 @@ try {
   // The internal-token key pair under .data/, made before any service starts: the gateway signs
   // with its private half, the subgraphs read only the public JWKS.
   if (!e.INTERNAL_SIGNING_KEY_FILE) devInternalKeys(e.dataDir);
+  // With a key of the operator's, the subgraphs get its public half, never the key itself.
+  const subgraphKeys = e.INTERNAL_SIGNING_KEY_FILE ? { INTERNAL_SIGNING_KEY_FILE: undefined, ...publicKeysOf(e.INTERNAL_SIGNING_KEY_FILE) } : {};
   const started: Array<{ subgraph: SubgraphModule; databaseUrl: string }> = [];
   const gatewayRoutes: Record<string, string> = {};
   for (const entry of SUBGRAPHS) {
@@ -53,7 +58,7 @@ try {
     const upper = entry.name.toUpperCase();
     const port = e.subgraphPorts[entry.name] ?? entry.port;
     const url = `http://127.0.0.1:${port}/graphql`;
-    await launch(entry.name, entry.main, { [`${upper}_DATABASE_URL`]: databaseUrl, [`${upper}_PORT`]: String(port) }, url);
+    await launch(entry.name, entry.main, { [`${upper}_DATABASE_URL`]: databaseUrl, [`${upper}_PORT`]: String(port), ...subgraphKeys }, url);
     gatewayRoutes[`SUBGRAPH_URL_${upper}`] = url;
     started.push({ subgraph, databaseUrl });
   }
@@ -186,4 +191,16 @@ async function banner(url: string, embedded: boolean, found: Partial<DemoParties
     "",
   );
   return lines.join("\n");
+}
+
+/**
+ * The subgraphs' side of an operator's signing key: the JWKS they were given, or the public half
+ * of the key written under .data/internal-keys/ for them to read.
+ */
+function publicKeysOf(keyFile: string): Record<string, string | undefined> {
+  if (e.INTERNAL_JWKS_FILE || e.INTERNAL_JWKS_URL) return {};
+  const path = join(e.dataDir, "internal-keys", "operator-jwks.json");
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(internalJwks([readInternalSigningKey(keyFile).key]), null, 2));
+  return { INTERNAL_JWKS_FILE: path };
 }
