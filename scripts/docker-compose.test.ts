@@ -30,12 +30,12 @@ function serviceBlock(text: string, name: string): string {
 
 describe("docker-compose.yml", () => {
   it.skipIf(!available)(
-    available ? "passes `docker-compose config -q` and defines postgres, nats, the gateway and every registered subgraph" : "skipped: docker-compose not installed",
+    available ? "passes `docker-compose config -q` and defines postgres, nats, the keys job, the gateway and every registered subgraph" : "skipped: docker-compose not installed",
     () => {
       // Throws (failing the test, with docker-compose's message) when the file is invalid.
       compose("config", "-q");
       const services = compose("config", "--services").split("\n").map((s) => s.trim()).filter(Boolean);
-      expect(services.sort()).toEqual(["postgres", "nats", "gateway", ...SUBGRAPHS.map((s) => s.name)].sort());
+      expect(services.sort()).toEqual(["postgres", "nats", "keys", "gateway", ...SUBGRAPHS.map((s) => s.name)].sort());
     },
     30_000,
   );
@@ -85,20 +85,28 @@ describe("docker-compose.yml", () => {
     expect(routes.sort()).toEqual(SUBGRAPHS.map((s) => s.name).sort());
     const section = text.slice(text.indexOf("\nservices:\n"), text.indexOf("\nvolumes:\n"));
     const services = [...section.matchAll(/^ {2}([a-z][\w-]*):$/gm)].map((m) => m[1]!);
-    expect(services.filter((n) => !["postgres", "nats", "gateway"].includes(n)).sort()).toEqual(SUBGRAPHS.map((s) => s.name).sort());
+    expect(services.filter((n) => !["postgres", "nats", "gateway", "keys"].includes(n)).sort()).toEqual(SUBGRAPHS.map((s) => s.name).sort());
   });
 
-  it("carries no key material: the gateway alone holds its signing key, in a volume only it mounts, and the subgraphs fetch its public keys", () => {
+  it("carries no key material: a one-off job makes the gateway's key in a volume only the gateway mounts besides it, and the subgraphs read its public half from a read-only volume", () => {
     const text = readFileSync(composeFile, "utf8");
     expect(text).not.toMatch(/INTERNAL_TOKEN_SECRET|SECRET:|BEGIN [A-Z ]*KEY|"d"\s*:/);
+    const keys = serviceBlock(text, "keys");
+    expect(keys).toContain("scripts/internal-keys.ts");
+    expect(keys).toMatch(/- gateway-keys:\/keys\/private\n/);
     const gateway = serviceBlock(text, "gateway");
-    expect(gateway).toContain("INTERNAL_SIGNING_KEY_FILE: /app/.data/");
-    expect(gateway).toMatch(/volumes:\s*\n\s*- gateway-keys:\/app\/\.data/);
+    expect(gateway).toContain("INTERNAL_SIGNING_KEY_FILE: /keys/private/");
+    expect(gateway).toContain("- gateway-keys:/keys/private:ro");
+    expect(gateway).toMatch(/keys:\s*\n\s*condition: service_completed_successfully/);
     for (const s of SUBGRAPHS) {
       const block = serviceBlock(text, s.name);
-      expect(block, `service ${s.name}`).toContain("INTERNAL_JWKS_URL: http://gateway:4000/.well-known/concord-internal-jwks.json");
-      expect(block, `service ${s.name}`).not.toMatch(/INTERNAL_SIGNING_KEY|gateway-keys/);
+      expect(block, `service ${s.name}`).toContain("INTERNAL_JWKS_FILE: /keys/public/internal-jwks.json");
+      expect(block, `service ${s.name}`).toContain("- internal-public-keys:/keys/public:ro");
+      expect(block, `service ${s.name}`).toMatch(/keys:\s*\n\s*condition: service_completed_successfully/);
+      expect(block, `service ${s.name}`).not.toMatch(/INTERNAL_SIGNING_KEY|gateway-keys|INTERNAL_JWKS_URL/);
     }
+    // Only the keys job and the gateway mount the private key's volume.
+    expect([...text.matchAll(/- gateway-keys:/g)]).toHaveLength(2);
     // The anchors the subgraphs share carry nothing of the gateway's key either.
     expect(text.slice(0, text.indexOf("\nservices:\n"))).not.toContain("INTERNAL_SIGNING_KEY");
   });

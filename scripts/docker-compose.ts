@@ -9,10 +9,10 @@ import type { SubgraphEntry } from "@concord/schema";
 
 /** The gateway's port in the containers (and the only one published on the host). */
 const GATEWAY_PORT = 4000;
-/** Where the gateway publishes its public internal-token keys (INTERNAL_JWKS_PATH in the kit). */
-const INTERNAL_JWKS_URL = `http://gateway:${GATEWAY_PORT}/.well-known/concord-internal-jwks.json`;
-/** The gateway's signing key, in the volume only the gateway mounts. */
-const SIGNING_KEY_FILE = "/app/.data/internal-signing-key.jwk.json";
+/** The gateway's signing key, in the volume only the keys job and the gateway mount. */
+const SIGNING_KEY_FILE = "/keys/private/internal-signing-key.jwk.json";
+/** Its public half, in a volume the subgraphs mount read-only (never fetched over the network). */
+const INTERNAL_JWKS_FILE = "/keys/public/internal-jwks.json";
 
 /** A healthcheck command that asks `/health` on the port in `portVar` (default `port`). */
 const health = (portVar: string, port: number) =>
@@ -26,10 +26,14 @@ function subgraphService(s: SubgraphEntry): string {
     environment:
       <<: [*database-env, *bus-env]
       ${upper}_PORT: "${s.port}"
-      # Public keys only, fetched from the gateway when the first call arrives (so no start-up
-      # dependency on it); a subgraph holds nothing that can sign an internal token.
-      INTERNAL_JWKS_URL: ${INTERNAL_JWKS_URL}
+      # Public keys only, from a read-only volume: a subgraph holds nothing that can sign an
+      # internal token, and trusts no key the network could hand it.
+      INTERNAL_JWKS_FILE: ${INTERNAL_JWKS_FILE}
+    volumes:
+      - internal-public-keys:/keys/public:ro
     depends_on:
+      keys:
+        condition: service_completed_successfully
       postgres:
         condition: service_healthy
       nats:
@@ -102,6 +106,22 @@ services:
       - nats-data:/data
     restart: unless-stopped
 
+  # Internal tokens: the gateway signs each subgraph call (EdDSA, for that one subgraph, one
+  # minute) with an Ed25519 key only it holds. This file carries no key: this one-off job makes
+  # one at the first start in the gateway-keys volume (mounted by the gateway alone) and writes
+  # its public half to internal-public-keys, which the subgraphs mount read-only; later starts
+  # keep the key. To provide your own key instead, mount it read-only on the gateway (a private
+  # JWK or PKCS8 PEM; a compose secret or e.g.
+  # "./secrets/internal-signing-key.pem:/run/secrets/internal-signing-key.pem:ro"), point its
+  # INTERNAL_SIGNING_KEY_FILE at it, and give the subgraphs its public JWKS the same way.
+  keys:
+    <<: *node-service
+    command: ["node", "--import", "tsx", "scripts/internal-keys.ts", "--private", "${SIGNING_KEY_FILE}", "--public", "${INTERNAL_JWKS_FILE}"]
+    restart: "no"
+    volumes:
+      - gateway-keys:/keys/private
+      - internal-public-keys:/keys/public
+
   # One service per registered subgraph. Slim images have no curl: healthchecks use Node's fetch.
 ${subgraphs.map(subgraphService).join("\n")}
   gateway:
@@ -116,22 +136,17 @@ ${subgraphs.map((s) => `      SUBGRAPH_URL_${s.name.toUpperCase()}: http://${s.n
       # For a local try-out, NODE_ENV=development trusts the development issuer instead; mint
       # tokens with: docker compose exec gateway npm run token -- --role lender --lender <id>
       NODE_ENV: development
-      # Internal tokens: the gateway signs each subgraph call (EdDSA, for that one subgraph, one
-      # minute) with an Ed25519 key only it holds. This file carries no key: the gateway creates
-      # one at its first start in the gateway-keys volume, which no other service mounts, and
-      # serves the public half for the subgraphs' INTERNAL_JWKS_URL. To provide your own key
-      # instead, mount it read-only (a private JWK or PKCS8 PEM; a compose secret or e.g.
-      # "./secrets/internal-signing-key.pem:/run/secrets/internal-signing-key.pem:ro"), point
-      # INTERNAL_SIGNING_KEY_FILE at it and remove INTERNAL_SIGNING_KEY_GENERATE.
+      # The internal-token signing key the keys job made (see it above).
       INTERNAL_SIGNING_KEY_FILE: ${SIGNING_KEY_FILE}
-      INTERNAL_SIGNING_KEY_GENERATE: "true"
     volumes:
-      - gateway-keys:/app/.data
+      - gateway-keys:/keys/private:ro
     ports:
       - "${GATEWAY_PORT}:${GATEWAY_PORT}"
     # The gateway has no database of its own: it tails the bus (BUS_URL) for subscriptions and
     # waits for the subgraphs it routes to (and through them for PostgreSQL).
     depends_on:
+      keys:
+        condition: service_completed_successfully
 ${subgraphs.map((s) => `      ${s.name}:\n        condition: service_healthy\n`).join("")}      nats:
         condition: service_started
     healthcheck:
@@ -145,6 +160,7 @@ volumes:
   postgres-data:
   nats-data:
   gateway-keys:
+  internal-public-keys:
 `;
 }
 
