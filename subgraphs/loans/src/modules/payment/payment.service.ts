@@ -56,15 +56,23 @@ export async function recordPayment(
   const loanId = input.loanId.toLowerCase();
 
   return ds.transaction(async (tx) => {
-    const [loan] = await tx.query(
-      `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, le.timezone, b.region
-         FROM loan l JOIN lender le ON le.id = l.lender_id JOIN borrower b ON b.id = l.borrower_id
-        WHERE l.id = $1 FOR UPDATE OF l`,
-      [loanId],
-    );
-    if (!loan) throw notFound("Loan", input.loanId);
-    // Only the lender whose loan it is records its payments; to anyone else it is no loan at all.
-    if (principal.role !== "lender" || principal.lenderId !== loan.lender_id) throw refusedAsNotFound("Loan", input.loanId, loan.id);
+    // Only the lender whose loan it is records its payments; to anyone else it is no loan at
+    // all, and its row is never locked on their behalf (a caller cannot stall another tenant).
+    const [loan] =
+      principal.role === "lender"
+        ? await tx.query(
+            `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, le.timezone, b.region
+               FROM loan l JOIN lender le ON le.id = l.lender_id JOIN borrower b ON b.id = l.borrower_id
+              WHERE l.id = $1 AND l.lender_id = $2 FOR UPDATE OF l`,
+            [loanId, principal.lenderId],
+          )
+        : [];
+    if (!loan) {
+      // Someone else's loan is refused as not found, and audited as the refusal it is.
+      const [foreign] = await tx.query("SELECT id FROM loan WHERE id = $1", [loanId]);
+      if (foreign) throw refusedAsNotFound("Loan", input.loanId, foreign.id);
+      throw notFound("Loan", input.loanId);
+    }
     const currency = loan.currency.trim();
 
     const [existing] = await tx.query(PAYMENT_BY_REFERENCE, [loan.lender_id, reference]);
