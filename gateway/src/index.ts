@@ -61,6 +61,13 @@ export interface GatewayOptions {
    * @default true
    */
   serviceNamesInErrors?: boolean;
+  /**
+   * Browser origins allowed to call /graphql (CORS): exact origins, or `["*"]` for any (not
+   * recommended). A preflight from one of them is answered 204 with the Access-Control-* headers;
+   * other origins get no CORS headers, so their browsers refuse them.
+   * @default [] (no origin)
+   */
+  corsOrigins?: readonly string[];
   /** What one operation may ask for (HTTP and WebSocket). @default DEFAULT_LIMITS */
   limits?: OperationLimits;
   /**
@@ -111,6 +118,7 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
     host: opts.host,
     logger,
     landingPage: opts.landingPage,
+    cors: opts.corsOrigins?.length ? { origins: opts.corsOrigins } : undefined,
     routes: {
       // Public keys only: the subgraphs' INTERNAL_JWKS_URL.
       [INTERNAL_JWKS_PATH]: () => internalJwks([opts.internalSigningKey]),
