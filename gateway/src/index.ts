@@ -5,6 +5,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import { ERROR_CODES, SUBSCRIPTIONS, type EventEnvelope, type Principal } from "@concord/schema";
 import {
+  adoptScalars,
   checkOperationLimits,
   createLogger,
   DEFAULT_LIMITS,
@@ -106,6 +107,13 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
       error: (m) => logger.error(m),
     },
   });
+  // The supergraph's custom scalars accept anything until they are given the subgraphs' own
+  // parsing: then a bad LocalDate or amount is refused before execution, with HTTP 400, like a
+  // bad Int (and not by the subgraph, which the gateway would pass on with 200).
+  const unparsed = new Set<string>();
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+    for (const name of adoptScalars(apiSchema)) unparsed.add(name);
+  });
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const server = await startGraphQLServer<GatewayContext>({
     name: "gateway",
@@ -131,6 +139,10 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
       return { requestId, logger: log.child({ principal: principal.sub, role: principal.role }), principal };
     },
   });
+  if (unparsed.size > 0) {
+    await server.stop();
+    throw new Error(`The supergraph declares scalars the gateway cannot parse: ${[...unparsed].join(", ")} (add them to SCALARS in packages/service-kit/src/scalars.ts)`);
+  }
   if (!opts.bus) return { ...server, subscribers: () => 0 };
 
   // @apollo/gateway loaded the supergraph on start; its API schema is what clients see.

@@ -20,11 +20,8 @@ const PAYMENT_BY_REFERENCE = `SELECT p.*, l.borrower_id FROM payment p JOIN loan
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 function validate(input: RecordPaymentInput, now: Date): { amount: bigint; reference: string } {
-  const raw = input.amountMinor;
-  if (typeof raw === "number" && !Number.isInteger(raw)) {
-    throw badInput("amountMinor must be an integer number of minor units", "amountMinor");
-  }
-  const amount = BigInt(raw);
+  // The MinorUnits scalar has refused anything but a whole, non-negative number of minor units.
+  const amount = BigInt(input.amountMinor);
   if (amount <= 0n) throw badInput("amountMinor must be positive", "amountMinor");
   if (!isCurrency(input.currency)) throw badInput(`Unknown currency ${input.currency}`, "currency");
   if (Number.isNaN(input.receivedAt.getTime())) throw badInput("receivedAt is not a valid time", "receivedAt");
@@ -57,7 +54,7 @@ export async function recordPayment(
 
   return ds.transaction(async (tx) => {
     const [loan] = await tx.query(
-      `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, le.timezone, b.region
+      `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, l.originated_on, le.timezone, b.region
          FROM loan l JOIN lender le ON le.id = l.lender_id JOIN borrower b ON b.id = l.borrower_id
         WHERE l.id = $1 FOR UPDATE OF l`,
       [loanId],
@@ -66,6 +63,10 @@ export async function recordPayment(
     // Only the lender whose loan it is records its payments; to anyone else it is no loan at all.
     if (principal.role !== "lender" || principal.lenderId !== loan.lender_id) throw refusedAsNotFound("Loan", input.loanId, loan.id);
     const currency = loan.currency.trim();
+    // The loan's own calendar (its lender's) says which day the money came in.
+    if (localDate(input.receivedAt, loan.timezone) < loan.originated_on) {
+      throw badInput(`receivedAt is before the loan was originated (${loan.originated_on})`, "receivedAt");
+    }
 
     const [existing] = await tx.query(PAYMENT_BY_REFERENCE, [loan.lender_id, reference]);
     if (existing) return replay(existing, loanId, amount, input.currency);
