@@ -187,12 +187,16 @@ describe("recordPayment", () => {
     expect(await counts(loanId)).toEqual(before);
   });
 
-  it("takes an amount written as a canonical decimal string", async () => {
+  it("takes an amount written as a canonical decimal string; the case event it causes carries the borrower's time zone", async () => {
     const { loanId } = await delinquentLoan();
     const r = await call(RECORD, input(loanId, "700", "PAY-STR-OK"));
     expect(r.errors).toBeUndefined();
     expect(r.data.recordPayment.payment.amount).toEqual({ amountMinor: 700, currency: "GBP" });
     expect((await counts(loanId)).paid).toBe("700");
+    const [e] = await svc.ds.query("SELECT envelope FROM outbox WHERE type = 'CaseUpdated' AND aggregate_id = $1 ORDER BY seq DESC LIMIT 1", [
+      r.data.recordPayment.collectionCase.id,
+    ]);
+    expect(JSON.parse(e.envelope).payload.timezone).toBe("Europe/London");
   });
 
   it("refuses a payment dated before the loan's origination with BAD_USER_INPUT naming receivedAt, and writes nothing", async () => {

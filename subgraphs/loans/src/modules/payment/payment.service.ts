@@ -54,7 +54,7 @@ export async function recordPayment(
 
   return ds.transaction(async (tx) => {
     const [loan] = await tx.query(
-      `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, l.originated_on, le.timezone, b.region
+      `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, l.originated_on, le.timezone, b.region, b.timezone AS borrower_timezone
          FROM loan l JOIN lender le ON le.id = l.lender_id JOIN borrower b ON b.id = l.borrower_id
         WHERE l.id = $1 FOR UPDATE OF l`,
       [loanId],
@@ -110,7 +110,7 @@ export async function recordPayment(
     const today = localDate(now, loan.timezone);
     const asOf = openCase && openCase.as_of > today ? openCase.as_of : today;
     const { caseId } = await sync.apply(
-      { id: loan.id, lenderId: loan.lender_id, borrowerId: loan.borrower_id, region: loan.region, currency, status: loan.status },
+      { id: loan.id, lenderId: loan.lender_id, borrowerId: loan.borrower_id, region: loan.region, timezone: loan.borrower_timezone, currency, status: loan.status },
       after,
       openCase ?? null,
       asOf,
