@@ -5,6 +5,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import { ERROR_CODES, SUBSCRIPTIONS, type EventEnvelope, type Principal } from "@concord/schema";
 import {
+  adoptScalars,
   checkOperationLimits,
   createLogger,
   DEFAULT_LIMITS,
@@ -61,6 +62,13 @@ export interface GatewayOptions {
    * @default true
    */
   serviceNamesInErrors?: boolean;
+  /**
+   * Browser origins allowed to call /graphql (CORS): exact origins, or `["*"]` for any (not
+   * recommended). A preflight from one of them is answered 204 with the Access-Control-* headers;
+   * other origins get no CORS headers, so their browsers refuse them.
+   * @default [] (no origin)
+   */
+  corsOrigins?: readonly string[];
   /** What one operation may ask for (HTTP and WebSocket). @default DEFAULT_LIMITS */
   limits?: OperationLimits;
   /**
@@ -99,6 +107,13 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
       error: (m) => logger.error(m),
     },
   });
+  // The supergraph's custom scalars accept anything until they are given the subgraphs' own
+  // parsing: then a bad LocalDate or amount is refused before execution, with HTTP 400, like a
+  // bad Int (and not by the subgraph, which the gateway would pass on with 200).
+  const unparsed = new Set<string>();
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+    for (const name of adoptScalars(apiSchema)) unparsed.add(name);
+  });
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const server = await startGraphQLServer<GatewayContext>({
     name: "gateway",
@@ -111,6 +126,7 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
     host: opts.host,
     logger,
     landingPage: opts.landingPage,
+    cors: opts.corsOrigins?.length ? { origins: opts.corsOrigins } : undefined,
     routes: {
       // Public keys only: the subgraphs' INTERNAL_JWKS_URL.
       [INTERNAL_JWKS_PATH]: () => internalJwks([opts.internalSigningKey]),
@@ -123,6 +139,10 @@ export async function start(opts: GatewayOptions): Promise<RunningGateway> {
       return { requestId, logger: log.child({ principal: principal.sub, role: principal.role }), principal };
     },
   });
+  if (unparsed.size > 0) {
+    await server.stop();
+    throw new Error(`The supergraph declares scalars the gateway cannot parse: ${[...unparsed].join(", ")} (add them to SCALARS in packages/service-kit/src/scalars.ts)`);
+  }
   if (!opts.bus) return { ...server, subscribers: () => 0 };
 
   // @apollo/gateway loaded the supergraph on start; its API schema is what clients see.

@@ -30,6 +30,7 @@ const getKey = e.JWKS_URL ? remoteJwks(e.JWKS_URL) : fileJwks(e.JWKS_FILE ?? dev
 // Subscriptions are fed by the bus: NATS (BUS_URL=nats://...) or database `events` on DATABASE_URL.
 const bus = e.BUS_URL || e.DATABASE_URL ? await openEventBus(e.DATABASE_URL ?? e.BUS_URL!, logger) : undefined;
 if (!bus) logger.warn("No BUS_URL or DATABASE_URL: serving queries and mutations only, no subscriptions");
+if (e.CORS_ORIGINS.includes("*")) logger.warn("CORS_ORIGINS=* lets any web page call the gateway with its users' tokens; list the origins instead");
 const server = await start({
   supergraphPath: e.supergraphPath,
   auth: { getKey, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, maxLifetimeS: e.CALLER_TOKEN_MAX_LIFETIME_HOURS * 3600 },
@@ -41,6 +42,7 @@ const server = await start({
   landingPage: !production,
   introspection: e.INTROSPECTION ?? !production,
   serviceNamesInErrors: !production,
+  corsOrigins: e.CORS_ORIGINS,
   devJwksPath: dev?.jwksPath,
   bus,
   subscriptions: { replayWindowMs: e.REPLAY_WINDOW_HOURS * 3600_000, queueLimit: e.SUBSCRIPTION_QUEUE_LIMIT },

@@ -56,6 +56,11 @@ export const caseEventPayloadSchema = z.object({
   borrowerId: uuid,
   /** The borrower's region (town): coarse enough for allocation, never the address (absent in the earliest events). */
   region: z.string().optional(),
+  /**
+   * The borrower's IANA time zone, for contact hours (a home visit's window must sit inside
+   * them): not PII. Absent in events written before it was carried.
+   */
+  timezone: z.string().min(1).optional(),
   status: z.enum(CASE_STATUSES),
   daysPastDue: z.number().int().min(0),
   bucket: z.string().nullable(),

@@ -110,10 +110,11 @@ async function place(): Promise<Held> {
   return { ...c, agencyId, agentId, placementId, lender, agency };
 }
 
+/** A visit an hour from now, for an hour: 12:00-13:00 in London, 20:00-21:00 in Shanghai (inside contact hours in both). */
 const requestVisit = (h: Held) => {
   const start = clock.now().getTime() + 3_600_000;
   return fed.query(VISIT, {
-    i: { caseId: h.caseId, agentId: h.agentId, reason: "No answer by phone", windowStart: new Date(start).toISOString(), windowEnd: new Date(start + 7_200_000).toISOString() },
+    i: { caseId: h.caseId, agentId: h.agentId, reason: "No answer by phone", windowStart: new Date(start).toISOString(), windowEnd: new Date(start + 3_600_000).toISOString() },
   }, h.agency);
 };
 

@@ -33,6 +33,29 @@ const optionalUrl = z
 /** "true" or "false" (also 1/0, yes/no). */
 const flag = z.enum(["true", "false", "1", "0", "yes", "no"], { message: 'expected "true" or "false"' }).transform((v) => v === "true" || v === "1" || v === "yes");
 
+/**
+ * CORS_ORIGINS: a comma-separated list of exact browser origins (scheme://host[:port]), or `*`
+ * alone for any origin; empty or unset: none.
+ */
+export const corsOriginsSetting = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? "").split(",").map((o) => o.trim()).filter((o) => o !== ""))
+  .superRefine((origins, ctx) => {
+    if (origins.includes("*") && origins.length > 1) ctx.addIssue({ code: "custom", message: "* allows every origin: give it alone, or list origins" });
+    for (const o of origins) {
+      if (o === "*") continue;
+      let exact = false;
+      try {
+        const u = new URL(o);
+        exact = (u.protocol === "http:" || u.protocol === "https:") && u.origin === o;
+      } catch {
+        // reported below
+      }
+      if (!exact) ctx.addIssue({ code: "custom", message: `${o} is not an origin (scheme://host[:port], no path or trailing slash)` });
+    }
+  });
+
 const envSchema = z.object({
   /** @default "development" */
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -83,6 +106,8 @@ const envSchema = z.object({
   INTERNAL_JWKS_URL: optionalUrl,
   /** Answer introspection (`__schema`, `__type`), on the gateway and the subgraphs. @default true, except with NODE_ENV=production */
   INTROSPECTION: blankAsUnset(flag.optional()),
+  /** Browser origins allowed to call the gateway (CORS), comma-separated; `*` for any (not recommended). @default none */
+  CORS_ORIGINS: corsOriginsSetting,
   /** Seed of the demo portfolio generator. @default 42 */
   DEMO_SEED: z.coerce.number().int().default(42),
 });

@@ -41,7 +41,23 @@ export interface GraphQLServerOptions<C extends BaseContext & { logger: Logger }
   landingPage?: boolean;
   /** Extra GET routes by path, answered with JSON (for example a JWKS). */
   routes?: Record<string, () => unknown>;
+  /** Browser origins allowed to call /graphql (CORS). @default none: no origin is allowed */
+  cors?: CorsOptions;
 }
+
+/** Which browser origins may call /graphql across origins, and how. */
+export interface CorsOptions {
+  /**
+   * Exact origins (`https://app.example.com`, scheme, host and port, no path), or `["*"]` for
+   * any origin (not recommended: any web page could then drive a user's token).
+   */
+  origins: readonly string[];
+  /** How long a browser may cache a preflight answer, in seconds. @default 600 */
+  maxAgeSeconds?: number;
+}
+
+/** The request headers a browser client may send across origins. */
+const CORS_REQUEST_HEADERS = "authorization, content-type, x-request-id, apollo-require-preflight, x-apollo-operation-name";
 
 /** A running server; `stop()` drains connections and stops Apollo. */
 export interface RunningServer<C extends BaseContext = BaseContext> {
@@ -92,6 +108,7 @@ export async function startGraphQLServer<C extends BaseContext & { logger: Logge
     const route = opts.routes?.[url.pathname];
     if (route && req.method === "GET") return send(res, 200, route());
     if (url.pathname !== "/graphql") return send(res, 404, { error: "not found; GraphQL is served at /graphql" });
+    if (answerCors(req, res, opts.cors)) return;
     const logger = opts.logger.child(clientRequestId ? { requestId, clientRequestId } : { requestId });
     handleGraphQL(apollo, req, res, url, maxBody, () => opts.context({ req, requestId, clientRequestId, logger })).catch((err) => {
       logger.error({ err }, "request failed");
@@ -127,21 +144,59 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return s && /^[\w.:-]{1,128}$/.test(s) ? s : undefined;
 }
 
+/**
+ * CORS for /graphql: an allowed origin gets `Access-Control-Allow-Origin` (and, on a preflight,
+ * the methods and headers it may use); any other origin gets no CORS header, so its browser
+ * refuses the page the answer. A preflight (OPTIONS) is answered here, 204, and true returned.
+ */
+function answerCors(req: IncomingMessage, res: ServerResponse, cors: CorsOptions | undefined): boolean {
+  const origin = req.headers.origin;
+  const any = cors?.origins.includes("*") ?? false;
+  const allowed = typeof origin === "string" && cors !== undefined && (any || cors.origins.includes(origin));
+  // The answer depends on the Origin header: caches must not hand one origin's answer to another.
+  if (cors && !any) res.setHeader("vary", "Origin");
+  if (allowed) {
+    res.setHeader("access-control-allow-origin", any ? "*" : origin);
+    res.setHeader("access-control-expose-headers", "x-request-id");
+  }
+  if (req.method !== "OPTIONS") return false;
+  res.setHeader("allow", "GET, POST, OPTIONS");
+  if (allowed) {
+    res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
+    res.setHeader("access-control-allow-headers", CORS_REQUEST_HEADERS);
+    res.setHeader("access-control-max-age", String(cors.maxAgeSeconds ?? 600));
+  }
+  res.statusCode = 204;
+  res.end();
+  return true;
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader("content-type", "application/json; charset=utf-8");
   res.end(JSON.stringify(body));
 }
 
+/** How much of a body over the limit is read and dropped, so that its connection can close cleanly. */
+const DRAIN_FACTOR = 8;
+
+/**
+ * The body, or null when it is larger than `max`. The rest of a body over the limit is read and
+ * dropped (up to {@link DRAIN_FACTOR} times `max`, past which the connection is cut): closing a
+ * socket with unread bytes in it resets it, and the client would lose the answer.
+ */
 async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > max) return null;
-    chunks.push(chunk as Buffer);
+    if (size > max * DRAIN_FACTOR) {
+      req.socket.destroy();
+      return null;
+    }
+    if (size <= max) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return size > max ? null : Buffer.concat(chunks).toString("utf8");
 }
 
 async function handleGraphQL<C extends BaseContext>(
@@ -158,9 +213,14 @@ async function handleGraphQL<C extends BaseContext>(
   }
   let body: unknown = undefined;
   if (req.method === "POST") {
-    const raw = await readBody(req, maxBody);
+    // A body declared too large to be worth reading is refused at once (its connection then
+    // ends, unread); one over the limit is read to its end first (see readBody).
+    const declared = Number(req.headers["content-length"] ?? 0);
+    const raw = declared > maxBody * DRAIN_FACTOR ? null : await readBody(req, maxBody);
     if (raw === null) {
-      return send(res, 413, { errors: [{ message: "Request body too large", extensions: { code: "BAD_REQUEST" } }] });
+      // The connection is not reused after a refused body: say so, and close it once answered.
+      res.setHeader("connection", "close");
+      return send(res, 413, { errors: [{ message: `Request body too large (at most ${maxBody} bytes)`, extensions: { code: "BAD_REQUEST" } }] });
     }
     const type = headers.get("content-type") ?? "";
     if (type.includes("application/json") || type.includes("application/graphql-response+json")) {

@@ -1,6 +1,6 @@
 import type { MigrationInterface } from "typeorm";
 import { AuditLog1764000003000 } from "./access/audit-log";
-import { CaseDirectory1764200000000 } from "./directory/migration";
+import { CaseDirectory1764200000000, CaseDirectoryTimezone1764400100000 } from "./directory/migration";
 import { EventTables1764000001000 } from "./events/migration";
 
 /**
@@ -9,7 +9,12 @@ import { EventTables1764000001000 } from "./events/migration";
  * subgraph's own migrations (TypeORM orders them all by timestamp); a script that opens a
  * subgraph's database does the same through {@link subgraphMigrations}.
  */
-export const KIT_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [EventTables1764000001000, AuditLog1764000003000, CaseDirectory1764200000000];
+export const KIT_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
+  EventTables1764000001000,
+  AuditLog1764000003000,
+  CaseDirectory1764200000000,
+  CaseDirectoryTimezone1764400100000,
+];
 
 /** A subgraph's own migrations with the kit's. */
 export function subgraphMigrations(own: ReadonlyArray<new () => MigrationInterface>): Array<new () => MigrationInterface> {

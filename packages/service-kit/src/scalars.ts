@@ -1,23 +1,47 @@
-import { GraphQLScalarType, Kind } from "graphql";
+import { GraphQLScalarType, isScalarType, isSpecifiedScalarType, Kind, type GraphQLSchema } from "graphql";
+import { DateTimeISOResolver } from "graphql-scalars";
 import { Directive, Field, ObjectType } from "type-graphql";
 import { isIsoDate } from "./clock";
 import { badInput } from "./errors";
 import { Policy, PUBLIC } from "./access/policy";
 
+/** A JSON string holding a canonical decimal integer: digits only, no sign, no leading zero (but "0"). */
+const CANONICAL_DECIMAL = /^(0|[1-9][0-9]*)$/;
+const MAX_MINOR_UNITS = BigInt(Number.MAX_SAFE_INTEGER);
+const AMOUNT_RULE = "An amount must be a whole number of minor units, at most 2^53 - 1: a JSON integer, or a string of digits with no sign, spaces or leading zeros";
+
+/** A MinorUnits input value as a bigint, or null when it is not one. */
+function minorUnits(value: unknown): bigint | null {
+  let amount: bigint | undefined;
+  if (typeof value === "number" && Number.isSafeInteger(value) && !Object.is(value, -0)) amount = BigInt(value);
+  else if (typeof value === "string" && value.length <= 16 && CANONICAL_DECIMAL.test(value)) amount = BigInt(value);
+  return amount === undefined || amount < 0n || amount > MAX_MINOR_UNITS ? null : amount;
+}
+
+/**
+ * Why a literal in the document is refused. A plain Error, not a ConcordError: graphql-js then
+ * reports it as it does a built-in type's ("Expected value of type ..., found ...", with its
+ * location), as a validation failure.
+ */
+const literalRefused = (rule: string) => new Error(rule);
+
 /**
  * An integer amount in the currency's minor units (cents, fen, pence), never a float.
- * On the wire a JSON number with no fraction, at most 2^53 - 1 in size; in code a bigint.
+ * On the wire a JSON integer from 0 to 2^53 - 1, or the same written as a string in canonical
+ * decimal form ("700", never "007", " 7", "+7", "7.0"); in code a bigint.
  *
- * Parsing is deliberately lenient (any number): the service that takes the amount rejects a
- * fraction, zero or a negative with a BAD_USER_INPUT error naming the field, which a strict
- * scalar could only report as a validation failure.
+ * Parsing is strict, so that a malformed amount fails before execution like any other input of
+ * the wrong type (HTTP 400, BAD_USER_INPUT naming the variable and field): an amount is never
+ * negative (the operation says which way money moves); the service that takes it still refuses
+ * zero where zero makes no sense, with a BAD_USER_INPUT error naming the field.
  */
-export const MinorUnits = new GraphQLScalarType<bigint | number, number>({
+export const MinorUnits = new GraphQLScalarType<bigint, number>({
   name: "MinorUnits",
-  description: "Integer amount in the currency's minor units (for example cents); never a float.",
+  description:
+    "Integer amount in the currency's minor units (for example cents); never a float. Input: a JSON integer from 0 to 2^53 - 1, or a string of digits in canonical form (no sign, spaces or leading zeros).",
   serialize(value) {
     if (typeof value === "bigint") {
-      if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
+      if (value > MAX_MINOR_UNITS || value < -MAX_MINOR_UNITS) {
         throw new Error("MinorUnits out of the safe integer range");
       }
       return Number(value);
@@ -27,14 +51,16 @@ export const MinorUnits = new GraphQLScalarType<bigint | number, number>({
     throw new Error(`MinorUnits cannot represent ${String(value)}`);
   },
   parseValue(value) {
-    if (typeof value === "number" && Number.isFinite(value)) return Number.isSafeInteger(value) ? BigInt(value) : value;
-    if (typeof value === "string" && /^-?\d{1,16}$/.test(value)) return BigInt(value);
-    throw badInput("An amount must be an integer number of minor units");
+    const amount = minorUnits(value);
+    if (amount === null) throw badInput(AMOUNT_RULE);
+    return amount;
   },
   parseLiteral(ast) {
-    if (ast.kind === Kind.INT) return BigInt(ast.value);
-    if (ast.kind === Kind.FLOAT) return Number(ast.value);
-    throw badInput("An amount must be an integer number of minor units");
+    // An Int literal's digits are canonical already (the grammar refuses leading zeros), so it
+    // and a string literal both follow the rule of a string in variables.
+    const amount = ast.kind === Kind.INT || ast.kind === Kind.STRING ? minorUnits(ast.value) : null;
+    if (amount === null) throw literalRefused(AMOUNT_RULE);
+    return amount;
   },
 });
 
@@ -53,9 +79,36 @@ export const LocalDate = new GraphQLScalarType<string, string>({
   },
   parseLiteral(ast) {
     if (ast.kind === Kind.STRING && isIsoDate(ast.value)) return ast.value;
-    throw badInput("A date must be written YYYY-MM-DD");
+    throw literalRefused("A date must be written YYYY-MM-DD");
   },
 });
+
+/** Every custom scalar a Concord subgraph declares, by name. */
+export const SCALARS: ReadonlyMap<string, GraphQLScalarType> = new Map<string, GraphQLScalarType>(
+  [MinorUnits, LocalDate, DateTimeISOResolver].map((s) => [s.name, s as GraphQLScalarType]),
+);
+
+/**
+ * Gives the custom scalars of a schema built from SDL (a gateway's API schema, whose scalars
+ * accept anything) the input parsing of the subgraphs' own ({@link SCALARS}), in place, so that
+ * a malformed date or amount fails before execution at the gateway exactly as it would at the
+ * subgraph, and exactly as a built-in type's does: HTTP 400. Returns the names of custom scalars
+ * it has no implementation for.
+ */
+export function adoptScalars(schema: GraphQLSchema): string[] {
+  const missing: string[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isScalarType(type) || isSpecifiedScalarType(type) || type.name.startsWith("__")) continue;
+    const own = SCALARS.get(type.name);
+    if (!own) {
+      missing.push(type.name);
+      continue;
+    }
+    type.parseValue = own.parseValue;
+    type.parseLiteral = own.parseLiteral;
+  }
+  return missing;
+}
 
 /** An amount of money: integer minor units plus an ISO 4217 currency code. */
 @Directive("@shareable")

@@ -41,12 +41,14 @@ const caseRule = (narrows: boolean) =>
     applyMany: async (tx, items) => {
       for (const { e } of items) if (!e.lenderId) throw new Error(`${e.type} ${e.id} names no lender`);
       await tx.query(
-        `INSERT INTO case_directory (case_id, lender_id, borrower_id, loan_id, region, status, bucket, days_past_due, version, updated_at)
-         SELECT t.*, now() FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[], $9::bigint[])
-           AS t(case_id, lender_id, borrower_id, loan_id, region, status, bucket, days_past_due, version)
+        `INSERT INTO case_directory (case_id, lender_id, borrower_id, loan_id, region, status, bucket, days_past_due, version, timezone, updated_at)
+         SELECT t.*, now() FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[], $9::bigint[], $10::text[])
+           AS t(case_id, lender_id, borrower_id, loan_id, region, status, bucket, days_past_due, version, timezone)
          ON CONFLICT (case_id) DO UPDATE SET lender_id = EXCLUDED.lender_id, borrower_id = EXCLUDED.borrower_id,
            loan_id = EXCLUDED.loan_id, region = EXCLUDED.region, status = EXCLUDED.status, bucket = EXCLUDED.bucket,
-           days_past_due = EXCLUDED.days_past_due, version = EXCLUDED.version, updated_at = now()
+           days_past_due = EXCLUDED.days_past_due, version = EXCLUDED.version, updated_at = now(),
+           -- an event from before time zones were carried does not forget the one a later event gave
+           timezone = coalesce(EXCLUDED.timezone, case_directory.timezone)
          WHERE case_directory.version < EXCLUDED.version OR (EXCLUDED.version = 0 AND case_directory.version = 0)`,
         [
           items.map(({ p }) => p.caseId),
@@ -58,6 +60,7 @@ const caseRule = (narrows: boolean) =>
           items.map(({ p }) => p.bucket),
           items.map(({ p }) => p.daysPastDue),
           items.map(({ e }) => versionOf(e)),
+          items.map(({ p }) => p.timezone ?? null),
         ],
       );
     },

@@ -138,6 +138,19 @@ describe("the case directory", () => {
     expect((await read().entry(id))?.bucket).toBe("DPD_61_90");
   });
 
+  it("keeps the borrower's time zone a case event carries, and an event from before zones were carried does not forget it", async () => {
+    const id = uuidv7();
+    const withZone = (e: EventEnvelope, timezone?: string) => ({ ...e, payload: { ...e.payload, ...(timezone ? { timezone } : {}) } });
+    await apply(caseEvent("CaseOpened", id, 1));
+    expect((await read().entry(id))?.timezone).toBeNull();
+    await apply(withZone(caseEvent("CaseUpdated", id, 2), "Asia/Shanghai"));
+    expect((await read().entry(id))?.timezone).toBe("Asia/Shanghai");
+    await apply(caseEvent("CaseUpdated", id, 3, "DISPUTED"));
+    expect(await read().entry(id)).toMatchObject({ status: "DISPUTED", timezone: "Asia/Shanghai" });
+    await apply(withZone(caseEvent("CaseUpdated", id, 4), "Europe/London"));
+    expect((await read().entry(id))?.timezone).toBe("Europe/London");
+  });
+
   it("ends a placement at its expiresAt by the clock alone, and keeps its delegated authority while it holds", async () => {
     const [caseId, placementId, agency] = [uuidv7(), uuidv7(), uuidv7()];
     await apply(caseEvent("CaseOpened", caseId, 1), started(placementId, caseId, agency, "2026-11-25T12:00:00Z"));

@@ -34,6 +34,8 @@ export interface CaseEntry {
   status: string;
   bucket: string | null;
   daysPastDue: number;
+  /** The borrower's IANA time zone; null while no event carrying it has been applied. */
+  timezone: string | null;
   /** The placement in force now: started, not ended, not expired, on a case that is not closed. */
   activePlacement: DirectoryPlacement | null;
 }
@@ -62,6 +64,7 @@ function entryFromRow(r: Record<string, any>): CaseEntry {
     status: r.status,
     bucket: r.bucket,
     daysPastDue: r.days_past_due,
+    timezone: r.timezone ?? null,
     activePlacement:
       r.placement_id && !CLOSED_CASE_STATUSES.includes(r.status)
         ? {

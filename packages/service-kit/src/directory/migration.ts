@@ -70,3 +70,19 @@ export class CaseDirectory1764200000000 implements MigrationInterface {
     await q.query("DROP TABLE case_directory_hold, case_directory_visit, case_directory_placement, case_directory");
   }
 }
+
+/**
+ * The borrower's IANA time zone on each case (a home visit's window must sit inside contact
+ * hours in it): null until the case's first event that carries it.
+ */
+export class CaseDirectoryTimezone1764400100000 implements MigrationInterface {
+  name = "CaseDirectoryTimezone1764400100000";
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query("ALTER TABLE case_directory ADD COLUMN timezone text");
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query("ALTER TABLE case_directory DROP COLUMN timezone");
+  }
+}

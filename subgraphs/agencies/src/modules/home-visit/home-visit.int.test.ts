@@ -39,8 +39,11 @@ const CANCEL = `mutation($id: ID!) { cancelHomeVisit(visitId: $id) { status } }`
 const RECALL = `mutation($id: ID!) { recallPlacement(placementId: $id, reason: "In-house") { status } }`;
 const RETURN = `mutation($id: ID!) { returnPlacement(placementId: $id, reason: "Cannot reach the borrower") { status } }`;
 
-/** A case of `lender` the directory knows, placed with a new agency (with an agent) until `expiresAt`. */
-async function placed(expiresAt = new Date(START.getTime() + 48 * HOUR)) {
+/**
+ * A case of `lender` the directory knows (its borrower in `timezone`; none: from an event before
+ * time zones were carried), placed with a new agency (with an agent) until `expiresAt`.
+ */
+async function placed(expiresAt = new Date(START.getTime() + 48 * HOUR), timezone: string | null = "Europe/London") {
   const [agencyId, agentId, caseId] = [uuidv7(), uuidv7(), uuidv7()];
   await svc.ds.query(
     `INSERT INTO agency (id, name, licence_number, licence_review_due, regions, capacity, channels, status)
@@ -53,7 +56,7 @@ async function placed(expiresAt = new Date(START.getTime() + 48 * HOUR)) {
       type: "CaseOpened", aggregateType: "CollectionCase", aggregateId: caseId, aggregateVersion: 1, lenderId: lender,
       payload: {
         caseId, loanId: uuidv7(), borrowerId: uuidv7(), region: "Leeds", status: "OPEN", daysPastDue: 40, bucket: "DPD_31_60",
-        amountOverdueMinor: "100", outstandingBalanceMinor: "1000", currency: "GBP", asOf: "2026-11-25",
+        amountOverdueMinor: "100", outstandingBalanceMinor: "1000", currency: "GBP", asOf: "2026-11-25", ...(timezone ? { timezone } : {}),
       },
     },
     clock.now(),
@@ -155,7 +158,8 @@ describe("a placement that ends cancels its visits that have not happened", () =
     const requested = await visit(p, "REQUESTED", 2, 4);
     const approved = await visit(p, "APPROVED", 5, 7);
     const scheduled = await visit(p, "SCHEDULED", 8, 10);
-    const rejected = await visit(p, "REQUESTED", 11, 12);
+    // 20:00-21:00 in London: the last hour of contact hours.
+    const rejected = await visit(p, "REQUESTED", 10, 11);
     expect((await as(lenderPrincipal(lender), `mutation($id: ID!) { rejectHomeVisit(visitId: $id) { status } }`, { id: rejected })).errors).toBeUndefined();
     expect(await windowClosed(approved)).toBe(false);
 
@@ -283,5 +287,62 @@ describe("a visit that is not the caller's", () => {
     expect(foreign.shape).toBe((await ask(agencyPrincipal(stranger), unknown, agentId)).shape);
     await as(lenderPrincipal(lender), RECALL, { id: p.placementId });
     expect(codes((await ask(agencyPrincipal(p.agencyId), p.caseId, p.agentId)).r)).toEqual(["FORBIDDEN"]);
+  });
+});
+
+describe("a visit window sits inside contact hours in the borrower's time zone", () => {
+  const ask = (p: Placed, windowStart: string, windowEnd: string) =>
+    as(agencyPrincipal(p.agencyId), REQUEST, { i: { caseId: p.caseId, agentId: p.agentId, reason: "No answer by phone", windowStart, windowEnd } });
+  const visitsOf = async (p: Placed) => (await svc.ds.query("SELECT count(*)::int AS n FROM home_visit WHERE case_id = $1", [p.caseId]))[0].n;
+
+  it.each([
+    ["02:00-03:00 at night", "2026-11-26T02:00:00Z", "2026-11-26T03:00:00Z", "windowStart"],
+    ["one starting before 08:00", "2026-11-26T07:30:00Z", "2026-11-26T09:00:00Z", "windowStart"],
+    ["one ending after 21:00", "2026-11-26T20:00:00Z", "2026-11-26T21:30:00Z", "windowEnd"],
+    ["one running past midnight", "2026-11-26T20:00:00Z", "2026-11-27T09:00:00Z", "windowEnd"],
+  ])("refuses %s (borrower time) with BAD_USER_INPUT naming the field, and writes nothing", async (_label, from, until, field) => {
+    const p = await placed();
+    const r = await ask(p, from, until);
+    expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
+    expect(r.errors![0]!.extensions?.field).toBe(field);
+    expect(r.errors![0]!.message).toContain("08:00-21:00");
+    expect(r.errors![0]!.message).toContain("Europe/London");
+    expect(await visitsOf(p)).toBe(0);
+  });
+
+  it("takes a window from 08:00 to 21:00 of one day", async () => {
+    const p = await placed();
+    const r = await ask(p, "2026-11-26T08:00:00Z", "2026-11-26T21:00:00Z");
+    expect(r.errors).toBeUndefined();
+    expect(r.data.requestHomeVisit.status).toBe("REQUESTED");
+  });
+
+  it("reads the hours in the borrower's zone, which the case's events carry: 02:00-03:00 UTC is 10:00-11:00 in Shanghai", async () => {
+    const p = await placed(undefined, "Asia/Shanghai");
+    expect((await ask(p, "2026-11-26T02:00:00Z", "2026-11-26T03:00:00Z")).errors).toBeUndefined();
+    // 13:00-14:00 UTC, fine in London, is 21:00-22:00 in Shanghai.
+    const late = await ask(p, "2026-11-25T13:00:00Z", "2026-11-25T14:00:00Z");
+    expect(codes(late)).toEqual(["BAD_USER_INPUT"]);
+    expect(late.errors![0]!.message).toContain("Asia/Shanghai");
+    expect(await visitsOf(p)).toBe(1);
+  });
+
+  it("refuses (CONFLICT) while the borrower's zone is unknown here, and asks nothing more once a case event brings it", async () => {
+    const p = await placed(undefined, null);
+    const unknown = await ask(p, "2026-11-26T10:00:00Z", "2026-11-26T12:00:00Z");
+    expect(codes(unknown)).toEqual(["CONFLICT"]);
+    expect(await visitsOf(p)).toBe(0);
+    const updated = newEvent(
+      {
+        type: "CaseUpdated", aggregateType: "CollectionCase", aggregateId: p.caseId, aggregateVersion: 2, lenderId: lender,
+        payload: {
+          caseId: p.caseId, loanId: uuidv7(), borrowerId: uuidv7(), region: "Leeds", timezone: "Europe/London", status: "OPEN", daysPastDue: 41,
+          bucket: "DPD_31_60", amountOverdueMinor: "100", outstandingBalanceMinor: "1000", currency: "GBP", asOf: "2026-11-26", changed: ["daysPastDue"],
+        },
+      },
+      clock.now(),
+    );
+    await svc.ds.transaction((tx) => applyToCaseDirectory(tx, updated));
+    expect((await ask(p, "2026-11-26T10:00:00Z", "2026-11-26T12:00:00Z")).errors).toBeUndefined();
   });
 });

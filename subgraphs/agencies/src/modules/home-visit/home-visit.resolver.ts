@@ -38,13 +38,13 @@ const fromRow = (r: Record<string, any>) =>
     recordingReference: r.recording_reference,
   });
 
-@InputType()
+@InputType({ description: "A visit window inside one day's contact hours (08:00-21:00) in the borrower's time zone." })
 export class RequestHomeVisitInput {
   @Field(() => ID) caseId: string;
   @Field(() => ID) agentId: string;
   @Field(() => String) reason: string;
-  @Field(() => DateTimeISOResolver) windowStart: Date;
-  @Field(() => DateTimeISOResolver, { description: "At most a day after windowStart." }) windowEnd: Date;
+  @Field(() => DateTimeISOResolver, { description: "In the future, at or after 08:00 in the borrower's time zone." }) windowStart: Date;
+  @Field(() => DateTimeISOResolver, { description: "After windowStart, by 21:00 of the same day in the borrower's time zone." }) windowEnd: Date;
 }
 
 @Resolver(() => HomeVisitRequest)

@@ -1,6 +1,23 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { HomeVisitApprovedPayload, HomeVisitClosedPayload, Principal } from "@concord/schema";
-import { appendToOutbox, badInput, CaseDirectory, ConcordError, conflict, forbidden, isUuid, newEvent, notFound, refusedAsNotFound, uuidv7, type Clock } from "@concord/service-kit";
+import {
+  appendToOutbox,
+  badInput,
+  CaseDirectory,
+  ConcordError,
+  conflict,
+  forbidden,
+  formatContactHours,
+  insideContactHours,
+  isTimeZone,
+  isUuid,
+  newEvent,
+  notFound,
+  refusedAsNotFound,
+  uuidv7,
+  windowInsideContactHours,
+  type Clock,
+} from "@concord/service-kit";
 
 const DAY_MS = 86_400_000;
 
@@ -54,6 +71,15 @@ export async function requestHomeVisit(ds: DataSource, clock: Clock, p: Principa
       // A case the agency held once it knows exists: say why. Any other is no case at all to it.
       if (await directory.heldEver(agencyId, [i.caseId])) throw forbidden("a visit for a case your agency does not hold", i.caseId);
       throw (await directory.entry(i.caseId)) ? refusedAsNotFound("CollectionCase", i.caseId) : notFound("CollectionCase", i.caseId);
+    }
+    // The borrower's time zone reaches this subgraph only on the loans subgraph's case events.
+    const timeZone = (await directory.entry(placement.case_id))?.timezone;
+    if (!timeZone || !isTimeZone(timeZone)) {
+      throw conflict("The borrower's time zone is not known here yet (the case has not changed since time zones were carried); ask again after its next update");
+    }
+    if (!windowInsideContactHours(i.windowStart, i.windowEnd, timeZone)) {
+      const field = insideContactHours(i.windowStart, timeZone) ? "windowEnd" : "windowStart";
+      throw badInput(`The visit window must sit inside contact hours (${formatContactHours()} on one day in the borrower's time zone, ${timeZone})`, field);
     }
     const [agent] = await tx.query("SELECT * FROM agent WHERE id = $1 AND agency_id = $2 AND active", [i.agentId.toLowerCase(), agencyId]);
     if (!agent) throw badInput("The agent is not an active agent of your agency", "agentId");

@@ -1,14 +1,14 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Resolver } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { NeedsScope, Policy, Rows } from "@concord/service-kit";
+import { DelinquencyBucket, NeedsScope, Policy, Rows } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { allocateCases } from "./allocation";
 
 @InputType({ description: "Which of the lender's open, unplaced cases to allocate, and on what terms." })
 export class AllocateCasesInput {
-  @Field(() => String, { nullable: true, description: "Only this bucket, for example DPD_31_60." })
-  bucket?: string;
+  @Field(() => DelinquencyBucket, { nullable: true, description: "Only this bucket (all buckets when omitted)." })
+  bucket?: DelinquencyBucket;
 
   @Field(() => [String], { nullable: true, description: "Only these regions (towns)." })
   regions?: string[];

@@ -34,19 +34,19 @@ async function agency(o: { capacity?: number; status?: string; reviewDue?: strin
   return id;
 }
 /** A case event of the loans subgraph, as the case directory receives it from the bus. */
-const caseEvent = (type: "CaseOpened" | "CaseResolved", id: string, version: number, o: { lenderId?: string; status?: string; region?: string } = {}) =>
+const caseEvent = (type: "CaseOpened" | "CaseResolved", id: string, version: number, o: { lenderId?: string; status?: string; region?: string; bucket?: string } = {}) =>
   newEvent(
     {
       type, aggregateType: "CollectionCase", aggregateId: id, aggregateVersion: version, lenderId: o.lenderId ?? lender,
       payload: {
         caseId: id, loanId: uuidv7(), borrowerId: uuidv7(), region: o.region ?? "Leeds", status: o.status ?? (type === "CaseResolved" ? "RESOLVED" : "OPEN"),
-        daysPastDue: type === "CaseResolved" ? 0 : 40, bucket: type === "CaseResolved" ? null : "DPD_31_60",
+        daysPastDue: type === "CaseResolved" ? 0 : 40, bucket: type === "CaseResolved" ? null : (o.bucket ?? "DPD_31_60"),
         amountOverdueMinor: "0", outstandingBalanceMinor: "0", currency: "GBP", asOf: "2026-11-25",
       },
     },
     clock.now(),
   );
-async function caseFact(o: { lenderId?: string; status?: string; region?: string } = {}) {
+async function caseFact(o: { lenderId?: string; status?: string; region?: string; bucket?: string } = {}) {
   const id = uuidv7();
   await svc.ds.transaction((tx) => applyToCaseDirectory(tx, caseEvent("CaseOpened", id, 1, o)));
   return id;
@@ -305,6 +305,26 @@ describe("allocateCases", () => {
       "SELECT count(*)::int AS dup FROM (SELECT case_id FROM placement WHERE status = 'ACTIVE' GROUP BY case_id HAVING count(*) > 1) d",
     );
     expect(dup).toBe(0);
+  });
+
+  it("takes a bucket only as a DelinquencyBucket: BOGUS is refused before execution and places nothing", async () => {
+    const town = region();
+    const a = await agency({ capacity: 10, regions: [town] });
+    const early = await caseFact({ region: town, bucket: "DPD_1_30" });
+    const late = await caseFact({ region: town, bucket: "DPD_61_90" });
+    const placements = async () => (await svc.ds.query("SELECT count(*)::int AS n FROM placement WHERE agency_id = $1", [a]))[0].n;
+    const bogus = await call(ALLOCATE, { input: { ...terms, regions: [town], bucket: "BOGUS" } });
+    expect(bogus.status).toBe(400);
+    expect(codes(bogus)).toEqual(["BAD_USER_INPUT"]);
+    expect(bogus.errors![0]!.message).toContain('Value "BOGUS" does not exist in "DelinquencyBucket" enum');
+    const inline = await call(`mutation { allocateCases(input: { bucket: BOGUS, expiresAt: "2027-02-01T00:00:00Z", commissionBps: 1500, maxDiscountBps: 1000, maxInstalments: 12 }) { placed { caseId } } }`);
+    expect(inline.status).toBe(400);
+    expect(codes(inline)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(await placements()).toBe(0);
+    const r = await call(ALLOCATE, { input: { ...terms, regions: [town], bucket: "DPD_61_90" } });
+    expect(r.errors).toBeUndefined();
+    expect(r.data.allocateCases.placed.map((p: any) => p.caseId)).toEqual([late]);
+    expect(r.data.allocateCases.unplaced.map((u: any) => u.caseId)).not.toContain(early);
   });
 
   it("refuses anyone but a lender, and bad terms", async () => {

@@ -182,6 +182,12 @@ describe("refreshDelinquency", () => {
       [null, "DPD_1_30", "CASE_OPENED"],
       ["DPD_1_30", "DPD_31_60", "DELINQUENCY_REFRESH"],
     ]);
+    // Its events carry the borrower's time zone (not the lender's), for agencies' contact hours.
+    const events = await svc.ds.query("SELECT type, envelope FROM outbox WHERE aggregate_id = $1 ORDER BY seq", [loan.collectionCase.id]);
+    expect(events.map((e: any) => [e.type, JSON.parse(e.envelope).payload.timezone])).toEqual([
+      ["CaseOpened", "Europe/London"],
+      ["CaseUpdated", "Europe/London"],
+    ]);
   });
 
   it("changes nothing when run twice for the same date", async () => {

@@ -21,6 +21,8 @@ export interface LoanRef {
   borrowerId: string;
   /** The borrower's region (town), shared with agencies for allocation. */
   region: string;
+  /** The borrower's IANA time zone, shared with agencies for contact hours (not PII). */
+  timezone: string;
   currency: string;
   status: string;
 }
@@ -86,6 +88,7 @@ export class CaseSynchroniser {
       loanId: loan.id,
       borrowerId: loan.borrowerId,
       region: loan.region,
+      timezone: loan.timezone,
       status,
       daysPastDue: a.daysPastDue,
       bucket: a.bucket,
@@ -247,7 +250,7 @@ export async function refreshDelinquency(
     const date = asOf && asOf < today ? asOf : today;
     await ds.transaction(async (tx) => {
       const loans: Record<string, any>[] = await tx.query(
-        `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, b.region
+        `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, b.region, b.timezone
            FROM loan l JOIN borrower b ON b.id = l.borrower_id
           WHERE l.lender_id = $1 AND l.status IN ('ACTIVE', 'DELINQUENT')
             AND (EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = l.id AND i.due_date < $2
@@ -271,7 +274,7 @@ export async function refreshDelinquency(
       }
       const sync = new CaseSynchroniser(tx, now, correlationId);
       for (const l of loans) {
-        const loan: LoanRef = { id: l.id, lenderId: l.lender_id, borrowerId: l.borrower_id, region: l.region, currency: l.currency.trim(), status: l.status };
+        const loan: LoanRef = { id: l.id, lenderId: l.lender_id, borrowerId: l.borrower_id, region: l.region, timezone: l.timezone, currency: l.currency.trim(), status: l.status };
         const { outcome } = await sync.apply(loan, scheduleFromRows(schedules.get(l.id) ?? []), openCases.get(l.id) ?? null, date, "DELINQUENCY_REFRESH");
         if (outcome === "opened") result.casesOpened++;
         else if (outcome === "updated") result.casesUpdated++;

@@ -2,7 +2,7 @@ import { Directive, Field, ID, Int, ObjectType, registerEnumType } from "type-gr
 import { Policy, Scope } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { LocalDate, Money } from "@concord/service-kit";
+import { DelinquencyBucket, LocalDate, Money } from "@concord/service-kit";
 
 export enum CaseStatus {
   OPEN = "OPEN",
@@ -17,17 +17,8 @@ export enum CaseStatus {
 }
 registerEnumType(CaseStatus, { name: "CaseStatus" });
 
-export enum DelinquencyBucket {
-  DPD_1_30 = "DPD_1_30",
-  DPD_31_60 = "DPD_31_60",
-  DPD_61_90 = "DPD_61_90",
-  DPD_91_180 = "DPD_91_180",
-  DPD_180_PLUS = "DPD_180_PLUS",
-}
-registerEnumType(DelinquencyBucket, {
-  name: "DelinquencyBucket",
-  description: "Days past due, grouped: 1-30, 31-60, 61-90, 91-180, more than 180.",
-});
+// Shared with the agencies subgraph (allocateCases takes one), so defined in the kit.
+export { DelinquencyBucket };
 
 @Directive(`@key(fields: "id")`)
 @Scope<CollectionCase>("cases:read", (c) => ({ lenderId: c.lenderId, borrowerId: c.borrowerId, caseIds: async () => [c.id] }))

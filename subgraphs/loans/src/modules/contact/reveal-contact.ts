@@ -1,6 +1,18 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { badInput, forbidden, isUuid, NeedsScope, notFound, Policy, ConcordError, refusing, refusedAsNotFound } from "@concord/service-kit";
+import {
+  badInput,
+  forbidden,
+  formatContactHours,
+  insideContactHours,
+  isUuid,
+  NeedsScope,
+  notFound,
+  Policy,
+  ConcordError,
+  refusing,
+  refusedAsNotFound,
+} from "@concord/service-kit";
 import { heldOnce } from "../../access/known";
 import { P } from "../../access/policies";
 import type { LoansContext } from "../../context";
@@ -29,14 +41,6 @@ export class RevealedContact {
   @Policy(P.public)
   @Field(() => DateTimeISOResolver)
   revealedAt: Date;
-}
-
-/** Contact hours in the borrower's own time zone: from 08:00 until 21:00. */
-export const CONTACT_HOURS = { from: 8, until: 21 };
-
-/** The borrower's local hour at `at`, in the IANA zone `timeZone`. */
-export function localHour(at: Date, timeZone: string): number {
-  return Number(new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", hourCycle: "h23" }).format(at));
 }
 
 @Resolver()
@@ -68,9 +72,8 @@ export class RevealContactResolver {
     const borrower = await ctx.loaders.borrower.load(found.borrowerId);
     if (!borrower) throw forbidden("the borrower", caseId);
     const now = ctx.clock.now();
-    const hour = localHour(now, borrower.timezone ?? "UTC");
-    if (hour < CONTACT_HOURS.from || hour >= CONTACT_HOURS.until) {
-      throw refuse(`Outside contact hours (08:00-21:00 in the borrower's time zone, ${borrower.timezone})`, { rule: "CONTACT_HOURS" });
+    if (!insideContactHours(now, borrower.timezone ?? "UTC")) {
+      throw refuse(`Outside contact hours (${formatContactHours()} in the borrower's time zone, ${borrower.timezone})`, { rule: "CONTACT_HOURS" });
     }
     const value = channel === ContactChannel.EMAIL ? borrower.email : borrower.phone;
     if (!value) throw notFound(`${channel} contact for case`, caseId);

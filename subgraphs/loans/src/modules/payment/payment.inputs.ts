@@ -13,12 +13,12 @@ export class RecordPaymentInput {
   loanId: string;
 
   @Field(() => MinorUnits, { description: "Positive integer amount in minor units." })
-  amountMinor: bigint | number;
+  amountMinor: bigint;
 
   @Field(() => String, { description: "ISO 4217 code; must be the loan's currency." })
   currency: string;
 
-  @Field(() => DateTimeISOResolver)
+  @Field(() => DateTimeISOResolver, { description: "When the money was received: not before the loan's origination, nor in the future." })
   receivedAt: Date;
 
   @Field(() => String, { description: "The processor's reference; a retry with the same reference returns the first payment." })

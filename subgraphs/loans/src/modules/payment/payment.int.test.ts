@@ -158,13 +158,59 @@ describe("recordPayment", () => {
     expect(await counts(loanId)).toEqual(before);
   });
 
-  it("refuses a fractional amount written inline with BAD_USER_INPUT", async () => {
+  it("refuses a fractional amount written inline before execution, like an Int literal out of range (400, GRAPHQL_VALIDATION_FAILED)", async () => {
     const { loanId } = await delinquentLoan();
     const r = await call(
       `mutation { recordPayment(input: { loanId: "${loanId}", amountMinor: 12.5, currency: "GBP", receivedAt: "2026-06-20T09:00:00Z", externalReference: "INLINE" }) { replayed } }`,
     );
-    expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
+    expect(r.status).toBe(400);
+    expect(codes(r)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(r.errors![0]!.message).toMatch(/Expected value of type "MinorUnits!", found 12.5; An amount must be a whole number of minor units/);
     expect((await counts(loanId)).payments).toBe(0);
+  });
+
+  it.each([
+    ["a leading zero", "007"],
+    ["a leading space", " 7"],
+    ["a plus sign", "+7"],
+    ["a minus sign", "-7"],
+    ["a decimal point", "7.0"],
+    ["a float", 7.5],
+    ["a number past 2^53 - 1", 2 ** 53],
+  ])("refuses an amount with %s before execution (400, BAD_USER_INPUT naming the field) and writes nothing", async (_label, amount) => {
+    const { loanId } = await delinquentLoan();
+    const before = await counts(loanId);
+    const r = await call(RECORD, input(loanId, amount, `PAY-STR-${_label}`));
+    expect(r.status).toBe(400);
+    expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
+    expect(r.errors![0]!.message).toContain('at "input.amountMinor"');
+    expect(await counts(loanId)).toEqual(before);
+  });
+
+  it("takes an amount written as a canonical decimal string; the case event it causes carries the borrower's time zone", async () => {
+    const { loanId } = await delinquentLoan();
+    const r = await call(RECORD, input(loanId, "700", "PAY-STR-OK"));
+    expect(r.errors).toBeUndefined();
+    expect(r.data.recordPayment.payment.amount).toEqual({ amountMinor: 700, currency: "GBP" });
+    expect((await counts(loanId)).paid).toBe("700");
+    const [e] = await svc.ds.query("SELECT envelope FROM outbox WHERE type = 'CaseUpdated' AND aggregate_id = $1 ORDER BY seq DESC LIMIT 1", [
+      r.data.recordPayment.collectionCase.id,
+    ]);
+    expect(JSON.parse(e.envelope).payload.timezone).toBe("Europe/London");
+  });
+
+  it("refuses a payment dated before the loan's origination with BAD_USER_INPUT naming receivedAt, and writes nothing", async () => {
+    const { loanId } = await delinquentLoan();
+    const before = await counts(loanId);
+    for (const receivedAt of ["1900-01-01T00:00:00Z", "2026-02-14T23:59:59Z"]) {
+      const r = await call(RECORD, input(loanId, 100, `PAY-OLD-${receivedAt}`, { receivedAt }));
+      expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
+      expect(r.errors![0]!.extensions?.field).toBe("receivedAt");
+      expect(r.errors![0]!.message).toContain("2026-02-15");
+    }
+    expect(await counts(loanId)).toEqual(before);
+    // On the day of origination, in the lender's time zone, is fine.
+    expect((await call(RECORD, input(loanId, 100, "PAY-DAY-ONE", { receivedAt: "2026-02-15T00:00:00Z" }))).errors).toBeUndefined();
   });
 
   it("answers NOT_FOUND for an unknown loan", async () => {

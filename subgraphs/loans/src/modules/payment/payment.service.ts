@@ -20,11 +20,8 @@ const PAYMENT_BY_REFERENCE = `SELECT p.*, l.borrower_id FROM payment p JOIN loan
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 function validate(input: RecordPaymentInput, now: Date): { amount: bigint; reference: string } {
-  const raw = input.amountMinor;
-  if (typeof raw === "number" && !Number.isInteger(raw)) {
-    throw badInput("amountMinor must be an integer number of minor units", "amountMinor");
-  }
-  const amount = BigInt(raw);
+  // The MinorUnits scalar has refused anything but a whole, non-negative number of minor units.
+  const amount = BigInt(input.amountMinor);
   if (amount <= 0n) throw badInput("amountMinor must be positive", "amountMinor");
   if (!isCurrency(input.currency)) throw badInput(`Unknown currency ${input.currency}`, "currency");
   if (Number.isNaN(input.receivedAt.getTime())) throw badInput("receivedAt is not a valid time", "receivedAt");
@@ -61,7 +58,7 @@ export async function recordPayment(
     const [loan] =
       principal.role === "lender"
         ? await tx.query(
-            `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, le.timezone, b.region
+            `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, l.originated_on, le.timezone, b.region, b.timezone AS borrower_timezone
                FROM loan l JOIN lender le ON le.id = l.lender_id JOIN borrower b ON b.id = l.borrower_id
               WHERE l.id = $1 AND l.lender_id = $2 FOR UPDATE OF l`,
             [loanId, principal.lenderId],
@@ -74,6 +71,10 @@ export async function recordPayment(
       throw notFound("Loan", input.loanId);
     }
     const currency = loan.currency.trim();
+    // The loan's own calendar (its lender's) says which day the money came in.
+    if (localDate(input.receivedAt, loan.timezone) < loan.originated_on) {
+      throw badInput(`receivedAt is before the loan was originated (${loan.originated_on})`, "receivedAt");
+    }
 
     const [existing] = await tx.query(PAYMENT_BY_REFERENCE, [loan.lender_id, reference]);
     if (existing) return replay(existing, loanId, amount, input.currency);
@@ -117,7 +118,7 @@ export async function recordPayment(
     const today = localDate(now, loan.timezone);
     const asOf = openCase && openCase.as_of > today ? openCase.as_of : today;
     const { caseId } = await sync.apply(
-      { id: loan.id, lenderId: loan.lender_id, borrowerId: loan.borrower_id, region: loan.region, currency, status: loan.status },
+      { id: loan.id, lenderId: loan.lender_id, borrowerId: loan.borrower_id, region: loan.region, timezone: loan.borrower_timezone, currency, status: loan.status },
       after,
       openCase ?? null,
       asOf,
