@@ -35,6 +35,8 @@ COPY . .
 # .data is where services keep local state (DATA_DIR); the app runs as the unprivileged `node` user.
 RUN mkdir -p .data && chown node:node .data
 
+# Production unless a service says otherwise: docker-compose.yml, a try-out stack, sets
+# NODE_ENV=development on every service (its header says what production needs instead).
 ENV NODE_ENV=production \
     HOST=0.0.0.0
 

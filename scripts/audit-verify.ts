@@ -2,7 +2,7 @@ import { SUBGRAPHS } from "@concord/schema";
 import {
   AuditLog1764000003000,
   createDataSource,
-  env,
+  envOrExit,
   openDatabaseServer,
   subgraphDatabaseUrl,
   verifyAuditChain,
@@ -16,7 +16,7 @@ import {
  * when it is not running).
  */
 
-const e = env();
+const e = envOrExit();
 let server: DatabaseServer | undefined;
 let serverUrl = e.DATABASE_URL;
 if (!serverUrl && SUBGRAPHS.some((s) => !e.subgraphDatabaseUrls[s.name])) {

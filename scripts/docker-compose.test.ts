@@ -111,6 +111,17 @@ describe("docker-compose.yml", () => {
     expect(text.slice(0, text.indexOf("\nservices:\n"))).not.toContain("INTERNAL_SIGNING_KEY");
   });
 
+  it("runs every Node service with the same NODE_ENV, and its header lists every service and says how to seed demo data", () => {
+    const text = readFileSync(composeFile, "utf8");
+    const modes = ["gateway", ...SUBGRAPHS.map((s) => s.name)].map((name) => /^\s+NODE_ENV: (\w+)$/m.exec(serviceBlock(text, name))?.[1]);
+    expect(new Set(modes)).toEqual(new Set(["development"]));
+    const header = text.slice(0, text.indexOf("\nx-node-service"));
+    for (const name of ["postgres", "nats", "gateway", ...SUBGRAPHS.map((s) => s.name)]) expect(header, name).toMatch(new RegExp(`^#   ${name} `, "m"));
+    expect(header).toContain("npm run seed");
+    expect(header).toContain("npm run -s token");
+    expect(header).toContain("NODE_ENV=production on every service");
+  });
+
   it("exposes the gateway's port and every registered subgraph's in the Dockerfile", () => {
     const expose = /^EXPOSE (.*)$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"))?.[1]?.split(/\s+/).map(Number);
     expect(expose).toEqual([4000, ...SUBGRAPHS.map((s) => s.port)]);

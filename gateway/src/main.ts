@@ -1,8 +1,8 @@
-import { createLogger, devInternalKeys, env, openEventBus, readInternalSigningKey, stopOnSignals, type InternalSigningKey } from "@concord/service-kit";
+import { createLogger, devInternalKeys, envOrExit, exitOnStartupError, openEventBus, readInternalSigningKey, stopOnSignals, type InternalSigningKey } from "@concord/service-kit";
 import { fileJwks, loadDevIssuer, remoteJwks, start } from "./index";
 
 /** Process entry: `tsx gateway/src/main.ts`. */
-const e = env();
+const e = envOrExit();
 const logger = createLogger("gateway");
 const production = e.NODE_ENV === "production";
 if (production && !e.JWKS_URL && !e.JWKS_FILE) {
@@ -46,7 +46,7 @@ const server = await start({
   devJwksPath: dev?.jwksPath,
   bus,
   subscriptions: { replayWindowMs: e.REPLAY_WINDOW_HOURS * 3600_000, queueLimit: e.SUBSCRIPTION_QUEUE_LIMIT },
-});
+}).catch(exitOnStartupError);
 stopOnSignals({
   async stop() {
     await server.stop();

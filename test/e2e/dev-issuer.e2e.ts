@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -64,6 +64,58 @@ describe("the development issuer", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("--lender");
   });
+
+  it("prints only the token on stdout, and refuses each bad argument in one line on stderr with exit code 2", () => {
+    const agency = "0193a000-0000-7000-8000-00000000a001";
+    const ok = run("scripts/token.ts", ["--role", "agency", "--agency", agency, "--ttl", "60"], { NODE_ENV: "development" });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect(ok.stderr).toBe("");
+    const cases: Array<[string[], string]> = [
+      [["--role", "auditor", "--ttl", "abc"], "--ttl abc is not allowed"],
+      [["--role", "auditor", "--ttl", "-100"], "--ttl -100 is not allowed"],
+      [["--role", "auditor", "--ttl", "0"], "--ttl 0 is not allowed"],
+      [["--role", "auditor", "--ttl", "1.5"], "--ttl 1.5 is not allowed"],
+      [["--role", "auditor", "--ttl"], "argument missing"],
+      [["--role", "agency", "--agency", "nope"], "--agency nope is not a UUID"],
+      [["--role", "lender", "--lender", "nope"], "--lender nope is not a UUID"],
+      [["--role", "borrower", "--borrower", "nope"], "--borrower nope is not a UUID"],
+      [["--role", "agency", "--agency", agency, "--lender", agency], "An agency token carries no lender id"],
+      [["--role", "auditor", "--borrower", agency], "An auditor token carries no borrower id"],
+      [["--role", "agency"], "An agency token needs --agency <id>"],
+      [["--role", "admin"], "--role admin is not a role: use one of lender, agency, borrower, auditor"],
+      [["--role", "auditor", "--bogus", "1"], "Unknown option '--bogus'"],
+      [[], "Usage: npm run -s token"],
+    ];
+    for (const [args, message] of cases) {
+      const r = run("scripts/token.ts", args, { NODE_ENV: "development" });
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stdout, args.join(" ")).toBe("");
+      expect(r.stderr.trimEnd().split("\n"), args.join(" ")).toEqual([expect.stringContaining(message)]);
+      expect(r.stderr, args.join(" ")).not.toContain("    at ");
+    }
+  }, 180_000);
+
+  it("keeps its key across npm run reset, so a token printed before stays valid; --keys removes the keys too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "concord-reset-"));
+    try {
+      const env = { NODE_ENV: "development", DATA_DIR: dir };
+      const minted = run("scripts/token.ts", ["--role", "auditor"], env);
+      expect(minted.status).toBe(0);
+      mkdirSync(join(dir, "pg"));
+      writeFileSync(join(dir, "pg", "PG_VERSION"), "17\n");
+      const reset = run("scripts/reset.ts", [], env);
+      expect(reset.status, reset.stderr).toBe(0);
+      expect(existsSync(join(dir, "pg"))).toBe(false);
+      await expect(
+        verifyCaller(minted.stdout.trim(), { getKey: fileJwks(join(dir, "dev-issuer", "jwks.json")), issuer: "concord-dev", audience: "concord" }),
+      ).resolves.toMatchObject({ role: "auditor" });
+      expect(run("scripts/reset.ts", ["--keys"], env).status).toBe(0);
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("is never used in production: no tokens, and the gateway will not start without a JWKS", () => {
     const token = run("scripts/token.ts", ["--role", "auditor"], { NODE_ENV: "production" });

@@ -116,7 +116,7 @@ const scopeError = (r: GqlResponse) => (r.errors ?? []).map((e) => ({ code: e.ex
 
 beforeAll(async () => {
   fed = await startFederation({ clock });
-  await seedDemoPortfolio(fed.loans.ds, { asOf: "2026-11-25", borrowers: 60 }, clock);
+  await seedDemoPortfolio(fed.loans.ds, { asOf: "2026-11-25", borrowers: 80 }, clock);
   const [{ n }] = await fed.loans.ds.query("SELECT count(*)::int AS n FROM collection_case");
   await until(async () => (await fed.agencies.ds.query("SELECT count(*)::int AS n FROM case_directory"))[0].n === n, "the case directory");
   ({ demoAgencyId: agencyId } = await seedDemoAgencies(fed.agencies.ds, clock));

@@ -136,7 +136,7 @@ export async function startFederation(
 }
 
 /** Gateway options a test may set. */
-type GatewayExtras = Pick<Parameters<typeof startGateway>[0], "subscriptions" | "limits" | "serviceNamesInErrors" | "corsOrigins">;
+type GatewayExtras = Pick<Parameters<typeof startGateway>[0], "subscriptions" | "limits" | "serviceNamesInErrors" | "corsOrigins" | "port">;
 
 /** A NATS stream of its own for one federation, so runs never see each other's events. */
 function natsStream() {

@@ -30,3 +30,14 @@ describe("a caller token's lifetime", async () => {
     await expect(verify(await mint(1800), 1800)).resolves.toMatchObject({ lenderId: LENDER });
   });
 });
+
+describe("a caller token's id claims", async () => {
+  const issuer = await createTestIssuer();
+  const verify = (token: string) => verifyCaller(token, { getKey: issuer.getKey, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+
+  it("says which claim a role needs or must not carry, with the right article", async () => {
+    await expect(verify(await issuer.mint({ role: "agency" }))).rejects.toMatchObject({ message: "An agency token must carry agency_id (a UUID)" });
+    await expect(verify(await issuer.mint({ role: "auditor", lender_id: LENDER }))).rejects.toMatchObject({ message: "An auditor token must not carry lender_id" });
+    await expect(verify(await issuer.mint({ role: "lender", agency_id: "x" }))).rejects.toMatchObject({ message: "A lender token must carry lender_id (a UUID)" });
+  });
+});

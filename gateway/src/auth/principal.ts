@@ -1,6 +1,6 @@
 import { errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { effectiveScopes, ROLE_ID_CLAIM, ROLES, type Principal, type Role } from "@concord/schema";
-import { ConcordError, isUuid } from "@concord/service-kit";
+import { ConcordError, isUuid, withArticle } from "@concord/service-kit";
 
 /** The only algorithms a caller's token may use: never `none`, never HMAC. */
 export const CALLER_ALGORITHMS = ["RS256", "ES256", "EdDSA"];
@@ -63,9 +63,9 @@ export async function verifyCallerToken(token: string, v: CallerVerification): P
   for (const claim of ["lender_id", "agency_id", "borrower_id"] as const) {
     const present = payload[claim] !== undefined;
     if (claim === idClaim && (typeof payload[claim] !== "string" || !isUuid(payload[claim] as string))) {
-      throw unauthenticated(`A ${role} token must carry ${claim} (a UUID)`);
+      throw unauthenticated(`${withArticle(role, { capital: true })} token must carry ${claim} (a UUID)`);
     }
-    if (claim !== idClaim && present) throw unauthenticated(`A ${role} token must not carry ${claim}`);
+    if (claim !== idClaim && present) throw unauthenticated(`${withArticle(role, { capital: true })} token must not carry ${claim}`);
   }
   // What the caller may do: the claimed scopes its role may hold, or only its read scopes without a claim.
   const scope = effectiveScopes(role, payload.scope);

@@ -3,7 +3,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } 
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { ERROR_CODES, WS_CLOSE_CODES, type Principal } from "@concord/schema";
-import { checkOperationLimits, ConcordError, hasScope, missingScope, type Logger, type OperationLimits } from "@concord/service-kit";
+import { checkOperationLimits, ConcordError, hasScope, missingScope, withArticle, type Logger, type OperationLimits } from "@concord/service-kit";
 import { bearer, verifyCallerToken, type CallerVerification } from "../auth/principal";
 import { planSubscription } from "./plan";
 import { Subscriber } from "./subscriber";
@@ -113,7 +113,7 @@ export function serveSubscriptions(opts: WebSocketOptions): { stop(): Promise<vo
         const plan = cached(plans, planKey, () => planSubscription(opts.schema, opts.hub.declarations, document, payload.operationName, payload.variables));
         if (Array.isArray(plan)) return plan;
         if (!plan.declaration.roles.includes(principal.role)) {
-          return [new ConcordError(ERROR_CODES.FORBIDDEN, `A ${principal.role} may not subscribe to ${plan.declaration.field}`)];
+          return [new ConcordError(ERROR_CODES.FORBIDDEN, `${withArticle(principal.role, { capital: true })} may not subscribe to ${plan.declaration.field}`)];
         }
         if (!hasScope(principal, plan.declaration.scope)) return [missingScope(plan.declaration.scope, `Subscription.${plan.declaration.field}`)];
         const socket = ctx.extra.socket;

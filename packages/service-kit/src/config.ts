@@ -20,14 +20,17 @@ export const repoRoot: string = (() => {
   }
 })();
 
-const port = z.coerce.number().int().min(0).max(65535);
+const PORT_MESSAGE = "expected a port number, 0 to 65535";
+const port = z.coerce.number({ message: PORT_MESSAGE }).int({ message: PORT_MESSAGE }).min(0, { message: PORT_MESSAGE }).max(65535, { message: PORT_MESSAGE });
+/** A URL's message never repeats the value: it may hold a password. */
+const URL_MESSAGE = "expected a URL, scheme://host[:port][/path]";
 /** An empty variable counts as unset (VAR= in a shell or a compose file). */
 const blankAsUnset = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema);
 const optionalUrl = z
   .string()
   .trim()
   .transform((v) => (v === "" ? undefined : v))
-  .pipe(z.string().url().optional())
+  .pipe(z.string().url({ message: URL_MESSAGE }).optional())
   .optional();
 
 /** "true" or "false" (also 1/0, yes/no). */
@@ -108,6 +111,8 @@ const envSchema = z.object({
   INTROSPECTION: blankAsUnset(flag.optional()),
   /** Browser origins allowed to call the gateway (CORS), comma-separated; `*` for any (not recommended). @default none */
   CORS_ORIGINS: corsOriginsSetting,
+  /** A caller's token for `npm run subscribe`, instead of `--token` (which npm echoes with the command line). */
+  CONCORD_TOKEN: blankAsUnset(z.string().optional()),
   /** Seed of the demo portfolio generator. @default 42 */
   DEMO_SEED: z.coerce.number().int().default(42),
 });
@@ -125,14 +130,22 @@ export type Env = z.infer<typeof envSchema> & {
 
 let cached: Env | undefined;
 
-/** Parses the environment once; a bad value stops the process with a clear message. */
+/**
+ * A reason a process cannot start that the person starting it can fix (a bad setting, a port
+ * in use, a second `npm start`): entry points print its message, one line, not a stack trace.
+ */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+/** The one-line "Invalid configuration: ..." error for settings that do not parse. */
+const invalid = (issues: string[]) => new StartupError(`Invalid configuration: ${issues.join("; ")}`);
+
+/** Parses the environment once; a bad value throws a {@link StartupError} naming each bad variable. */
 export function env(): Env {
   if (cached) return cached;
   const parsed = envSchema.safeParse(process.env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
-  }
+  if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(repoRoot, p));
   const subgraphDatabaseUrls: Record<string, string> = {};
@@ -145,14 +158,14 @@ export function env(): Env {
       const value = process.env[key];
       if (!value) return undefined;
       const r = schema.safeParse(value);
-      if (!r.success) throw new Error(`Invalid configuration:\n  ${key}: ${r.error.issues[0]?.message}`);
+      if (!r.success) throw invalid([`${key}: ${r.error.issues[0]?.message}`]);
       return r.data;
     };
-    const db = read(`${upper}_DATABASE_URL`, z.string().url());
+    const db = read(`${upper}_DATABASE_URL`, z.string().url({ message: URL_MESSAGE }));
     if (db) subgraphDatabaseUrls[name] = db;
     const p = read(`${upper}_PORT`, port);
     if (p !== undefined) subgraphPorts[name] = p;
-    const u = read(`SUBGRAPH_URL_${upper}`, z.string().url());
+    const u = read(`SUBGRAPH_URL_${upper}`, z.string().url({ message: URL_MESSAGE }));
     if (u) subgraphUrls[name] = u;
   }
   cached = {
@@ -164,6 +177,25 @@ export function env(): Env {
     subgraphUrls,
   };
   return cached;
+}
+
+/**
+ * Ends the process from an entry point's catch: a {@link StartupError} is printed as its one
+ * line on stderr, anything else with its stack (that is a bug to report); exit code 1 either way.
+ */
+export function exitOnStartupError(err: unknown): never {
+  if (err instanceof StartupError) process.stderr.write(`${err.message}\n`);
+  else console.error(err);
+  process.exit(1);
+}
+
+/** {@link env} for an entry point: a bad setting prints its one line and exits 1. */
+export function envOrExit(): Env {
+  try {
+    return env();
+  } catch (err) {
+    return exitOnStartupError(err);
+  }
 }
 
 /**

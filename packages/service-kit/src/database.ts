@@ -6,7 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import pg from "pg";
 import { subgraphEntry } from "@concord/schema";
-import { env } from "./config";
+import { env, StartupError } from "./config";
 import type { Logger } from "./logger";
 
 /** A PostgreSQL server that Concord's databases live on. */
@@ -81,7 +81,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
     if (pid > 0 && isAlive(pid)) {
-      throw new Error(
+      throw new StartupError(
         `The embedded PostgreSQL in ${opts.dir} is already running (pid ${pid}). ` +
           `Stop the other Concord process first (or kill ${pid}).`,
       );
@@ -115,7 +115,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
       await server.initialise();
     } catch (err) {
       if (isRoot && /Permission denied/.test(String(err))) {
-        throw new Error(
+        throw new StartupError(
           `PostgreSQL runs as the user "postgres" and cannot reach ${opts.dir}. ` +
             `Set DATA_DIR to a folder that user can reach (for example /var/tmp/concord), or run as a regular user.`,
         );

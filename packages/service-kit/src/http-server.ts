@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type ApolloServerOptions, type BaseContext } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { StartupError } from "./config";
 import { logInternalErrors, maskError } from "./errors";
 import type { Logger } from "./logger";
 
@@ -118,7 +119,13 @@ export async function startGraphQLServer<C extends BaseContext & { logger: Logge
   });
 
   await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
+    httpServer.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "EADDRINUSE"
+          ? new StartupError(`${opts.name} cannot listen on ${opts.host ?? "127.0.0.1"}:${opts.port}: the port is in use (is Concord already running?)`)
+          : err,
+      ),
+    );
     httpServer.listen(opts.port, opts.host ?? "127.0.0.1", () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isUuid, uuidv7 } from "./ids";
+import { derivedUuid, isUuid, uuidv7 } from "./ids";
 
 describe("uuidv7", () => {
   it("is a version 7 UUID", () => {
@@ -13,5 +13,18 @@ describe("uuidv7", () => {
     const ids = Array.from({ length: 5000 }, () => uuidv7(at));
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe("derivedUuid", () => {
+  it("is a version 8 UUID that depends on its parts alone", () => {
+    const id = derivedUuid("demo", 42, "agency", 0);
+    expect(isUuid(id)).toBe(true);
+    expect(id[14]).toBe("8");
+    expect("89ab").toContain(id[19]);
+    expect(derivedUuid("demo", 42, "agency", 0)).toBe(id);
+    expect(derivedUuid("demo", 43, "agency", 0)).not.toBe(id);
+    // Parts are kept apart: ("a/b", "c") is not ("a", "b/c").
+    expect(derivedUuid("a/b", "c")).not.toBe(derivedUuid("a", "b/c"));
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 let lastMs = 0;
 let seq = 0;
@@ -21,6 +21,19 @@ export function uuidv7(now: number = Date.now()): string {
   bytes[6] = 0x70 | (seq >> 8);
   bytes[7] = seq & 0xff;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const h = bytes.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * A UUID derived from `parts` alone (RFC 9562 version 8: the SHA-256 of the parts as a JSON
+ * array): the same parts give the same id in every run and on every machine. For data generated
+ * from a seed, such as the demo portfolio, whose ids must not change when it is generated again.
+ */
+export function derivedUuid(...parts: Array<string | number>): string {
+  const bytes = createHash("sha256").update(JSON.stringify(parts)).digest().subarray(0, 16);
+  bytes[6] = 0x80 | (bytes[6]! & 0x0f);
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
   const h = bytes.toString("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

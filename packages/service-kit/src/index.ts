@@ -1,5 +1,6 @@
 import "reflect-metadata";
 export * from "./config";
+export * from "./text";
 export * from "./logger";
 export * from "./errors";
 export * from "./ids";

@@ -2,7 +2,7 @@ import type { JWTVerifyGetKey } from "jose";
 import { subgraphEntry } from "@concord/schema";
 import { devInternalKeys } from "./auth/internal-keys";
 import { fileJwks, remoteJwks } from "./auth/jwks";
-import { env } from "./config";
+import { envOrExit, exitOnStartupError } from "./config";
 import { subgraphDatabaseUrl, withDatabase } from "./database";
 import { openEventBus } from "./events/open";
 import type { EventBus } from "./events/bus";
@@ -29,9 +29,10 @@ export interface SubgraphRuntime {
  * default port.
  */
 export async function runSubgraph(name: string, start: (rt: SubgraphRuntime) => Promise<{ stop(): Promise<void> }>): Promise<void> {
+  // Before the logger, which reads LOG_LEVEL: a bad setting is one line, not a stack trace.
+  const e = envOrExit();
   const entry = subgraphEntry(name);
   const logger = createLogger(name);
-  const e = env();
   const own = e.subgraphDatabaseUrls[name];
   const upper = name.toUpperCase();
   if (!e.DATABASE_URL && !own) {
@@ -65,7 +66,7 @@ export async function runSubgraph(name: string, start: (rt: SubgraphRuntime) => 
     bus,
     gatewayKeys,
     introspection: e.INTROSPECTION ?? e.NODE_ENV !== "production",
-  });
+  }).catch(exitOnStartupError);
   stopOnSignals({
     async stop() {
       await service.stop();

@@ -9,7 +9,7 @@ const FACTS_WAIT_MS = 60_000;
  * cases its case directory keeps from the loans subgraph's events (they travel over the bus, so they take
  * a moment the first time). Gives the agency whose token the banner prints.
  */
-export async function seedDemo({ ds, clock, demo, say }: DemoSeedContext): Promise<Partial<DemoParties>> {
+export async function seedDemo({ ds, seed, clock, demo, say }: DemoSeedContext): Promise<Partial<DemoParties>> {
   const deadline = Date.now() + FACTS_WAIT_MS;
   for (;;) {
     const [{ facts, agencies }] = await ds.query(
@@ -18,7 +18,7 @@ export async function seedDemo({ ds, clock, demo, say }: DemoSeedContext): Promi
     if (agencies > 0 || facts >= (demo.openCases ?? 0) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const seeded = await seedDemoAgencies(ds, clock);
+  const seeded = await seedDemoAgencies(ds, clock, seed);
   if (seeded.placed) say(`Seeded 3 demo agencies and placed ${seeded.placed} cases with them.`);
   return { agencyId: seeded.demoAgencyId };
 }

@@ -1,6 +1,9 @@
 import type { DataSource } from "typeorm";
-import { appendToOutbox, newEvent, systemClock, uuidv7, type Clock } from "@concord/service-kit";
+import { appendToOutbox, derivedUuid, newEvent, systemClock, type Clock } from "@concord/service-kit";
 import { placementStarted } from "../modules/placement/placement.service";
+
+/** The licence of the demo agency, the first of the demo agencies: the one whose token `npm start` prints. */
+const DEMO_AGENCY_LICENCE = "FCA-RC-100231";
 
 export interface DemoAgencies {
   /** The agency whose token `npm start` prints. */
@@ -11,21 +14,25 @@ export interface DemoAgencies {
 /**
  * Demo agencies: three (one suspended), their agents, a share of each lender's open cases placed
  * with the active ones, so that the demo agency's token sees cases. Runs once, when there is no
- * agency yet, after the case facts from loans' events have arrived.
+ * agency yet, after the case facts from loans' events have arrived. Every id derives from `seed`
+ * (and the case ids, which derive from it in loans), so seeding again gives the same ids; only
+ * the times (placed at, expires at, the visit's window) follow the clock.
  */
-export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemClock): Promise<DemoAgencies> {
+export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemClock, seed = 42): Promise<DemoAgencies> {
+  const demoId = (...parts: Array<string | number>) => derivedUuid("concord-demo", seed, ...parts);
   return ds.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(727400)");
-    const existing = await tx.query("SELECT id FROM agency ORDER BY licence_number LIMIT 1");
+    // Seeded before: the demo agency is Sterling Recoveries again (by its licence, whatever its id).
+    const existing = await tx.query("SELECT id FROM agency ORDER BY licence_number <> $1, licence_number LIMIT 1", [DEMO_AGENCY_LICENCE]);
     if (existing.length) return { demoAgencyId: existing[0].id, placed: 0 };
     const now = clock.now();
     const day = 86_400_000;
     const agencies = [
-      { name: "Sterling Recoveries Ltd", licence: "FCA-RC-100231", regions: ["London", "Leeds", "Bristol", "Manchester", "Cardiff", "Glasgow"], capacity: 120, status: "ACTIVE" },
+      { name: "Sterling Recoveries Ltd", licence: DEMO_AGENCY_LICENCE, regions: ["London", "Leeds", "Bristol", "Manchester", "Cardiff", "Glasgow"], capacity: 120, status: "ACTIVE" },
       { name: "Huaxia Credit Services", licence: "CN-SH-CS-88412", regions: ["Shanghai", "Hangzhou", "Suzhou", "Nanjing", "Shenzhen", "Chengdu"], capacity: 120, status: "ACTIVE" },
       { name: "Northgate Collections", licence: "FCA-RC-100977", regions: ["London", "Manchester"], capacity: 40, status: "SUSPENDED" },
-    ].map((a, i) => ({ ...a, id: uuidv7(now.getTime() + i) }));
-    for (const a of agencies) {
+    ].map((a, i) => ({ ...a, id: demoId("agency", i) }));
+    for (const [i, a] of agencies.entries()) {
       await tx.query(
         `INSERT INTO agency (id, name, licence_number, licence_review_due, regions, capacity, channels, status, suspended_reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -34,7 +41,7 @@ export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemCloc
       );
       for (let n = 1; n <= 3; n++) {
         await tx.query("INSERT INTO agent (id, agency_id, name, employee_number) VALUES ($1, $2, $3, $4)", [
-          uuidv7(now.getTime()), a.id, `Agent ${n} of ${a.name.split(" ")[0]}`, `${a.licence.slice(-4)}-${String(n).padStart(3, "0")}`,
+          demoId("agent", i, n), a.id, `Agent ${n} of ${a.name.split(" ")[0]}`, `${a.licence.slice(-4)}-${String(n).padStart(3, "0")}`,
         ]);
       }
     }
@@ -49,7 +56,7 @@ export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemCloc
       const [row] = await tx.query(
         `INSERT INTO placement (id, case_id, agency_id, lender_id, placed_at, expires_at, status, commission_bps, max_discount_bps, max_instalments)
          VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', 1500, 1000, 12) RETURNING *`,
-        [uuidv7(now.getTime()), f.case_id, agency.id, f.lender_id, now, new Date(now.getTime() + 90 * day)],
+        [demoId("placement", f.case_id), f.case_id, agency.id, f.lender_id, now, new Date(now.getTime() + 90 * day)],
       );
       events.push(placementStarted(row, now, null));
       placed++;
@@ -58,7 +65,7 @@ export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemCloc
     const [first] = await tx.query("SELECT * FROM placement WHERE agency_id = $1 ORDER BY id LIMIT 1", [agencies[0]!.id]);
     if (first) {
       const [agent] = await tx.query("SELECT id FROM agent WHERE agency_id = $1 ORDER BY employee_number LIMIT 1", [first.agency_id]);
-      const visitId = uuidv7(now.getTime());
+      const visitId = demoId("visit", first.id);
       const windowStart = new Date(now.getTime() - 3_600_000);
       const windowEnd = new Date(now.getTime() + 8 * 3_600_000);
       await tx.query(

@@ -11,6 +11,12 @@ describe("generatePortfolio", () => {
     expect(b).toEqual(a);
   });
 
+  it("keeps the ids of lenders, borrowers and loans on another business date (a reset the next day)", () => {
+    const a = generatePortfolio({ seed: 11, asOf: AS_OF });
+    const b = generatePortfolio({ seed: 11, asOf: "2026-12-03" });
+    for (const kind of ["lenders", "borrowers", "loans"] as const) expect(b[kind].map((x) => x.id), kind).toEqual(a[kind].map((x) => x.id));
+  });
+
   it("gives a different portfolio for another seed", () => {
     expect(generatePortfolio({ seed: 12, asOf: AS_OF }).loans[0]!.id).not.toBe(generatePortfolio({ seed: 11, asOf: AS_OF }).loans[0]!.id);
   });

@@ -1,9 +1,11 @@
-import { addDays, addMonths } from "@concord/service-kit";
+import { addDays, addMonths, derivedUuid } from "@concord/service-kit";
 import { BUCKET_RANGES, BUCKETS } from "../modules/collection-case/delinquency";
 
 /**
  * A deterministic demo portfolio: the same seed and business date give the same data, ids
- * included. Pure: it computes rows and writes nothing.
+ * included; and the ids of lenders, borrowers and loans depend on the seed alone (not the
+ * date), so a portfolio generated again another day keeps them. Pure: it computes rows and
+ * writes nothing.
  */
 
 export interface PortfolioOptions {
@@ -58,14 +60,8 @@ const LENDERS = [
     employers: ["Sinopec", "China Mobile", "Haier", "Ping An", "Bank of Shanghai"] },
 ];
 
-/** A deterministic RFC 4122-shaped id from the generator's stream. */
-function makeId(rand: () => number): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16));
-  hex[12] = "4";
-  hex[16] = "89ab"[Math.floor(rand() * 4)]!;
-  const h = hex.join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+/** How many numbers a random id once took from the generator's stream (32 hex digits and a variant). */
+const ID_DRAWS = 33;
 
 /** Level repayments of principal plus simple interest, the last one taking the rounding. */
 function schedule(principal: bigint, rateBps: number, term: number): bigint[] {
@@ -76,13 +72,24 @@ function schedule(principal: bigint, rateBps: number, term: number): bigint[] {
 }
 
 export function generatePortfolio(opts: PortfolioOptions): Portfolio {
-  const rand = prng(opts.seed ?? 42);
+  const seed = opts.seed ?? 42;
+  const rand = prng(seed);
+  /**
+   * The id of the demo row `kind` number `n`: derived from the seed and those alone, so it does
+   * not move when the business date, and with it the rest of the data, does. It still draws
+   * what a random id once drew from the stream, so that each seed's names, amounts and arrears
+   * stay as they were.
+   */
+  const nextId = (kind: string, ...n: number[]) => {
+    for (let i = 0; i < ID_DRAWS; i++) rand();
+    return derivedUuid("concord-demo", seed, kind, ...n);
+  };
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const count = opts.borrowers ?? 600;
   const share = opts.delinquentShare ?? 0.3;
 
-  const lenders: DemoLender[] = LENDERS.map((l) => ({ id: makeId(rand), name: l.name, timezone: l.timezone, currency: l.currency }));
+  const lenders: DemoLender[] = LENDERS.map((l, i) => ({ id: nextId("lender", i), name: l.name, timezone: l.timezone, currency: l.currency }));
   const borrowers: DemoBorrower[] = [];
   const loans: DemoLoan[] = [];
   const installments: DemoInstallment[] = [];
@@ -95,7 +102,7 @@ export function generatePortfolio(opts: PortfolioOptions): Portfolio {
     const first = pick(style.first);
     const last = pick(style.last);
     const borrower: DemoBorrower = {
-      id: makeId(rand),
+      id: nextId("borrower", n),
       lenderId: lender.id,
       fullName: li === 1 ? `${last} ${first}` : `${first} ${last}`,
       nationalId: li === 1 ? `31010${int(1960, 2002)}${String(int(1, 9999)).padStart(4, "0")}${int(100, 999)}X` : `QQ${int(100000, 999999)}${"ABCD"[n % 4]}`,
@@ -138,7 +145,7 @@ export function generatePortfolio(opts: PortfolioOptions): Portfolio {
       firstMissed = term;
     }
     const loan: DemoLoan = {
-      id: makeId(rand), lenderId: lender.id, borrowerId: borrower.id,
+      id: nextId("loan", n), lenderId: lender.id, borrowerId: borrower.id,
       reference: `${li === 1 ? "PRC" : "NCF"}-${String(100000 + n)}`,
       principalMinor: principal, currency: lender.currency, annualRateBps: rateBps, termMonths: term, originatedOn,
     };
@@ -151,14 +158,14 @@ export function generatePortfolio(opts: PortfolioOptions): Portfolio {
       if (pastDue && i < firstMissed) paid = due;
       // Some delinquent borrowers paid part of the first missed installment.
       if (delinquent && i === firstMissed && rand() < 0.3) paid = due / 3n;
-      const inst: DemoInstallment = { id: makeId(rand), loanId: loan.id, seq: i + 1, dueDate, amountDueMinor: due, amountPaidMinor: paid };
+      const inst: DemoInstallment = { id: nextId("installment", n, i + 1), loanId: loan.id, seq: i + 1, dueDate, amountDueMinor: due, amountPaidMinor: paid };
       installments.push(inst);
       if (paid > 0n) {
         const lateDays = int(-3, 6);
         let day = addDays(dueDate, Math.min(lateDays, 0) + (pastDue ? Math.max(lateDays, 0) : 0));
         if (day >= opts.asOf) day = addDays(opts.asOf, -1);
         payments.push({
-          id: makeId(rand), lenderId: lender.id, loanId: loan.id, amountMinor: paid, currency: lender.currency,
+          id: nextId("payment", n, i + 1), lenderId: lender.id, loanId: loan.id, amountMinor: paid, currency: lender.currency,
           receivedAt: `${day}T${String(int(8, 19)).padStart(2, "0")}:${String(int(0, 59)).padStart(2, "0")}:00Z`,
           externalReference: `DEMO-${loan.reference}-${i + 1}`,
         });

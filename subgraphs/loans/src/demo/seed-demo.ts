@@ -1,6 +1,6 @@
 import { localDate, type DemoParties, type DemoSeedContext } from "@concord/service-kit";
 import { refreshDelinquency } from "../modules/collection-case/collection-case.service";
-import { seedDemoPortfolio } from "./seed";
+import { demoCaseId, seedDemoPortfolio } from "./seed";
 
 /**
  * `npm start`'s demo data in loans: the generated portfolio on an empty database, else the
@@ -9,7 +9,9 @@ import { seedDemoPortfolio } from "./seed";
  */
 export async function seedDemo({ ds, seed, clock, say }: DemoSeedContext): Promise<Partial<DemoParties>> {
   const seeded = await seedDemoPortfolio(ds, { seed, asOf: localDate(clock.now(), "UTC") }, clock);
-  const refresh = await refreshDelinquency(ds, clock);
+  // Each lender's today; on the first run the cases it opens (a lender whose day is ahead of UTC's)
+  // are part of the seeding and get derived ids too.
+  const refresh = await refreshDelinquency(ds, clock, undefined, null, undefined, seeded.seeded ? demoCaseId(seed) : undefined);
   if (seeded.seeded) say(`Seeded the demo portfolio: ${seeded.lenders} lenders, ${seeded.borrowers} borrowers, ${seeded.loans} loans (seed ${seed}).`);
   else say(`Using the existing data (delinquency refreshed: ${refresh.casesOpened} opened, ${refresh.casesUpdated} updated, ${refresh.casesResolved} resolved).`);
   const [lender] = await ds.query("SELECT id, name FROM lender ORDER BY name LIMIT 1");

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
-import { systemClock, type Clock } from "@concord/service-kit";
+import { derivedUuid, systemClock, type Clock } from "@concord/service-kit";
 import { generatePortfolio, type PortfolioOptions } from "./generator";
-import { refreshDelinquency, type RefreshResult } from "../modules/collection-case/collection-case.service";
+import { refreshDelinquency, type LoanRef, type RefreshResult } from "../modules/collection-case/collection-case.service";
 
 export interface SeedResult {
   seeded: boolean;
@@ -10,6 +10,17 @@ export interface SeedResult {
   loans: number;
   refresh?: RefreshResult;
 }
+
+/**
+ * The id of the case the demo seeding opens on a loan: derived from the seed and the loan (whose
+ * id derives from the seed), so seeding again gives the same case ids, and with them the same
+ * placements, visits and tokens' worth of data. Only the seeding uses it (a loan opens at most
+ * one case then); cases opened later get time-ordered ids like any other.
+ */
+export const demoCaseId =
+  (seed: number) =>
+  (loan: LoanRef): string =>
+    derivedUuid("concord-demo", seed, "case", loan.id);
 
 /**
  * Loads the demo portfolio when the database holds no lender yet, then opens the cases that
@@ -64,6 +75,6 @@ export async function seedDemoPortfolio(ds: DataSource, opts: PortfolioOptions, 
   });
   const counts = { lenders: p.lenders.length, borrowers: p.borrowers.length, loans: p.loans.length };
   if (!inserted) return { seeded: false, ...counts };
-  const refresh = await refreshDelinquency(ds, clock, opts.asOf);
+  const refresh = await refreshDelinquency(ds, clock, opts.asOf, null, undefined, demoCaseId(opts.seed ?? 42));
   return { seeded: true, ...counts, refresh };
 }

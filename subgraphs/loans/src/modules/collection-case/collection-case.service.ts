@@ -66,6 +66,8 @@ export class CaseSynchroniser {
     private readonly now: Date,
     /** Request or job the changes belong to; stamped on their events. */
     private readonly correlationId: string | null = null,
+    /** The id of a case it opens. @default a new UUIDv7 (time-ordered) */
+    private readonly newCaseId: (loan: LoanRef) => string = () => uuidv7(now.getTime()),
   ) {}
 
   /** Queues an event for the outbox; written with the history in {@link flush}. */
@@ -128,7 +130,7 @@ export class CaseSynchroniser {
   ): Promise<{ outcome: SyncOutcome; caseId: string | null }> {
     if (!open) {
       if (a.daysPastDue === 0) return { outcome: "unchanged", caseId: null };
-      const id = uuidv7(this.now.getTime());
+      const id = this.newCaseId(loan);
       await this.tx.query(
         `INSERT INTO collection_case (id, lender_id, loan_id, borrower_id, status, days_past_due, bucket,
            amount_overdue_minor, outstanding_balance_minor, currency, oldest_unpaid_due_date, as_of,
@@ -236,6 +238,8 @@ export async function refreshDelinquency(
   correlationId: string | null = null,
   /** Only this lender's portfolio; every lender's when omitted (the daily job). */
   onlyLenderId?: string,
+  /** The id of each case it opens (the demo seeding derives them from its seed). @default a new UUIDv7 */
+  newCaseId?: (loan: LoanRef) => string,
 ): Promise<RefreshResult> {
   const now = clock.now();
   if (asOf && asOf > localDate(now, EARLIEST_TIME_ZONE)) {
@@ -272,7 +276,7 @@ export async function refreshDelinquency(
       )) {
         openCases.set(r.loan_id, r);
       }
-      const sync = new CaseSynchroniser(tx, now, correlationId);
+      const sync = new CaseSynchroniser(tx, now, correlationId, newCaseId);
       for (const l of loans) {
         const loan: LoanRef = { id: l.id, lenderId: l.lender_id, borrowerId: l.borrower_id, region: l.region, timezone: l.timezone, currency: l.currency.trim(), status: l.status };
         const { outcome } = await sync.apply(loan, scheduleFromRows(schedules.get(l.id) ?? []), openCases.get(l.id) ?? null, date, "DELINQUENCY_REFRESH");
