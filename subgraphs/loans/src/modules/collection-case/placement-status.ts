@@ -56,6 +56,7 @@ export function placementStatusHandler(clock: Clock = systemClock) {
       borrowerId: open.borrower_id,
       region: open.region,
       currency: open.currency.trim(),
+      // Read only to keep the loan's own status, which a placement never moves.
       status: "",
     };
     const sync = new CaseSynchroniser(tx, clock.now(), event.correlationId, event.id);
