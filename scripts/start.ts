@@ -169,13 +169,14 @@ async function banner(url: string, embedded: boolean, found: Partial<DemoParties
     lender: `{ collectionCases(first: 5, filter: { bucket: DPD_31_60 }) { totalCount edges { node { id daysPastDue bucket amountOverdue { amountMinor currency } loan { reference } borrower { fullName phone } } } } }`,
     agency: `{ collectionCases(first: 5) { totalCount edges { node { id daysPastDue borrower { fullName phone } activePlacement { expiresAt maxDiscountBps } } } } }`,
     borrower: `query { borrower(id: "${demo.borrower.id}") { fullName loans { reference status collectionCase { daysPastDue amountOverdue { amountMinor currency } } } } }`,
-    auditor: `{ collectionCases(first: 5) { totalCount edges { node { id status daysPastDue bucket } } } }`,
+    // Auditors see figures only in aggregate (schema/ACCESS.md), and the trail of every subgraph.
+    auditor: `{ caseReport { lender { name } status bucket cases amountOverdue { amountMinor currency } } auditEntries(first: 5) { entries { subgraph sequence occurredAt action actorRole subject } } }`,
   };
   const who = {
     lender: `lender "${demo.lender.name}"`,
     agency: "agency Sterling Recoveries (the cases placed with it; phone and e-mail masked)",
     borrower: `borrower ${demo.borrower.name}`,
-    auditor: "auditor",
+    auditor: "auditor (the case report: counts and sums per lender, status and bucket; the audit trail)",
   };
   const lines = [
     "",

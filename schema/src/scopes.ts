@@ -70,7 +70,7 @@ export const SCOPES = {
   "visits:read": {
     kind: "read",
     roles: ["lender", "agency", "auditor"],
-    description: "Read a home-visit request by id.",
+    description: "Read home-visit requests (one by id, the list).",
   },
   "visits:write": {
     kind: "write",
@@ -105,7 +105,17 @@ export const SCOPES = {
   "audit:read": {
     kind: "read",
     roles: ["auditor"],
-    description: "Read the audit log (auditEntries).",
+    description: "Read the audit trail of every subgraph (auditEntries).",
+  },
+  "reports:read": {
+    kind: "read",
+    roles: ["lender", "auditor"],
+    description: "Read the case report (caseReport): counts and sums by lender, status and bucket; a lender's own, an auditor's every lender's.",
+  },
+  "violations:read": {
+    kind: "read",
+    roles: ["lender", "auditor"],
+    description: "Read the recorded breaches of the contact and visit rules (violations): a lender's own cases', an auditor's all.",
   },
 } as const satisfies Record<string, ScopeDefinition>;
 

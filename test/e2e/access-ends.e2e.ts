@@ -107,6 +107,8 @@ async function place(): Promise<Held> {
         .length === 1,
     "loans' case directory to apply the placement",
   );
+  // The case's status follows: PLACED while the placement holds.
+  await until(async () => (await fed.loans.ds.query("SELECT status FROM collection_case WHERE id = $1", [c.caseId]))[0].status === "PLACED", "the case PLACED");
   return { ...c, agencyId, agentId, placementId, lender, agency };
 }
 
@@ -128,7 +130,7 @@ const listed = async (h: Held): Promise<string[]> => {
 async function expectHeld(h: Held): Promise<void> {
   const c = await fed.query(CASE, { id: h.caseId }, h.agency);
   expect(c.errors).toBeUndefined();
-  expect(c.data.collectionCase).toMatchObject({ id: h.caseId, status: "OPEN", activePlacement: { id: h.placementId }, placements: [{ id: h.placementId }] });
+  expect(c.data.collectionCase).toMatchObject({ id: h.caseId, status: "PLACED", activePlacement: { id: h.placementId }, placements: [{ id: h.placementId }] });
   expect(c.data.collectionCase.daysPastDue).toBeGreaterThan(0);
   expect(c.data.collectionCase.amountOverdue.amountMinor).toBeGreaterThan(0);
   expect(c.data.collectionCase.loan.reference).toBeTruthy();
@@ -141,7 +143,7 @@ async function expectHeld(h: Held): Promise<void> {
 
   const v = await fed.query(VIA_PLACEMENT, { id: h.placementId }, h.agency);
   expect(v.errors).toBeUndefined();
-  expect(v.data.placement.collectionCase).toMatchObject({ id: h.caseId, status: "OPEN" });
+  expect(v.data.placement.collectionCase).toMatchObject({ id: h.caseId, status: "PLACED" });
   expect(v.data.placement.collectionCase.borrower.fullName).toBeTruthy();
 
   expect(await listed(h)).toContain(h.caseId);

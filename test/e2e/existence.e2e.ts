@@ -96,6 +96,11 @@ const TABLE: Record<string, Entry> = {
     // An auditor never sees a borrower: refused, but the same for every id.
     { as: "an auditor", op: `query($id: ID!) { borrower(id: $id) { id } }`, foreign: () => ids.borrower1, code: "FORBIDDEN" },
   ],
+  // A filter, not an object by id: a lender's own cases held by that agency (every agency is public to a lender,
+  // and another lender's placements never show); every other role is refused the filter, whatever the id.
+  "Query.collectionCases(filter.agencyId)": [
+    { as: "another agency", op: `query($id: ID!) { collectionCases(filter: { agencyId: $id }) { totalCount } }`, foreign: () => ids.agencyA, code: "FORBIDDEN" },
+  ],
   "Mutation.placeCase(input.caseId)": [
     { as: "another lender", op: `mutation($i: PlaceCaseInput!) { placeCase(input: $i) { id } }`, vars: (id) => ({ i: { ...terms, caseId: id, agencyId: ids.agencyA } }), foreign: () => ids.case1 },
   ],

@@ -30,6 +30,9 @@ beforeAll(async () => {
 afterAll(async () => fed?.stop());
 
 const CASE = `query($id: ID!) { collectionCase(id: $id) { id daysPastDue borrower { fullName phone nationalId } activePlacement { id status agency { name } commissionBps } } }`;
+const LIST = `query($f: CaseFilter) { collectionCases(first: 500, filter: $f) { totalCount edges { node { id status } } } }`;
+const listed = (r: any): string[] => r.data.collectionCases.edges.map((e: any) => e.node.id);
+const statusOf = async (id: string, token: string) => (await fed.query(`{ collectionCase(id: "${id}") { status } }`, {}, token)).data.collectionCase?.status;
 
 describe("placements through the gateway", () => {
   it("a lender places its case, the agency then sees it (masked), and loses it the moment it is recalled", async () => {
@@ -60,6 +63,19 @@ describe("placements through the gateway", () => {
     const mine = await fed.query(`{ collectionCases(first: 500) { edges { node { id } } } }`, {}, agency);
     expect(mine.data.collectionCases.edges.map((e: any) => e.node.id)).toContain(caseId);
 
+    // The case's status follows the placement (loans hears of it by event): PLACED, and the lender finds it so.
+    await until(async () => (await statusOf(caseId, lender)) === "PLACED", "the case PLACED in loans");
+    expect(listed(await fed.query(LIST, { f: { status: "PLACED" } }, lender))).toContain(caseId);
+    expect(listed(await fed.query(LIST, { f: { status: "OPEN" } }, lender))).not.toContain(caseId);
+    expect(listed(await fed.query(LIST, { f: { placed: true } }, lender))).toContain(caseId);
+    expect(listed(await fed.query(LIST, { f: { placed: false } }, lender))).not.toContain(caseId);
+    const byAgency = listed(await fed.query(LIST, { f: { agencyId } }, lender));
+    const held = (await fed.agencies.ds.query("SELECT case_id FROM placement WHERE agency_id = $1 AND lender_id = $2 AND status = 'ACTIVE'", [agencyId, lenderId])).map((r: any) => r.case_id);
+    expect(byAgency.sort()).toEqual(held.sort());
+    expect(byAgency).toContain(caseId);
+    await until(async () => (await statusOf(caseId, agency)) === "PLACED", "the case PLACED in agencies' directory");
+    expect(codes(await fed.query(LIST, { f: { placed: true } }, agency))).toEqual(["FORBIDDEN"]);
+
     const asLender = await fed.query(CASE, { id: caseId }, lender);
     expect(asLender.data.collectionCase.activePlacement.agency.name).toBeTruthy();
     expect(asLender.data.collectionCase.borrower.phone).not.toContain("****");
@@ -77,6 +93,20 @@ describe("placements through the gateway", () => {
     expect(codes(after)).toEqual(["FORBIDDEN"]);
     const none = await fed.query(`{ collectionCases(first: 500) { edges { node { id } } } }`, {}, agency);
     expect(none.data.collectionCases.edges.map((e: any) => e.node.id)).not.toContain(caseId);
+
+    // OPEN again once the recall reaches loans, with the history of both moves.
+    await until(async () => (await statusOf(caseId, lender)) === "OPEN", "the case OPEN again");
+    expect(listed(await fed.query(LIST, { f: { status: "PLACED" } }, lender))).not.toContain(caseId);
+    expect(listed(await fed.query(LIST, { f: { placed: false } }, lender))).toContain(caseId);
+    expect(listed(await fed.query(LIST, { f: { agencyId } }, lender))).not.toContain(caseId);
+    const history = await fed.query(`{ collectionCase(id: "${caseId}") { history { field from to reason } } }`, {}, lender);
+    expect(history.data.collectionCase.history.filter((h: any) => h.field === "status")).toEqual([
+      { field: "status", from: null, to: "OPEN", reason: "CASE_OPENED" },
+      { field: "status", from: "OPEN", to: "PLACED", reason: "PLACEMENT_STARTED" },
+      { field: "status", from: "PLACED", to: "OPEN", reason: "PLACEMENT_ENDED" },
+    ]);
+    // Open again, it is placeable again: agencies' directory hears of OPEN, and allocation takes it.
+    await until(async () => (await fed.agencies.ds.query("SELECT status FROM case_directory WHERE case_id = $1", [caseId]))[0]?.status === "OPEN", "OPEN in agencies");
   });
 
   it("lets a lender allocate through the gateway, and each agency then sees exactly the cases it holds", async () => {
@@ -166,6 +196,50 @@ describe("home visits through the gateway", () => {
     }
     const violations = await fed.agencies.ds.query("SELECT rule FROM visit_violation WHERE visit_id = $1 ORDER BY attempted_at", [visitId]);
     expect(violations.map((v: any) => v.rule)).toEqual(["VISIT_WITHOUT_APPROVAL", "VISIT_OUTSIDE_WINDOW"]);
+
+    // The lender and an auditor list them; the agency does not.
+    const LISTED = `{ violations(first: 50) { edges { node { rule visitId caseId agencyId } } } }`;
+    const ofVisit = (r: any) => r.data.violations.edges.map((e: any) => e.node).filter((v: any) => v.visitId === visitId).map((v: any) => v.rule);
+    expect(ofVisit(await fed.query(LISTED, {}, lenderOfCase))).toEqual(["VISIT_WITHOUT_APPROVAL", "VISIT_OUTSIDE_WINDOW"]);
+    expect(ofVisit(await fed.query(LISTED, {}, await fed.token({ role: "auditor" })))).toEqual(["VISIT_WITHOUT_APPROVAL", "VISIT_OUTSIDE_WINDOW"]);
+    expect(codes(await fed.query(LISTED, {}, agency))).toEqual(["FORBIDDEN"]);
+    const otherLender = (await fed.loans.ds.query("SELECT id FROM lender WHERE id <> $1 LIMIT 1", [held.lender_id]))[0].id;
+    expect(ofVisit(await fed.query(LISTED, {}, await fed.token({ role: "lender", lender_id: otherLender })))).toEqual([]);
+  });
+
+  it("lists the visits waiting for the lender's approval, and the agency's own, a page at a time", async () => {
+    const agency = await fed.token({ role: "agency", agency_id: agencyId });
+    const [held] = await fed.agencies.ds.query(
+      `SELECT p.case_id, p.lender_id FROM placement p WHERE p.agency_id = $1 AND p.status = 'ACTIVE'
+          AND NOT EXISTS (SELECT 1 FROM home_visit v WHERE v.case_id = p.case_id) ORDER BY p.id LIMIT 1`,
+      [agencyId],
+    );
+    const lenderOfCase = await fed.token({ role: "lender", lender_id: held.lender_id });
+    const [agent] = await fed.agencies.ds.query("SELECT id FROM agent WHERE agency_id = $1 LIMIT 1", [agencyId]);
+    const asked = await fed.query(`mutation($i: RequestHomeVisitInput!) { requestHomeVisit(input: $i) { id } }`, {
+      i: { caseId: held.case_id, agentId: agent.id, reason: "No answer by phone", windowStart: "2026-11-26T10:00:00Z", windowEnd: "2026-11-26T11:00:00Z" },
+    }, agency);
+    expect(asked.errors).toBeUndefined();
+    const visitId = asked.data.requestHomeVisit.id;
+    const VISITS = `query($f: HomeVisitFilter, $after: String) { homeVisits(first: 1, after: $after, filter: $f) {
+      pageInfo { hasNextPage endCursor } edges { node { id status caseId } } } }`;
+    const all = async (token: string, f: Record<string, unknown> | null) => {
+      const out: any[] = [];
+      for (let after: string | null = null; ; ) {
+        const r: any = await fed.query(VISITS, { f, after }, token);
+        expect(r.errors).toBeUndefined();
+        out.push(...r.data.homeVisits.edges.map((e: any) => e.node));
+        if (!r.data.homeVisits.pageInfo.hasNextPage) return out;
+        after = r.data.homeVisits.pageInfo.endCursor;
+      }
+    };
+    const waiting = await all(lenderOfCase, { status: "REQUESTED" });
+    expect(waiting).toContainEqual({ id: visitId, status: "REQUESTED", caseId: held.case_id });
+    expect(waiting.every((v) => v.status === "REQUESTED")).toBe(true);
+    const own = (await fed.agencies.ds.query("SELECT id FROM home_visit WHERE agency_id = $1 ORDER BY id", [agencyId])).map((r: any) => r.id);
+    expect((await all(agency, null)).map((v) => v.id)).toEqual(own);
+    const lenders = (await fed.agencies.ds.query("SELECT id FROM home_visit WHERE lender_id = $1 ORDER BY id", [held.lender_id])).map((r: any) => r.id);
+    expect((await all(lenderOfCase, null)).map((v) => v.id)).toEqual(lenders);
   });
 });
 

@@ -164,6 +164,9 @@ describe("queries with a token without a scope claim", () => {
     loan: { query: `query($id: ID!) { loan(id: $id) { id } }`, variables: () => ({ id: cases.C.loanId }) },
     borrower: { query: `query($id: ID!) { borrower(id: $id) { id } }`, variables: () => ({ id: cases.C.borrowerId }) },
     auditEntries: { query: `{ auditEntries(first: 1) { entries { sequence } } }` },
+    homeVisits: { query: `{ homeVisits(first: 5) { edges { node { id } } } }` },
+    violations: { query: `{ violations(first: 5) { edges { node { id } } } }` },
+    caseReport: { query: `{ caseReport { cases } }` },
   };
 
   it("has a case for every root query", async () => {

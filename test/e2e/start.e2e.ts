@@ -75,6 +75,14 @@ describe("npm start", () => {
     const as = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
     const q = `{ collectionCases(first: 3) { totalCount edges { node { id daysPastDue loan { reference } borrower { fullName } } } } }`;
     expect((await gql(url, q)).status).toBe(401);
+    // Every example the banner prints runs as printed, with its role's token, and is refused nothing.
+    const examples = [...first.output().matchAll(/^ {4}-d '(.+)'$/gm)].map((m) => JSON.parse(m[1]!) as { query: string });
+    expect(examples).toHaveLength(4);
+    for (const [i, role] of ["LENDER", "AGENCY", "BORROWER", "AUDITOR"].entries()) {
+      const r = await gql(url, examples[i]!.query, {}, as(role));
+      expect(r.errors, `${role}: ${JSON.stringify(r.errors)}`).toBeUndefined();
+      expect(Object.values(r.data ?? {}).every((v) => v != null), role).toBe(true);
+    }
     const r1 = await gql(url, q, {}, as("LENDER"));
     expect(r1.errors).toBeUndefined();
     expect(r1.data.collectionCases.totalCount).toBeGreaterThan(50);

@@ -103,6 +103,9 @@ function suite(bus: "postgres" | "nats") {
       // The agency listens for placements, then the lender places case A with it.
       placementsFeed = await live(`subscription { placementsReceived { cursor caseId placement { id status } } }`, undefined, agency);
       otherPlacementsFeed = await live(`subscription { placementsReceived { cursor caseId } }`, undefined, otherAgency);
+      // The placement moves the case to PLACED (an UPDATED of its own): once it reached a
+      // subscriber it is behind the gateway, and no later subscription hears of it.
+      const placedUpdate = await live(`subscription($id: ID!) { caseUpdated(caseId: $id, filter: { kinds: [UPDATED] }) { case { status } } }`, { id: caseA.id }, lender);
       const placed = await fed.query(
         `mutation($input: PlaceCaseInput!) { placeCase(input: $input) { id } }`,
         { input: { caseId: caseA.id, agencyId, expiresAt: new Date(Date.now() + 30 * 86400_000).toISOString(), commissionBps: 1200, maxDiscountBps: 500, maxInstalments: 6 } },
@@ -111,6 +114,9 @@ function suite(bus: "postgres" | "nats") {
       expect(placed.errors).toBeUndefined();
       placementId = placed.data.placeCase.id;
       await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_directory_placement WHERE placement_id = $1 AND expires_at IS NOT NULL AND ended_at IS NULL", [placementId])).length === 1, "access read model");
+      const [update] = await placedUpdate.next(1);
+      expect(update!.data.caseUpdated.case.status).toBe("PLACED");
+      await stopAll([placedUpdate]);
     }, 120_000);
     afterAll(async () => fed?.stop());
 
@@ -138,14 +144,14 @@ function suite(bus: "postgres" | "nats") {
       await pay(caseA, caseA.oldestRemaining);
       const now = (await fed.query(`query($id: ID!) { collectionCase(id: $id) { daysPastDue status } }`, { id: caseA.id }, lender)).data.collectionCase;
       expect(now.daysPastDue).toBeLessThan(before);
-      expect(now.status).toBe("OPEN");
+      expect(now.status).toBe("PLACED");
 
       // The payment, then the case update it caused: both carry the case as it stands now.
       const got = await lenderFeed.next(2);
       expect(got.map((r) => r.data.caseUpdated.kind).sort()).toEqual(["PAYMENT_RECORDED", "UPDATED"]);
       for (const r of got) {
         expect(r.errors).toBeUndefined();
-        expect(r.data.caseUpdated.case).toMatchObject({ id: caseA.id, daysPastDue: now.daysPastDue, status: "OPEN" });
+        expect(r.data.caseUpdated.case).toMatchObject({ id: caseA.id, daysPastDue: now.daysPastDue, status: "PLACED" });
         expect(r.data.caseUpdated.case.borrower.phone).not.toContain("****");
       }
       expect(Number(got[1]!.data.caseUpdated.cursor)).toBeGreaterThan(Number(got[0]!.data.caseUpdated.cursor));

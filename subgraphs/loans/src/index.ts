@@ -3,6 +3,7 @@ import { startSubgraph, type SubgraphOptions, type SubgraphService } from "@conc
 import { buildLoansSchema } from "./schema";
 import { createContext, type LoansContext } from "./context";
 import { migrations } from "./migrations";
+import { PLACEMENT_STATUS_CONSUMER, placementStatusHandler } from "./modules/collection-case/placement-status";
 
 export { buildLoansSchema } from "./schema";
 export { buildLoansSchema as buildSchema } from "./schema";
@@ -15,7 +16,10 @@ export { generatePortfolio } from "./demo/generator";
 export type LoansOptions = SubgraphOptions;
 export type LoansService = SubgraphService<LoansContext>;
 
-/** Migrates the loans database and serves the subgraph; with a bus, relays its outbox and keeps the case directory. */
+/**
+ * Migrates the loans database and serves the subgraph; with a bus, relays its outbox, keeps the
+ * case directory and moves cases between OPEN and PLACED as agencies place and end them.
+ */
 export function start(opts: LoansOptions): Promise<LoansService> {
   return startSubgraph<LoansContext>(
     {
@@ -23,6 +27,7 @@ export function start(opts: LoansOptions): Promise<LoansService> {
       migrations,
       buildSchema: buildLoansSchema,
       createContext,
+      consumers: (clock) => [{ name: PLACEMENT_STATUS_CONSUMER, handle: placementStatusHandler(clock) }],
     },
     opts,
   );

@@ -7,8 +7,10 @@ import { BorrowerResolver } from "./modules/borrower/borrower.resolver";
 import { PaymentResolver } from "./modules/payment/payment.resolver";
 import { Lender } from "./modules/lender/lender.type";
 import { AuditResolver } from "./modules/audit/audit.resolver";
+import { auditTrail } from "./modules/audit/audit.type";
 import { RevealContactResolver } from "./modules/contact/reveal-contact";
 import { CaseUpdateResolver } from "./modules/collection-case/case-update";
+import { CaseReportResolver } from "./modules/report/case-report";
 
 type Ref = { id: string };
 
@@ -25,6 +27,8 @@ export function buildLoansSchema(): Promise<GraphQLSchema> {
         AuditResolver,
         RevealContactResolver,
         CaseUpdateResolver,
+        CaseReportResolver,
+        ...auditTrail.resolvers,
       ],
       orphanedTypes: [Lender],
     },
@@ -33,6 +37,7 @@ export function buildLoansSchema(): Promise<GraphQLSchema> {
       Borrower: { __resolveReference: (ref: Ref, ctx: LoansContext) => ctx.loaders.borrower.load(ref.id) },
       Loan: { __resolveReference: (ref: Ref, ctx: LoansContext) => ctx.loaders.loan.load(ref.id) },
       CollectionCase: { __resolveReference: (ref: Ref, ctx: LoansContext) => ctx.loaders.collectionCase.load(ref.id) },
+      ...auditTrail.references,
     },
   );
 }

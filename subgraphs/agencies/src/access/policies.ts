@@ -1,4 +1,4 @@
-import { definePolicies, NEVER, PUBLIC, subscriberRules, value } from "@concord/service-kit";
+import { AUDIT_TRAIL, definePolicies, NEVER, PUBLIC, subscriberRules, value } from "@concord/service-kit";
 
 /** The agencies subgraph's field policies (see schema/ACCESS.md). */
 const agencyPolicies = definePolicies({
@@ -34,10 +34,18 @@ const agencyPolicies = definePolicies({
     description: "Cancelling a visit: the case's lender or the agency (the resolver checks which visit is theirs).",
     rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: NEVER },
   },
+  violationList: {
+    description: "The list of recorded rule breaches (violations): lenders (their own cases') and auditors.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+  },
+  violationRecord: {
+    description: "A recorded breach of a visit or contact rule: the case's lender and auditors (ids, the rule, when; never PII).",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+  },
   casePlacements: {
     description: "Who holds a case: the case's lender, the agency holding it, auditors.",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: value("anyone") },
   },
 });
 
-export const P = { ...agencyPolicies, public: PUBLIC };
+export const P = { ...agencyPolicies, public: PUBLIC, auditTrail: AUDIT_TRAIL };

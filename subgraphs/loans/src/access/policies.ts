@@ -1,4 +1,4 @@
-import { definePolicies, maskEmail, maskPhone, masked, NEVER, PUBLIC, subscriberRules, value } from "@concord/service-kit";
+import { AUDIT_TRAIL, definePolicies, maskEmail, maskPhone, masked, NEVER, PUBLIC, subscriberRules, value } from "@concord/service-kit";
 
 /**
  * The loans subgraph's field policies: "Who sees what" of DESIGN.md, once. Each field of the
@@ -45,6 +45,14 @@ const loansPolicies = definePolicies({
     description: "The vulnerability flag: an agency sees it as a 'handle with care' flag, nothing more.",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
   },
+  portfolioReport: {
+    description: "The case report (counts and sums, never a case): auditors over every lender, a lender over its own portfolio.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+  },
+  portfolioAggregates: {
+    description: "A row of the case report: the lender's own, every lender's for an auditor (sums withheld for rows of very few cases).",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+  },
   historyOutline: {
     description: "What changed in a case and why, without the values.",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
@@ -57,10 +65,7 @@ const loansPolicies = definePolicies({
     description: "Live updates of the borrower's own cases and payments (myCaseUpdates).",
     rules: subscriberRules("myCaseUpdates"),
   },
-  auditTrail: {
-    description: "The audit trail: auditors only. Entries carry ids, never PII.",
-    rules: { lender: NEVER, agency: NEVER, borrower: NEVER, auditor: value("anyone") },
-  },
 });
 
-export const P = { ...loansPolicies, public: PUBLIC };
+// The audit trail's policy is the kit's: every subgraph declares its slice of the trail under it.
+export const P = { ...loansPolicies, public: PUBLIC, auditTrail: AUDIT_TRAIL };

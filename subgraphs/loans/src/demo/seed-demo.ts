@@ -17,7 +17,7 @@ export async function seedDemo({ ds, seed, clock, say }: DemoSeedContext): Promi
   const [lender] = await ds.query("SELECT id, name FROM lender ORDER BY name LIMIT 1");
   const [borrower] = await ds.query(
     `SELECT b.id, b.full_name AS name FROM borrower b JOIN collection_case c ON c.borrower_id = b.id
-      WHERE c.lender_id = $1 AND c.status = 'OPEN' ORDER BY c.days_past_due DESC, b.id LIMIT 1`,
+      WHERE c.lender_id = $1 AND c.status IN ('OPEN', 'PLACED') ORDER BY c.days_past_due DESC, b.id LIMIT 1`,
     [lender.id],
   );
   const [{ n: openCases }] = await ds.query("SELECT count(*)::int AS n FROM collection_case");

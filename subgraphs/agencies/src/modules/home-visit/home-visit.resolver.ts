@@ -1,9 +1,10 @@
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
+import { Arg, Args, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { isUuid, NeedsScope, Policy, Scope, visibleOrNotFound } from "@concord/service-kit";
+import { connectionType, isUuid, NeedsScope, PageArgs, Policy, Scope, visibleOrNotFound } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { AgenciesContext } from "../../context";
 import { cancelHomeVisit, completeHomeVisit, confirmHomeVisit, decideHomeVisit, requestHomeVisit } from "./home-visit.service";
+import { listHomeVisits } from "./home-visit.repository";
 
 export enum HomeVisitStatus {
   REQUESTED = "REQUESTED",
@@ -38,6 +39,18 @@ const fromRow = (r: Record<string, any>) =>
     recordingReference: r.recording_reference,
   });
 
+@InputType({ description: "Narrows a list of home visits; every given condition must hold." })
+export class HomeVisitFilter {
+  @Field(() => HomeVisitStatus, { nullable: true, description: "REQUESTED: the visits waiting for the lender's decision." })
+  status?: HomeVisitStatus;
+}
+
+export const HomeVisitConnection = connectionType(HomeVisitRequest, {
+  name: "HomeVisitConnection",
+  description: "A page of home visits, in the order they were requested (keyset pagination).",
+});
+export type HomeVisitConnection = InstanceType<typeof HomeVisitConnection>;
+
 @InputType({ description: "A visit window inside one day's contact hours (08:00-21:00) in the borrower's time zone." })
 export class RequestHomeVisitInput {
   @Field(() => ID) caseId: string;
@@ -55,6 +68,20 @@ export class HomeVisitResolver {
   async homeVisit(@Ctx() ctx: AgenciesContext, @Arg("id", () => ID) id: string): Promise<HomeVisitRequest> {
     const [row] = await ctx.ds.query("SELECT * FROM home_visit WHERE id = $1", [isUuid(id) ? id.toLowerCase() : null]);
     return visibleOrNotFound(ctx, P.visitDetails, "HomeVisitRequest", id, row ? fromRow(row) : null, "homeVisit");
+  }
+
+  @NeedsScope("visits:read")
+  @Policy(P.public, "Query")
+  @Query(() => HomeVisitConnection, {
+    nullable: true,
+    description: "The home visits the caller may see, a page at a time: a lender's cases' visits, an agency's own, every one for an auditor.",
+  })
+  async homeVisits(
+    @Ctx() ctx: AgenciesContext,
+    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Arg("filter", () => HomeVisitFilter, { nullable: true }) filter?: HomeVisitFilter,
+  ): Promise<HomeVisitConnection> {
+    return Object.assign(new HomeVisitConnection(), await listHomeVisits(ctx.ds, ctx.principal, { first, after, status: filter?.status }, fromRow));
   }
 
   @NeedsScope("visits:write")

@@ -114,9 +114,10 @@ type Violation = { rule: keyof typeof VIOLATIONS; row: Record<string, any> };
  * error that refuses it, naming the rule.
  */
 async function violated(ds: DataSource, v: Violation, at: Date): Promise<ConcordError> {
-  await ds.query("INSERT INTO visit_violation (id, visit_id, case_id, agency_id, rule, attempted_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
-    uuidv7(at.getTime()), v.row.id, v.row.case_id, v.row.agency_id, v.rule, at, `status ${v.row.status}`,
-  ]);
+  await ds.query(
+    "INSERT INTO visit_violation (id, visit_id, case_id, agency_id, lender_id, rule, attempted_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    [uuidv7(at.getTime()), v.row.id, v.row.case_id, v.row.agency_id, v.row.lender_id, v.rule, at, `status ${v.row.status}`],
+  );
   return new ConcordError("FORBIDDEN", VIOLATIONS[v.rule], { rule: v.rule });
 }
 

@@ -53,7 +53,13 @@ export async function allocateCases(
       [localDate(now, "UTC"), now],
     );
     const params: unknown[] = [principal.lenderId];
-    const conds = ["f.lender_id = $1", "f.status = 'OPEN'", "NOT EXISTS (SELECT 1 FROM placement p WHERE p.case_id = f.case_id AND p.status = 'ACTIVE')"];
+    // PLACED too: a case whose placement has just ended is OPEN again only once loans' CaseUpdated
+    // comes back over the bus; this subgraph's own placements say whether an agency holds it.
+    const conds = [
+      "f.lender_id = $1",
+      "f.status IN ('OPEN', 'PLACED')",
+      "NOT EXISTS (SELECT 1 FROM placement p WHERE p.case_id = f.case_id AND p.status = 'ACTIVE')",
+    ];
     if (req.bucket) conds.push(`f.bucket = $${params.push(req.bucket)}`);
     if (req.regions?.length) conds.push(`f.region = ANY($${params.push(req.regions)}::text[])`);
     const cases: Array<{ case_id: string; region: string }> = await tx.query(

@@ -1,4 +1,4 @@
-import { Field, InputType, Int, ObjectType } from "type-graphql";
+import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
 import { connectionType, Policy } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import { CaseStatus, CollectionCase, DelinquencyBucket } from "./collection-case.type";
@@ -16,6 +16,16 @@ export class CaseFilter {
 
   @Field(() => Int, { nullable: true })
   maxDaysPastDue?: number;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "Lenders only: true for the cases an agency holds now (an ACTIVE placement, not past its expiry), false for the others. Read at the request's instant, so a placement past its expiry counts as ended even while `status` still says PLACED (until the expiry's PlacementEnded arrives).",
+  })
+  placed?: boolean;
+
+  @Field(() => ID, { nullable: true, description: "Lenders only: the cases this agency holds now (implies placed: true)." })
+  agencyId?: string;
 }
 
 /** A page of cases; `filter` stays on it for `totalCount`, counted only when asked for. */

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { Principal } from "@concord/schema";
+import { CLOSED_CASE_STATUSES, type Principal } from "@concord/schema";
 import { badInput, forbidden, heldCasesSql, idKey, isIdKey, isUuid, keysetPage, pageRequest, type Page } from "@concord/service-kit";
 import { caseFromRow, type CollectionCase } from "./collection-case.type";
 import type { CaseFilter } from "./collection-case.inputs";
@@ -23,7 +23,22 @@ function visibleTo(p: Principal, params: unknown[], now: Date): string[] {
   }
 }
 
+/**
+ * SQL: the case is held by an agency now (by the case directory, kept from agencies' placement
+ * events): an ACTIVE placement, not past its expiry, of a case that is not closed; by `agency`
+ * (a placeholder) when given.
+ */
+function placedSql(now: string, agency?: string): string {
+  return `(status NOT IN (${CLOSED_CASE_STATUSES.map((s) => `'${s}'`).join(", ")}) AND EXISTS (
+    SELECT 1 FROM case_directory_placement p WHERE p.case_id = collection_case.id AND p.ended_at IS NULL
+      AND p.placed_at IS NOT NULL AND p.expires_at > ${now}::timestamptz${agency ? ` AND p.agency_id = ${agency}::uuid` : ""}))`;
+}
+
 function where(principal: Principal, filter: CaseFilter | undefined, params: unknown[], now: Date): string[] {
+  // Who holds a lender's cases is the lender's business (an agency holds all it sees, a borrower is never told).
+  if ((filter?.placed != null || filter?.agencyId != null) && principal.role !== "lender") {
+    throw forbidden("who holds the cases (filter by placed or agencyId: lenders only)");
+  }
   // Filtering on figures would reveal them one case at a time to a caller who may not see them.
   if (principal.role === "auditor" && (filter?.bucket || filter?.minDaysPastDue != null || filter?.maxDaysPastDue != null)) {
     throw forbidden("per-case figures (filter by status only)");
@@ -34,6 +49,12 @@ function where(principal: Principal, filter: CaseFilter | undefined, params: unk
   if (filter?.bucket) conds.push(`bucket = $${params.push(filter.bucket)}`);
   if (filter?.minDaysPastDue != null) conds.push(`days_past_due >= $${params.push(filter.minDaysPastDue)}`);
   if (filter?.maxDaysPastDue != null) conds.push(`days_past_due <= $${params.push(filter.maxDaysPastDue)}`);
+  if (filter?.agencyId != null) {
+    conds.push(placedSql(`$${params.push(now)}`, `$${params.push(filter.agencyId.toLowerCase())}`));
+  } else if (filter?.placed != null) {
+    const placed = placedSql(`$${params.push(now)}`);
+    conds.push(filter.placed ? placed : `NOT ${placed}`);
+  }
   return conds;
 }
 
@@ -42,6 +63,8 @@ function checkFilter(filter: CaseFilter | undefined): void {
   if (min != null && min < 0) throw badInput("minDaysPastDue must not be negative", "filter.minDaysPastDue");
   if (max != null && max < 0) throw badInput("maxDaysPastDue must not be negative", "filter.maxDaysPastDue");
   if (min != null && max != null && min > max) throw badInput("minDaysPastDue is larger than maxDaysPastDue", "filter");
+  if (filter?.agencyId != null && !isUuid(filter.agencyId)) throw badInput("agencyId is not an agency id", "filter.agencyId");
+  if (filter?.agencyId != null && filter.placed === false) throw badInput("agencyId selects placed cases; it cannot go with placed: false", "filter");
 }
 
 /**

@@ -13,7 +13,14 @@ import {
 import { assess, type Assessment, type ScheduleLine } from "./delinquency";
 
 /** Why a case changed; stored on each history row. */
-export type ChangeReason = "CASE_OPENED" | "PAYMENT" | "DELINQUENCY_REFRESH";
+export type ChangeReason = "CASE_OPENED" | "PAYMENT" | "DELINQUENCY_REFRESH" | "PLACEMENT_STARTED" | "PLACEMENT_ENDED";
+
+/**
+ * The statuses a placement moves a case between: OPEN while no agency holds it, PLACED while one
+ * does. A case in any other status (resolved, written off, and the holds the coming issues add)
+ * has moved on, and a placement starting or ending leaves its status alone.
+ */
+export const FOLLOWS_PLACEMENT: readonly string[] = ["OPEN", "PLACED"];
 
 export interface LoanRef {
   id: string;
@@ -68,6 +75,8 @@ export class CaseSynchroniser {
     private readonly correlationId: string | null = null,
     /** The id of a case it opens. @default a new UUIDv7 (time-ordered) */
     private readonly newCaseId: (loan: LoanRef) => string = () => uuidv7(now.getTime()),
+    /** The event that caused the changes, when one did; stamped on their events. */
+    private readonly causationId: string | null = null,
   ) {}
 
   /** Queues an event for the outbox; written with the history in {@link flush}. */
@@ -102,7 +111,16 @@ export class CaseSynchroniser {
     };
     this.emit(
       newEvent(
-        { type, aggregateType: "CollectionCase", aggregateId: caseId, aggregateVersion: c.version, lenderId: loan.lenderId, payload, correlationId: this.correlationId },
+        {
+          type,
+          aggregateType: "CollectionCase",
+          aggregateId: caseId,
+          aggregateVersion: c.version,
+          lenderId: loan.lenderId,
+          payload,
+          correlationId: this.correlationId,
+          causationId: this.causationId,
+        },
         this.now,
       ),
     );
@@ -192,6 +210,35 @@ export class CaseSynchroniser {
     if (resolving) this.caseEvent("CaseResolved", c, loan, a, status, asOf, fields);
     else if (fields.length > 0) this.caseEvent("CaseUpdated", c, loan, a, status, asOf, fields);
     return { outcome: resolving ? "resolved" : "updated", caseId: open.id };
+  }
+
+  /**
+   * Keeps the status of `open` (a collection_case row the caller holds locked) true to its
+   * placements: PLACED while an ACTIVE placement exists, OPEN when none does, with a history row,
+   * the case's version raised and CaseUpdated. A case that has moved on (see FOLLOWS_PLACEMENT)
+   * is left alone. Says whether it changed the case.
+   */
+  async followPlacement(open: Record<string, any>, loan: LoanRef, placed: boolean, reason: "PLACEMENT_STARTED" | "PLACEMENT_ENDED"): Promise<boolean> {
+    const from = open.status as string;
+    if (!FOLLOWS_PLACEMENT.includes(from)) return false;
+    const to = placed ? "PLACED" : "OPEN";
+    if (to === from) return false;
+    const [[updated]] = await this.tx.query(
+      "UPDATE collection_case SET status = $2, updated_at = $3, version = version + 1 WHERE id = $1 RETURNING version",
+      [open.id, to, this.now],
+    );
+    const asOf = open.as_of as string;
+    this.history.push({ caseId: open.id, field: "status", from, to, reason, asOf });
+    // The figures are the case's as they stand: a placement moves none of them.
+    const a: Assessment = {
+      daysPastDue: open.days_past_due,
+      bucket: open.bucket,
+      oldestUnpaidDueDate: open.oldest_unpaid_due_date ?? null,
+      amountOverdue: BigInt(open.amount_overdue_minor),
+      outstandingBalance: BigInt(open.outstanding_balance_minor),
+    };
+    this.caseEvent("CaseUpdated", { id: open.id, version: Number(updated.version) }, loan, a, to, asOf, ["status"]);
+    return true;
   }
 
   private async syncLoanStatus(loan: LoanRef, a: Assessment): Promise<void> {

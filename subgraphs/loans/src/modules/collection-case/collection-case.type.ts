@@ -33,7 +33,10 @@ export class CollectionCase {
   borrowerId: string;
 
   @Policy(P.caseStatus)
-  @Field(() => CaseStatus, { nullable: true })
+  @Field(() => CaseStatus, {
+    nullable: true,
+    description: "OPEN, or PLACED while an agency holds an ACTIVE placement of it (moved by the placement's events, so a lapsed placement shows PLACED until its expiry is written down); RESOLVED once nothing is overdue.",
+  })
   status: CaseStatus;
 
   @Policy(P.portfolioFigures)
@@ -97,7 +100,7 @@ export class CaseEvent {
   to: string | null;
 
   @Policy(P.historyOutline)
-  @Field(() => String, { nullable: true, description: "Why: CASE_OPENED, PAYMENT, DELINQUENCY_REFRESH." })
+  @Field(() => String, { nullable: true, description: "Why: CASE_OPENED, PAYMENT, DELINQUENCY_REFRESH, PLACEMENT_STARTED, PLACEMENT_ENDED." })
   reason: string;
 
   @Policy(P.historyOutline)
