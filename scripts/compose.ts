@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parse } from "graphql";
+import { parse, type GraphQLSchema } from "graphql";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { composeServices } from "@apollo/composition";
 import { SUBGRAPHS } from "@concord/schema";
@@ -15,6 +15,8 @@ export interface Composition {
   /** File path (relative to the repository root) -> content. */
   files: Record<string, string>;
   errors: string[];
+  /** The API schema clients see through the gateway (none when composition failed). */
+  apiSchema?: GraphQLSchema;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function compose(): Promise<Composition> {
   if (result.errors) return { files, errors: result.errors.map((e) => e.message) };
   files["schema/supergraph.graphql"] = HEADER + result.supergraphSdl.trimEnd() + "\n";
   files["schema/ACCESS.md"] = accessDoc();
-  return { files, errors: [] };
+  return { files, errors: [], apiSchema: result.schema.toAPISchema().toGraphQLJSSchema() };
 }
 
 /** The files whose checked-in content differs from what compose produces. */
