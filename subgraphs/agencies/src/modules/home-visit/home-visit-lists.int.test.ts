@@ -152,7 +152,7 @@ describe("violations", () => {
       {
         type: "CaseOpened", aggregateType: "CollectionCase", aggregateId: caseId, aggregateVersion: 1, lenderId: lenderB,
         payload: {
-          caseId, loanId: uuidv7(), borrowerId: uuidv7(), region: "Leeds", status: "OPEN", daysPastDue: 40, bucket: "DPD_31_60",
+          caseId, loanId: uuidv7(), borrowerId: uuidv7(), region: "Leeds", timezone: "Europe/London", status: "OPEN", daysPastDue: 40, bucket: "DPD_31_60",
           amountOverdueMinor: "100", outstandingBalanceMinor: "1000", currency: "GBP", asOf: "2026-11-25",
         },
       },
