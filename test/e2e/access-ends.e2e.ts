@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedClock, uuidv7 } from "@concord/service-kit";
 import { seedDemoPortfolio } from "@concord/loans";
 import { suspendAgency } from "@concord/agencies";
-import { codes, until, type GqlResponse } from "@concord/test-kit";
+import { codes, holdJobLock, until, type GqlResponse } from "@concord/test-kit";
 import { startFederation, type Federation } from "../support/federation";
 
 /**
@@ -210,25 +210,12 @@ const placementEndedInLoans = (h: Held) =>
 const placementStatus = async (h: Held): Promise<string> =>
   (await fed.agencies.ds.query("SELECT status FROM placement WHERE id = $1", [h.placementId]))[0].status;
 
-/** Holds a scheduled job's lock (see runExclusively), so the job cannot run until released. */
-async function holdJobLock(key: string): Promise<{ release(): Promise<void> }> {
-  const runner = fed.agencies.ds.createQueryRunner();
-  await runner.connect();
-  await runner.query("SELECT pg_advisory_lock(hashtext($1))", [`job:${key}`]);
-  return {
-    async release() {
-      await runner.query("SELECT pg_advisory_unlock(hashtext($1))", [`job:${key}`]);
-      await runner.release();
-    },
-  };
-}
-
 describe("an agency's access to a case ends", () => {
   it("at the placement's expiresAt, with no expiry job run", async () => {
     const h = await place();
     await expectHeld(h);
     // The expiry job cannot run meanwhile: access must end by the clock alone.
-    const job = await holdJobLock("agencies:expire-placements");
+    const job = await holdJobLock(fed.agencies.ds, "agencies:expire-placements");
     clock.set(AFTER_EXPIRY);
     try {
       await expectEnded(h);

@@ -210,6 +210,9 @@ export async function startSubgraph<C extends SubgraphContext>(def: SubgraphDefi
   };
 }
 
+/** The advisory-lock key of the scheduled job `key` (`<subgraph>:<job name>`). */
+export const jobLockKey = (key: string): string => `job:${key}`;
+
 /**
  * Runs `work` only if no other instance is running the job named `key` (a session advisory
  * lock on a connection of its own); otherwise does nothing and says 0.
@@ -218,12 +221,12 @@ export async function runExclusively(ds: DataSource, key: string, work: () => Pr
   const runner = ds.createQueryRunner();
   await runner.connect();
   try {
-    const [{ ok }] = await runner.query("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [`job:${key}`]);
+    const [{ ok }] = await runner.query("SELECT pg_try_advisory_lock(hashtext($1)) AS ok", [jobLockKey(key)]);
     if (!ok) return 0;
     try {
       return await work();
     } finally {
-      await runner.query("SELECT pg_advisory_unlock(hashtext($1))", [`job:${key}`]);
+      await runner.query("SELECT pg_advisory_unlock(hashtext($1))", [jobLockKey(key)]);
     }
   } finally {
     await runner.release();

@@ -5,3 +5,4 @@ export * from "./principals";
 export * from "./issuer";
 export * from "./subscriptions";
 export * from "./until";
+export * from "./job-lock";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyToCaseDirectory, createLogger, FixedClock, newEvent, uuidv7 } from "@concord/service-kit";
 import type { Principal } from "@concord/schema";
-import { agencyPrincipal, codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, type TestDatabase } from "@concord/test-kit";
+import { agencyPrincipal, codes, createTestDatabase, holdJobLock, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, type TestDatabase } from "@concord/test-kit";
 import { start, type AgenciesService } from "../../index";
 import { caseResolvedHandler } from "../../access/case-resolved";
 import { expirePlacements, suspendAgency } from "../placement/placement.jobs";
@@ -117,19 +117,6 @@ const cancelledEvents = async (visitId: string) =>
 const windowClosed = async (visitId: string) =>
   (await svc.ds.query("SELECT closed_at IS NOT NULL AS closed FROM case_directory_visit WHERE visit_id = $1", [visitId]))[0]?.closed ?? false;
 
-/** Holds a scheduled job's lock (see runExclusively), so the job cannot run until released. */
-async function holdJobLock(key: string): Promise<{ release(): Promise<void> }> {
-  const runner = svc.ds.createQueryRunner();
-  await runner.connect();
-  await runner.query("SELECT pg_advisory_lock(hashtext($1))", [`job:${key}`]);
-  return {
-    async release() {
-      await runner.query("SELECT pg_advisory_unlock(hashtext($1))", [`job:${key}`]);
-      await runner.release();
-    },
-  };
-}
-
 describe("a placement that ends cancels its visits that have not happened", () => {
   const ways: Array<[string, (p: Placed) => Promise<unknown>]> = [
     ["recalled by the lender", async (p) => expect((await as(lenderPrincipal(lender), RECALL, { id: p.placementId })).data.recallPlacement.status).toBe("RECALLED")],
@@ -210,7 +197,7 @@ describe("a visit needs its placement in force", () => {
     const requested = await visit(p, "REQUESTED", 4, 5);
     const approved = await visit(p, "APPROVED", 1, 5);
     const scheduled = await visit(p, "SCHEDULED", 1, 5);
-    const job = await holdJobLock("agencies:expire-placements");
+    const job = await holdJobLock(svc.ds, "agencies:expire-placements");
     clock.set(new Date(START.getTime() + 3.5 * HOUR)); // past expiresAt, inside the visits' windows
     try {
       const agency = agencyPrincipal(p.agencyId);

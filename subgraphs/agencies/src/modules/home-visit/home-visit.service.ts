@@ -146,6 +146,16 @@ export async function decideHomeVisit(ds: DataSource, clock: Clock, p: Principal
 }
 
 /**
+ * The agency's own visit, locked, and whether its placement is still in force (the agency may act
+ * on a visit only while it holds the case). Another agency's visit is, to this one, no visit.
+ */
+async function lockAgencyVisit(tx: EntityManager, clock: Clock, p: Principal, id: string): Promise<Record<string, any> & { inForce: boolean }> {
+  const row = await lockVisit(tx, id);
+  if (p.role !== "agency" || row.agency_id !== p.agencyId) throw refusedAsNotFound("HomeVisitRequest", id, row.id);
+  return Object.assign(row, { inForce: await placementInForce(tx, clock, row) });
+}
+
+/**
  * The agency confirms the appointment with the borrower, while its placement is in force; an
  * attempt after it ended is refused and kept as a violation.
  */
@@ -153,10 +163,8 @@ export async function confirmHomeVisit(ds: DataSource, clock: Clock, p: Principa
   const now = clock.now();
   let violation: Violation | undefined;
   const done = await ds.transaction(async (tx) => {
-    const row = await lockVisit(tx, id);
-    // Another agency's visit is, to this agency, no visit at all.
-    if (p.role !== "agency" || row.agency_id !== p.agencyId) throw refusedAsNotFound("HomeVisitRequest", id, row.id);
-    if (!(await placementInForce(tx, clock, row))) {
+    const row = await lockAgencyVisit(tx, clock, p, id);
+    if (!row.inForce) {
       violation = { rule: "VISIT_AFTER_PLACEMENT_ENDED", row };
       return null;
     }
@@ -180,10 +188,8 @@ export async function completeHomeVisit(
   if (!report.trim() || !recordingReference.trim()) throw badInput("A report and a recording reference are required", "report");
   let violation: Violation | undefined;
   const done = await ds.transaction(async (tx) => {
-    const row = await lockVisit(tx, id);
-    // Another agency's visit is, to this agency, no visit at all.
-    if (p.role !== "agency" || row.agency_id !== p.agencyId) throw refusedAsNotFound("HomeVisitRequest", id, row.id);
-    if (!(await placementInForce(tx, clock, row))) {
+    const row = await lockAgencyVisit(tx, clock, p, id);
+    if (!row.inForce) {
       violation = { rule: "VISIT_AFTER_PLACEMENT_ENDED", row };
       return null;
     }
