@@ -82,10 +82,25 @@ export const SCOPES = {
     roles: ["agency"],
     description: "Reveal a borrower's full phone or e-mail for one contact, audited (revealContact).",
   },
+  "activities:read": {
+    kind: "read",
+    roles: ALL,
+    description: "Read the contact activities of a case (CollectionCase.activities, activity): a borrower its outcomes only.",
+  },
   "activities:write": {
     kind: "write",
     roles: ["lender", "agency"],
-    description: "Record contact activities on a case (calls, messages, promises to pay).",
+    description: "Report contact activities on a case: calls, messages, letters, visits and their outcomes (reportActivity).",
+  },
+  "contact-policy:read": {
+    kind: "read",
+    roles: ["lender", "agency", "auditor"],
+    description: "Ask whether a contact is allowed now and why not (contactPolicy), and read a lender's contact profile (contactProfile).",
+  },
+  "contact-profile:write": {
+    kind: "write",
+    roles: ["lender"],
+    description: "Choose the lender's jurisdiction profile and tighten its parameters (setContactProfile).",
   },
   "offers:write": {
     kind: "write",
@@ -114,8 +129,9 @@ export const SCOPES = {
   },
   "violations:read": {
     kind: "read",
-    roles: ["lender", "auditor"],
-    description: "Read the recorded breaches of the contact and visit rules (violations): a lender's own cases', an auditor's all.",
+    // An agency reads the violations of its own reports (the field policies say which).
+    roles: ["lender", "agency", "auditor"],
+    description: "Read the recorded breaches of the contact and visit rules (violations, complianceViolation) and follow them live (complianceAlerts): a lender's own cases', an agency's own reports', an auditor's all.",
   },
 } as const satisfies Record<string, ScopeDefinition>;
 

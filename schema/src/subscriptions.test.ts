@@ -68,4 +68,13 @@ describe("who an event concerns", () => {
     expect(received.concerns(placed, agency(A2), {}, held(A1))).toBe(false);
     expect(received.concerns(placed, lender(L1), {}, held(A1))).toBe(false);
   });
+
+  it("alerts a lender to its own cases' compliance violations only", () => {
+    const alerts = declared("complianceAlerts");
+    const violation = event({ type: "ComplianceViolation", aggregateType: "Activity", aggregateId: "a1", payload: { caseId: CASE, violationId: L2, rule: "CALL_ATTEMPTS_7_DAYS" } });
+    expect(alerts.concerns(violation, lender(L1), {}, held(null))).toBe(true);
+    expect(alerts.concerns(violation, lender(L2), {}, held(null))).toBe(false);
+    expect(alerts.concerns(violation, agency(A1), {}, held(A1))).toBe(false);
+    expect(alerts.entity.idOf(violation)).toBe(L2);
+  });
 });

@@ -183,4 +183,20 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
     },
     concerns: (e, p) => p.role === "agency" && e.payload.agencyId === p.agencyId,
   },
+  {
+    field: "complianceAlerts",
+    roles: ["lender"],
+    scope: "violations:read",
+    // The protections issue adds complaints overdue here: one more subject and kind.
+    subjects: ["Activity.ComplianceViolation"],
+    entity: { field: "violation", query: "complianceViolation", idOf: (e) => str(e.payload.violationId) },
+    meta: {
+      cursor: (_e, cursor) => cursor,
+      kind: () => "VIOLATION",
+      occurredAt: (e) => e.occurredAt,
+      caseId: (e) => caseIdOf(e),
+      rule: (e) => str(e.payload.rule),
+    },
+    concerns: (e, p) => p.role === "lender" && !!p.lenderId && e.lenderId === p.lenderId,
+  },
 ];

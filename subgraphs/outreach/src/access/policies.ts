@@ -1,0 +1,51 @@
+import { AUDIT_TRAIL, definePolicies, NEVER, PUBLIC, subscriberRules, value } from "@concord/service-kit";
+
+/** The outreach subgraph's field policies (see schema/ACCESS.md and DESIGN "Who sees what"). */
+const outreachPolicies = definePolicies({
+  activityOutcome: {
+    description: "That a contact happened: its channel, direction, time and outcome. The case's lender, an agency holding the case, the borrower it was about, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  activityRecord: {
+    description: "What the collector recorded of a contact (notes, recording, agent, duration, party, flags and violations): the case's lender, the agency that reported it (its own activities only), auditors. Never the borrower (outcomes only).",
+    rules: { lender: value("ownLender"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
+  },
+  caseActivities: {
+    description: "A case's contact activities: the case's lender, an agency holding the case, the borrower it is about, auditors (each activity's fields then follow their own policies).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  activityReporting: {
+    description: "Reporting a contact: lenders (their own collectors, on their own cases) and agencies (their own agents, on cases they hold).",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: NEVER },
+  },
+  contactDecision: {
+    description: "Whether a contact is allowed now, every rule that blocks it and when it next is: the case's lender, an agency holding the case, auditors. Counters, never PII.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: value("anyone") },
+  },
+  contactPolicyQuery: {
+    description: "Asking for a case's contact decision (contactPolicy): lenders, agencies and auditors (the resolver finds the case as the caller may know it).",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: value("anyone") },
+  },
+  contactProfileView: {
+    description: "A lender's contact profile (jurisdiction and effective parameters): that lender, agencies holding one of its cases (through a contact decision), auditors.",
+    rules: { lender: value("ownLender"), agency: value("anyone"), borrower: NEVER, auditor: value("anyone") },
+  },
+  contactProfileSetting: {
+    description: "Choosing and tightening a contact profile (setContactProfile): lenders, their own.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  complianceViolation: {
+    description: "A contact rule an activity broke (ids, the rule, its limit and what was observed; never PII): the case's lender, the agency whose activity it was, auditors.",
+    rules: { lender: value("ownLender"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
+  },
+  complianceViolationQuery: {
+    description: "One compliance violation by id (complianceViolation, which resolves complianceAlerts): lenders and auditors.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+  },
+  complianceAlerts: {
+    description: "Live compliance alerts (complianceAlerts): lenders, for their own cases.",
+    rules: subscriberRules("complianceAlerts"),
+  },
+});
+
+export const P = { ...outreachPolicies, public: PUBLIC, auditTrail: AUDIT_TRAIL };

@@ -1,0 +1,59 @@
+import DataLoader from "dataloader";
+import type { DataSource } from "typeorm";
+import { byIdLoader, groupedLoader } from "@concord/service-kit";
+import { activityFromRow, violationFromRow, type Activity, type ComplianceViolation } from "./modules/activity/activity.type";
+
+/** A page of a case's activities, latest first: up to `first + 1` rows after the keyset position. */
+export interface ActivityPageKey {
+  caseId: string;
+  first: number;
+  after: { t: string; id: string } | null;
+}
+
+/** Per-request batching of every entity reference and list field. */
+export interface Loaders {
+  activity: DataLoader<string, Activity | null>;
+  violation: DataLoader<string, ComplianceViolation | null>;
+  violationsByActivity: DataLoader<string, ComplianceViolation[]>;
+  /** Pages of many cases' activities in one statement (a page of cases each showing its latest). */
+  activityPage: DataLoader<ActivityPageKey, Array<Record<string, any>>, string>;
+}
+
+export function createLoaders(ds: DataSource): Loaders {
+  return {
+    activity: byIdLoader(ds, "SELECT * FROM activity WHERE id = ANY($1::uuid[])", activityFromRow),
+    violation: byIdLoader(ds, "SELECT * FROM activity_violation WHERE id = ANY($1::uuid[])", violationFromRow),
+    violationsByActivity: groupedLoader(
+      ds,
+      "SELECT * FROM activity_violation WHERE activity_id = ANY($1::uuid[]) ORDER BY activity_id, id",
+      "activity_id",
+      violationFromRow,
+    ),
+    activityPage: new DataLoader(
+      async (keys) => {
+        // Keys of one page size and position go together: one windowed statement per group.
+        const groups = new Map<string, ActivityPageKey[]>();
+        for (const k of keys) {
+          const g = `${k.first}|${k.after?.t ?? ""}|${k.after?.id ?? ""}`;
+          groups.set(g, [...(groups.get(g) ?? []), k]);
+        }
+        const found = new Map<string, Array<Record<string, any>>>();
+        for (const group of groups.values()) {
+          const { first, after } = group[0]!;
+          const params: unknown[] = [group.map((k) => k.caseId), first + 1];
+          const position = after ? `AND (occurred_at, id) < ($${params.push(after.t)}::timestamptz, $${params.push(after.id)}::uuid)` : "";
+          const rows: Array<Record<string, any>> = await ds.query(
+            `SELECT * FROM (
+               SELECT a.*, row_number() OVER (PARTITION BY case_id ORDER BY occurred_at DESC, id DESC) AS n
+                 FROM activity a WHERE case_id = ANY($1::uuid[]) ${position}
+             ) t WHERE n <= $2 ORDER BY case_id, occurred_at DESC, id DESC`,
+            params,
+          );
+          for (const r of rows) found.set(r.case_id, [...(found.get(r.case_id) ?? []), r]);
+        }
+        return keys.map((k) => found.get(k.caseId) ?? []);
+      },
+      { cacheKeyFn: (k) => `${k.caseId}|${k.first}|${k.after?.t ?? ""}|${k.after?.id ?? ""}` },
+    ),
+  };
+}

@@ -1,0 +1,178 @@
+import { createHash } from "node:crypto";
+import type { DataSource, EntityManager } from "typeorm";
+import type { ComplianceViolationPayload, Principal } from "@concord/schema";
+import {
+  appendToOutbox,
+  badInput,
+  breachesOf,
+  CaseDirectory,
+  CHANNELS,
+  conflict,
+  DIRECTIONS,
+  forbidden,
+  isUuid,
+  newEvent,
+  notFound,
+  OUTCOMES,
+  PARTIES,
+  refusedAsNotFound,
+  uuidv7,
+  type Breach,
+  type Clock,
+} from "@concord/service-kit";
+import { actorOf, loadSituation } from "../policy/situation";
+import type { ReportActivityInput } from "./activity.inputs";
+
+const DAY_MS = 86_400_000;
+/** Reports may arrive a little ahead of the reporter's clock; beyond this, occurredAt is wrong. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** How far back a contact may be reported: older records are imports, not reports. */
+const MAX_AGE_MS = 90 * DAY_MS;
+
+/** What reportActivity stored (or found stored under the key). */
+export interface ReportResult {
+  activity: Record<string, any>;
+  violations: Array<Record<string, any>>;
+  replayed: boolean;
+}
+
+const text = (v: string | null | undefined, max: number, field: string): string | null => {
+  if (v == null) return null;
+  const t = v.trim();
+  if (t.length > max) throw badInput(`${field} is at most ${max} characters`, field);
+  return t.length ? t : null;
+};
+
+/** The report as checked and normalised: what is stored, and what its content hash covers. */
+function normalise(i: ReportActivityInput, now: Date) {
+  const key = i.idempotencyKey?.trim() ?? "";
+  if (key.length < 1 || key.length > 200) throw badInput("idempotencyKey must be 1 to 200 characters", "idempotencyKey");
+  if (!CHANNELS.includes(i.channel)) throw badInput("Unknown channel", "channel");
+  if (!DIRECTIONS.includes(i.direction)) throw badInput("Unknown direction", "direction");
+  if (!OUTCOMES.includes(i.outcome)) throw badInput("Unknown outcome", "outcome");
+  const party = i.party ?? "DEBTOR";
+  if (!PARTIES.includes(party)) throw badInput("Unknown party", "party");
+  const at = i.occurredAt;
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw badInput("occurredAt must be a date-time", "occurredAt");
+  if (at.getTime() > now.getTime() + CLOCK_SKEW_MS) throw badInput("occurredAt is in the future", "occurredAt");
+  if (at.getTime() < now.getTime() - MAX_AGE_MS) throw badInput("occurredAt is more than 90 days ago", "occurredAt");
+  if (i.agentId != null && !isUuid(i.agentId)) throw badInput("agentId must be a UUID", "agentId");
+  const d = i.durationSeconds;
+  if (d != null && (!Number.isInteger(d) || d < 0 || d > 86_400)) throw badInput("durationSeconds must be 0 to 86400", "durationSeconds");
+  const contactPoint = text(i.contactPoint, 64, "contactPoint") ?? "phone";
+  const content = {
+    caseId: i.caseId.toLowerCase(),
+    channel: i.channel,
+    direction: i.direction,
+    occurredAt: at.toISOString(),
+    outcome: i.outcome,
+    party,
+    contactPoint,
+    agentId: i.agentId?.toLowerCase() ?? null,
+    notes: text(i.notes, 4000, "notes"),
+    recordingReference: text(i.recordingReference, 500, "recordingReference"),
+    durationSeconds: d ?? null,
+  };
+  const hash = createHash("sha256").update(JSON.stringify(content)).digest("base64url");
+  return { key, content, hash };
+}
+
+async function storedUnder(tx: EntityManager, org: string, key: string) {
+  const [activity] = await tx.query("SELECT * FROM activity WHERE reporter_org = $1 AND idempotency_key = $2", [org, key]);
+  if (!activity) return null;
+  const violations = await tx.query("SELECT * FROM activity_violation WHERE activity_id = $1 ORDER BY id", [activity.id]);
+  return { activity, violations };
+}
+
+/** A retry of the same report returns the first; other content under the same key is CONFLICT. */
+function replay(found: { activity: Record<string, any>; violations: Array<Record<string, any>> }, hash: string): ReportResult {
+  if (found.activity.content_hash !== hash) throw conflict("This idempotencyKey was already used for a different report");
+  return { ...found, replayed: true };
+}
+
+/**
+ * Records a contact an agency (on a case it holds) or the lender's collectors (on its own case)
+ * made, and checks it against every contact rule at the moment it happened. A report that
+ * broke a rule is stored all the same (what happened is never lost), flagged, and each broken
+ * rule is kept and emitted as ComplianceViolation in the same transaction. The reports of one
+ * case are serialised, so that the counting rules see every earlier contact exactly once.
+ */
+export async function reportActivity(ds: DataSource, clock: Clock, p: Principal, i: ReportActivityInput, correlationId: string | null): Promise<ReportResult> {
+  const now = clock.now();
+  if (p.role !== "lender" && p.role !== "agency") throw forbidden("activity reports");
+  const org = p.role === "agency" ? p.agencyId : p.lenderId;
+  if (!org || !isUuid(org)) throw forbidden("activity reports");
+  if (!isUuid(i.caseId)) throw notFound("CollectionCase", i.caseId);
+  const { key, content, hash } = normalise(i, now);
+  return ds.transaction(async (tx) => {
+    const earlier = await storedUnder(tx, org, key);
+    if (earlier) return replay(earlier, hash);
+    const directory = new CaseDirectory(tx, clock);
+    const entry = await directory.entry(content.caseId);
+    if (!entry) throw notFound("CollectionCase", i.caseId);
+    if (p.role === "lender" && entry.lenderId !== p.lenderId) throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
+    if (p.role === "agency" && entry.activePlacement?.agencyId !== p.agencyId) {
+      // A case the agency held once it knows exists: say why. Any other is no case at all to it.
+      if (await directory.heldEver(org, [entry.caseId])) throw forbidden("a report on a case your agency does not hold", entry.caseId);
+      throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
+    }
+    // Every report of the case waits for the one before it: counts are exact, duplicates found.
+    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [entry.caseId]);
+    const raced = await storedUnder(tx, org, key);
+    if (raced) return replay(raced, hash);
+
+    const at = new Date(content.occurredAt);
+    const made = { occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
+    const situation = await loadSituation(tx, directory, entry, {
+      at, channel: made.channel, party: made.party, contactPoint: made.contactPoint, actor: actorOf(p.role, entry, p.agencyId ?? null),
+    });
+    const breaches: Breach[] = breachesOf(situation, made);
+    const id = uuidv7(now.getTime());
+    const [activity] = await tx.query(
+      `INSERT INTO activity (id, case_id, lender_id, borrower_id, reporter_role, reporter_org, agency_id, idempotency_key, content_hash,
+         channel, direction, party, contact_point, outcome, occurred_at, agent_id, notes, recording_reference, duration_seconds, violation_count, reported_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+       ON CONFLICT (reporter_org, idempotency_key) DO NOTHING RETURNING *`,
+      [
+        id, entry.caseId, entry.lenderId, entry.borrowerId, p.role, org, p.role === "agency" ? org : null, key, hash,
+        content.channel, content.direction, content.party, content.contactPoint, content.outcome, at, content.agentId,
+        content.notes, content.recordingReference, content.durationSeconds, breaches.length, now,
+      ],
+    );
+    if (!activity) {
+      // The same key on another case, committed while this one waited: a retry or a conflict.
+      const other = await storedUnder(tx, org, key);
+      if (!other) throw conflict("This idempotencyKey is being reported concurrently; retry");
+      return replay(other, hash);
+    }
+    const violations: Array<Record<string, any>> = [];
+    for (const b of breaches) {
+      const [v] = await tx.query(
+        `INSERT INTO activity_violation (id, activity_id, case_id, lender_id, agency_id, rule, message, limit_text, observed, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+        [uuidv7(now.getTime()), activity.id, entry.caseId, entry.lenderId, activity.agency_id, b.rule, b.message, b.limit, b.observed, at],
+      );
+      violations.push(v);
+    }
+    if (violations.length) {
+      await appendToOutbox(
+        tx,
+        violations.map((v) => {
+          const payload: ComplianceViolationPayload = {
+            violationId: v.id,
+            activityId: activity.id,
+            caseId: entry.caseId,
+            agencyId: activity.agency_id,
+            reporterRole: p.role as "lender" | "agency",
+            rule: v.rule,
+            limit: v.limit_text,
+            observed: v.observed,
+            occurredAt: at.toISOString(),
+          };
+          return newEvent({ type: "ComplianceViolation", aggregateType: "Activity", aggregateId: activity.id, lenderId: entry.lenderId, payload, correlationId }, now);
+        }),
+      );
+    }
+    return { activity, violations, replayed: false };
+  });
+}

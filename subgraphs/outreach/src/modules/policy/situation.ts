@@ -1,0 +1,71 @@
+import type { DataSource, EntityManager } from "typeorm";
+import {
+  CONTACT_PROFILES,
+  DEFAULT_JURISDICTION,
+  type CaseDirectory,
+  type CaseEntry,
+  type Channel,
+  type ContactActor,
+  type ContactProfile,
+  type ContactSituation,
+  type Party,
+  type PastContact,
+} from "@concord/service-kit";
+
+const DAY_MS = 86_400_000;
+
+/** The profile of a lender that has chosen none: DESIGN's defaults, which are Regulation F's. */
+export const DEFAULT_PROFILE: ContactProfile = { jurisdiction: DEFAULT_JURISDICTION, parameters: CONTACT_PROFILES[DEFAULT_JURISDICTION].parameters };
+
+/**
+ * The case's contacts the counting rules look at for a decision at `at`: those of the nine days
+ * before it (the widest window is 7 local days, and a local day may start up to 14 hours off
+ * UTC), up to and including `at`. One indexed range scan.
+ */
+export async function contactHistory(db: DataSource | EntityManager, caseId: string, at: Date): Promise<PastContact[]> {
+  const rows: Array<Record<string, any>> = await db.query(
+    `SELECT channel, direction, outcome, party, contact_point, occurred_at FROM activity
+      WHERE case_id = $1 AND occurred_at > $2 AND occurred_at <= $3`,
+    [caseId, new Date(at.getTime() - 9 * DAY_MS), at],
+  );
+  return rows.map((r) => ({
+    occurredAt: new Date(r.occurred_at),
+    channel: r.channel,
+    direction: r.direction,
+    outcome: r.outcome,
+    party: r.party,
+    contactPoint: r.contact_point,
+  }));
+}
+
+/** Who would make the contact: the case's lender, or an agency with what the directory says it holds. */
+export function actorOf(role: "lender" | "agency", entry: CaseEntry, agencyId: string | null): ContactActor {
+  if (role === "lender") return { role, holdsCase: true, allowedChannels: null };
+  const placement = entry.activePlacement;
+  const holds = !!placement && placement.agencyId === agencyId;
+  return { role, holdsCase: holds, allowedChannels: holds ? ((placement.channels as Channel[] | null) ?? null) : null };
+}
+
+export interface SituationRequest {
+  at: Date;
+  channel: Channel;
+  party: Party;
+  contactPoint: string;
+  actor: ContactActor;
+}
+
+/** Everything the engine decides from, for one case at one instant: profile, holds, history, time zone. */
+export async function loadSituation(db: DataSource | EntityManager, directory: CaseDirectory, entry: CaseEntry, req: SituationRequest): Promise<ContactSituation> {
+  const [rules, history] = await Promise.all([directory.contactRules(entry.caseId, req.at, DEFAULT_PROFILE), contactHistory(db, entry.caseId, req.at)]);
+  return {
+    at: req.at,
+    channel: req.channel,
+    party: req.party,
+    contactPoint: req.contactPoint,
+    timeZone: entry.timezone,
+    profile: rules?.profile ?? DEFAULT_PROFILE,
+    holds: rules?.holds ?? [],
+    history,
+    actor: req.actor,
+  };
+}

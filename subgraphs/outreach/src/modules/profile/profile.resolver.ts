@@ -1,0 +1,42 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import { badInput, forbidden, isUuid, NeedsScope, Policy, type Jurisdiction } from "@concord/service-kit";
+import { P } from "../../access/policies";
+import type { OutreachContext } from "../../context";
+import { JurisdictionEnum } from "../activity/enums";
+import { readProfile, setContactProfile } from "./profile.service";
+import { ContactProfile, ContactProfileOverrides } from "./profile.type";
+
+@Resolver(() => ContactProfile)
+export class ContactProfileResolver {
+  @NeedsScope("contact-policy:read")
+  @Policy(P.public, "Query")
+  @Query(() => ContactProfile, {
+    nullable: true,
+    description: "A lender's contact profile and the parameters in force: a lender its own (lenderId may be left out), an auditor any lender's.",
+  })
+  async contactProfile(@Ctx() ctx: OutreachContext, @Arg("lenderId", () => ID, { nullable: true }) lenderId?: string | null): Promise<ContactProfile> {
+    const p = ctx.principal;
+    if (p.role === "lender") {
+      if (lenderId && lenderId.toLowerCase() !== p.lenderId) throw forbidden("another lender's contact profile");
+      return readProfile(ctx.ds, p.lenderId!);
+    }
+    if (p.role !== "auditor") throw forbidden("contact profiles");
+    if (!lenderId || !isUuid(lenderId)) throw badInput("lenderId (a UUID) is required", "lenderId");
+    return readProfile(ctx.ds, lenderId.toLowerCase());
+  }
+
+  @NeedsScope("contact-profile:write")
+  @Policy(P.contactProfileSetting, "Mutation")
+  @Mutation(() => ContactProfile, {
+    nullable: true,
+    description:
+      "The lender chooses its jurisdiction profile and may tighten any parameter (narrower hours, fewer attempts, longer quiet period, more blocked days), never loosen one past the profile: that is BAD_USER_INPUT naming the parameter and the profile's limit, and nothing changes. Each call states the whole profile; parameters left out take the jurisdiction's values.",
+  })
+  async setContactProfile(
+    @Ctx() ctx: OutreachContext,
+    @Arg("jurisdiction", () => JurisdictionEnum) jurisdiction: Jurisdiction,
+    @Arg("overrides", () => ContactProfileOverrides, { nullable: true }) overrides?: ContactProfileOverrides | null,
+  ): Promise<ContactProfile> {
+    return setContactProfile(ctx.ds, ctx.clock, ctx.principal, jurisdiction, overrides, ctx.requestId);
+  }
+}

@@ -1,0 +1,121 @@
+import type { DataSource, EntityManager } from "typeorm";
+import type { ContactProfileSetPayload, Principal } from "@concord/schema";
+import {
+  appendToOutbox,
+  badInput,
+  CONTACT_PROFILES,
+  DEFAULT_JURISDICTION,
+  forbidden,
+  JURISDICTIONS,
+  newEvent,
+  tightenProfile,
+  type Clock,
+  type ContactParameters as EngineParameters,
+  type Jurisdiction,
+} from "@concord/service-kit";
+import { ContactProfile, isoWeekdayOf, parametersOut, type ContactProfileOverrides } from "./profile.type";
+
+/** The GraphQL name of each engine parameter, for refusals a lender reads. */
+const FIELD_OF: Record<keyof EngineParameters, keyof ContactProfileOverrides> = {
+  hoursStartMinute: "contactHoursStart",
+  hoursEndMinute: "contactHoursEnd",
+  blockedWeekdays: "blockedWeekdays",
+  blockedDates: "blockedDates",
+  maxCallAttemptsPer7Days: "maxCallAttemptsPer7Days",
+  quietDaysAfterConversation: "quietDaysAfterConversation",
+  maxConnectedCallsPerDay: "maxConnectedCallsPerDay",
+  maxUnansweredCallsPerDay: "maxUnansweredCallsPerDay",
+  debtorOnly: "debtorOnly",
+  flagVulnerable: "flagVulnerable",
+};
+
+/** "08:30" -> 510; anything else is BAD_USER_INPUT naming the field. */
+function minuteOf(v: string, field: string): number {
+  const m = /^([01][0-9]|2[0-4]):([0-5][0-9])$/.exec(v);
+  const minute = m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  if (!(minute >= 0 && minute <= 1440)) throw badInput(`${field} must be a time HH:MM from 00:00 to 24:00`, field);
+  return minute;
+}
+
+/** The overrides in the engine's terms: only what the lender set. */
+function engineOverrides(o: ContactProfileOverrides | null | undefined): Partial<EngineParameters> {
+  const out: Partial<EngineParameters> = {};
+  if (!o) return out;
+  if (o.contactHoursStart != null) out.hoursStartMinute = minuteOf(o.contactHoursStart, "contactHoursStart");
+  if (o.contactHoursEnd != null) out.hoursEndMinute = minuteOf(o.contactHoursEnd, "contactHoursEnd");
+  if (o.blockedWeekdays != null) out.blockedWeekdays = [...new Set(o.blockedWeekdays.map(isoWeekdayOf))].sort();
+  if (o.blockedDates != null) out.blockedDates = [...new Set(o.blockedDates)].sort();
+  for (const k of ["maxCallAttemptsPer7Days", "quietDaysAfterConversation", "maxConnectedCallsPerDay", "maxUnansweredCallsPerDay"] as const) {
+    if (o[k] != null) out[k] = o[k];
+  }
+  if (o.debtorOnly != null) out.debtorOnly = o.debtorOnly;
+  if (o.flagVulnerable != null) out.flagVulnerable = o.flagVulnerable;
+  return out;
+}
+
+/** A profile row (or the default, for a lender without one) as the GraphQL type. */
+export function profileOut(lenderId: string, row: Record<string, any> | undefined): ContactProfile {
+  const jurisdiction: Jurisdiction = row?.jurisdiction ?? DEFAULT_JURISDICTION;
+  return Object.assign(new ContactProfile(), {
+    lenderId,
+    jurisdiction,
+    chosen: !!row,
+    version: row ? Number(row.version) : 0,
+    updatedAt: row ? new Date(row.updated_at) : null,
+    parameters: parametersOut(row?.parameters ?? CONTACT_PROFILES[jurisdiction].parameters),
+    profileDefaults: parametersOut(CONTACT_PROFILES[jurisdiction].parameters),
+  });
+}
+
+export async function readProfile(db: DataSource | EntityManager, lenderId: string): Promise<ContactProfile> {
+  const [row] = await db.query("SELECT * FROM contact_profile WHERE lender_id = $1", [lenderId]);
+  return profileOut(lenderId, row);
+}
+
+/**
+ * The lender chooses its jurisdiction profile and tightens any of its parameters. Each call
+ * states the whole profile (overrides left out take the jurisdiction's values), so a retry
+ * changes nothing; loosening a parameter past the jurisdiction's is BAD_USER_INPUT naming it
+ * and its limit, and nothing changes. A change is emitted as ContactProfileSet in the same
+ * transaction, so every subgraph's case directory applies the new parameters.
+ */
+export async function setContactProfile(
+  ds: DataSource,
+  clock: Clock,
+  p: Principal,
+  jurisdiction: Jurisdiction,
+  overrides: ContactProfileOverrides | null | undefined,
+  correlationId: string | null,
+): Promise<ContactProfile> {
+  if (p.role !== "lender" || !p.lenderId) throw forbidden("contact profiles");
+  if (!JURISDICTIONS.includes(jurisdiction)) throw badInput("Unknown jurisdiction", "jurisdiction");
+  const asked = engineOverrides(overrides);
+  const result = tightenProfile(jurisdiction, asked);
+  if (!result.ok) {
+    const field = FIELD_OF[result.parameter];
+    throw badInput(`${field} may not be looser than ${jurisdiction}'s ${result.limit} (${result.message})`, `overrides.${field}`);
+  }
+  const lenderId = p.lenderId;
+  const now = clock.now();
+  return ds.transaction(async (tx) => {
+    // Two first settings at once would both be version 1: the lender's changes take turns.
+    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))", [lenderId]);
+    const [row] = await tx.query("SELECT * FROM contact_profile WHERE lender_id = $1", [lenderId]);
+    const parameters = result.profile.parameters;
+    if (row && row.jurisdiction === jurisdiction && JSON.stringify(row.parameters) === JSON.stringify(parameters)) return profileOut(lenderId, row);
+    const version = row ? Number(row.version) + 1 : 1;
+    const [saved] = await tx.query(
+      `INSERT INTO contact_profile (lender_id, jurisdiction, overrides, parameters, version, updated_by, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (lender_id) DO UPDATE SET jurisdiction = EXCLUDED.jurisdiction, overrides = EXCLUDED.overrides,
+         parameters = EXCLUDED.parameters, version = EXCLUDED.version, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+       RETURNING *`,
+      [lenderId, jurisdiction, JSON.stringify(asked), JSON.stringify(parameters), version, p.sub, now],
+    );
+    const payload: ContactProfileSetPayload = { lenderId, jurisdiction, parameters };
+    await appendToOutbox(tx, [
+      newEvent({ type: "ContactProfileSet", aggregateType: "ContactProfile", aggregateId: lenderId, aggregateVersion: version, lenderId, payload, correlationId }, now),
+    ]);
+    return profileOut(lenderId, saved);
+  });
+}

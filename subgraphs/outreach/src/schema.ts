@@ -1,0 +1,25 @@
+import type { GraphQLSchema } from "graphql";
+import { buildFederatedSchema } from "@concord/service-kit";
+import type { OutreachContext } from "./context";
+import { ActivityResolver, CaseOutreachResolver } from "./modules/activity/activity.resolver";
+import { ComplianceAlertResolver } from "./modules/alerts/compliance-alert";
+import { CollectionCase } from "./modules/collection-case/collection-case.stub";
+import { ContactPolicyResolver } from "./modules/policy/contact-policy.resolver";
+import { ContactProfileResolver } from "./modules/profile/profile.resolver";
+import { auditTrail } from "./modules/audit/audit-slice";
+
+type Ref = { id: string };
+
+/** The outreach subgraph schema. */
+export function buildOutreachSchema(): Promise<GraphQLSchema> {
+  return buildFederatedSchema(
+    {
+      resolvers: [ActivityResolver, CaseOutreachResolver, ContactPolicyResolver, ContactProfileResolver, ComplianceAlertResolver, ...auditTrail.resolvers],
+      orphanedTypes: [CollectionCase, auditTrail.pageType],
+    },
+    {
+      CollectionCase: { __resolveReference: (ref: Ref) => Object.assign(new CollectionCase(), { id: ref.id }) },
+      ...auditTrail.references,
+    },
+  );
+}
