@@ -20,6 +20,7 @@ export * from "./events";
 export * from "./auth";
 export * from "./access";
 export * from "./directory";
+export * from "./contact";
 export * from "./kit-migrations";
 export * from "./subgraph-main";
 export * from "./subgraph-service";

@@ -1,0 +1,17 @@
+export * from "./types";
+export * from "./local-time";
+export * from "./profiles";
+export * from "./call-outcomes";
+export { zoneOf, contactsBefore } from "./situation";
+export * from "./evaluate";
+export { contactHoursRule } from "./rules/contact-hours";
+export { blockedDayRule } from "./rules/blocked-day";
+export { callAttemptsRule, callAttemptsInWindow } from "./rules/call-attempts";
+export { quietAfterConversationRule, lastConversation } from "./rules/quiet-after-conversation";
+export { connectedCallsRule, connectedCallsOn } from "./rules/connected-calls";
+export { unansweredCallsRule, unansweredCallsOn } from "./rules/unanswered-calls";
+export { contactHoldRule, holdsInForce } from "./rules/contact-hold";
+export { agencyChannelRule } from "./rules/agency-channel";
+export { activePlacementRule } from "./rules/active-placement";
+export { debtorOnlyRule } from "./rules/debtor-only";
+export { timeZoneUnknownRule } from "./rules/time-zone-unknown";
