@@ -5,6 +5,10 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
   caseEventPayloadSchema,
+  complianceViolationPayloadSchema,
+  contactHoldLiftedPayloadSchema,
+  contactHoldPlacedPayloadSchema,
+  contactProfileSetPayloadSchema,
   EVENT_TYPES,
   homeVisitApprovedPayloadSchema,
   homeVisitClosedPayloadSchema,
@@ -30,6 +34,10 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   HomeVisitApproved: homeVisitApprovedPayloadSchema,
   HomeVisitCompleted: homeVisitClosedPayloadSchema,
   HomeVisitCancelled: homeVisitClosedPayloadSchema,
+  ContactProfileSet: contactProfileSetPayloadSchema,
+  ContactHoldPlaced: contactHoldPlacedPayloadSchema,
+  ContactHoldLifted: contactHoldLiftedPayloadSchema,
+  ComplianceViolation: complianceViolationPayloadSchema,
 };
 
 describe("docs/", () => {

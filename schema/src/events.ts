@@ -86,6 +86,15 @@ export const paymentRecordedPayloadSchema = z.object({
 });
 export type PaymentRecordedPayload = z.infer<typeof paymentRecordedPayloadSchema>;
 
+/**
+ * The contact vocabulary events carry. The contact engine (service-kit's contact/types.ts)
+ * declares the same lists; schema cannot import it (service-kit depends on schema), so they are
+ * repeated here, and the directory's tests check the two agree.
+ */
+export const CONTACT_CHANNELS = ["CALL", "SMS", "EMAIL", "LETTER", "PUSH", "VISIT"] as const;
+export const CONTACT_JURISDICTIONS = ["US_REG_F", "CN_NIFA", "UK_FCA"] as const;
+export const CONTACT_HOLD_KINDS = ["CEASE", "OPT_OUT", "DISPUTE", "HARDSHIP", "BREATHING_SPACE", "ARRANGEMENT", "PROMISE", "OTHER"] as const;
+
 /** Payload of PlacementStarted (agencies subgraph), with the authority the agency is delegated. */
 export const placementStartedPayloadSchema = z.object({
   placementId: uuid,
@@ -97,6 +106,8 @@ export const placementStartedPayloadSchema = z.object({
   maxDiscountBps: z.number().int().min(0).max(10_000).optional(),
   /** Most instalments the agency may offer on its own (absent in events before it was carried). */
   maxInstalments: z.number().int().min(1).optional(),
+  /** The channels the agency may use on the case, as at the placement (absent in events before they were carried). */
+  channels: z.array(z.enum(CONTACT_CHANNELS)).optional(),
 });
 export type PlacementStartedPayload = z.infer<typeof placementStartedPayloadSchema>;
 
@@ -128,6 +139,68 @@ export const homeVisitClosedPayloadSchema = z.object({
 });
 export type HomeVisitClosedPayload = z.infer<typeof homeVisitClosedPayloadSchema>;
 
+const minuteOfDay = z.number().int().min(0).max(1440);
+const cap = z.number().int().min(0).nullable();
+
+/**
+ * Payload of ContactProfileSet: a lender's contact profile as now in force, its parameters the
+ * effective ones (the jurisdiction's defaults tightened by the lender's overrides, mirroring
+ * ContactParameters). Aggregate ContactProfile, id the lender id, aggregateVersion raised per lender.
+ */
+export const contactProfileSetPayloadSchema = z.object({
+  lenderId: uuid,
+  jurisdiction: z.enum(CONTACT_JURISDICTIONS),
+  parameters: z.object({
+    hoursStartMinute: minuteOfDay,
+    hoursEndMinute: minuteOfDay,
+    blockedWeekdays: z.array(z.number().int().min(1).max(7)),
+    blockedDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a local date, YYYY-MM-DD")),
+    maxCallAttemptsPer7Days: cap,
+    quietDaysAfterConversation: cap,
+    maxConnectedCallsPerDay: cap,
+    maxUnansweredCallsPerDay: cap,
+    debtorOnly: z.boolean(),
+    flagVulnerable: z.boolean(),
+  }),
+});
+export type ContactProfileSetPayload = z.infer<typeof contactProfileSetPayloadSchema>;
+
+/** Payload of ContactHoldPlaced: contact on a case is paused on `channels` (empty: every channel) from `startsAt` until `endsAt` (null: until lifted). */
+export const contactHoldPlacedPayloadSchema = z.object({
+  holdId: uuid,
+  caseId: uuid,
+  kind: z.enum(CONTACT_HOLD_KINDS),
+  channels: z.array(z.enum(CONTACT_CHANNELS)),
+  startsAt: instant,
+  endsAt: instant.nullable(),
+});
+export type ContactHoldPlacedPayload = z.infer<typeof contactHoldPlacedPayloadSchema>;
+
+/** Payload of ContactHoldLifted: the hold ends at `liftedAt`, for good. */
+export const contactHoldLiftedPayloadSchema = z.object({
+  holdId: uuid,
+  caseId: uuid,
+  liftedAt: instant,
+});
+export type ContactHoldLiftedPayload = z.infer<typeof contactHoldLiftedPayloadSchema>;
+
+/** Payload of ComplianceViolation: a contact that was made against a contact rule. Ids and the rule, never PII. */
+export const complianceViolationPayloadSchema = z.object({
+  violationId: uuid,
+  activityId: uuid,
+  caseId: uuid,
+  /** The agency whose contact it was; null for the lender's own. */
+  agencyId: uuid.nullable(),
+  reporterRole: z.enum(["lender", "agency"]),
+  rule: z.string().min(1),
+  /** The rule's limit as the profile set it, for example "7 call attempts in 7 days". */
+  limit: z.string(),
+  /** What was observed, for example "8". */
+  observed: z.string(),
+  occurredAt: instant,
+});
+export type ComplianceViolationPayload = z.infer<typeof complianceViolationPayloadSchema>;
+
 /** The event types Concord emits, with their current payload versions. */
 export const EVENT_TYPES = {
   CaseOpened: 1,
@@ -139,6 +212,10 @@ export const EVENT_TYPES = {
   HomeVisitApproved: 1,
   HomeVisitCompleted: 1,
   HomeVisitCancelled: 1,
+  ContactProfileSet: 1,
+  ContactHoldPlaced: 1,
+  ContactHoldLifted: 1,
+  ComplianceViolation: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 

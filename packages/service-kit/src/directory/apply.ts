@@ -2,6 +2,9 @@ import type { EntityManager } from "typeorm";
 import type { z } from "zod";
 import {
   caseEventPayloadSchema,
+  contactHoldLiftedPayloadSchema,
+  contactHoldPlacedPayloadSchema,
+  contactProfileSetPayloadSchema,
   homeVisitApprovedPayloadSchema,
   homeVisitClosedPayloadSchema,
   placementEndedPayloadSchema,
@@ -107,10 +110,14 @@ export const DIRECTORY_RULES: Record<string, DirectoryRule<any>> = {
     applyMany: async (tx, items) => {
       // An end already applied stays: the start only fills in what the end did not carry.
       await tx.query(
-        `INSERT INTO case_directory_placement (placement_id, case_id, agency_id, placed_at, expires_at, max_discount_bps, max_instalments)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::int[])
+        // unnest flattens an array of arrays: each placement's channels travel as one comma-joined
+        // string (channels are enum values, never holding a comma), null when the event has none.
+        `INSERT INTO case_directory_placement (placement_id, case_id, agency_id, placed_at, expires_at, max_discount_bps, max_instalments, channels)
+         SELECT t.placement_id, t.case_id, t.agency_id, t.placed_at, t.expires_at, t.max_discount_bps, t.max_instalments, string_to_array(t.channels, ',')
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::int[], $8::text[])
+             AS t(placement_id, case_id, agency_id, placed_at, expires_at, max_discount_bps, max_instalments, channels)
          ON CONFLICT (placement_id) DO UPDATE SET placed_at = EXCLUDED.placed_at, expires_at = EXCLUDED.expires_at,
-           max_discount_bps = EXCLUDED.max_discount_bps, max_instalments = EXCLUDED.max_instalments
+           max_discount_bps = EXCLUDED.max_discount_bps, max_instalments = EXCLUDED.max_instalments, channels = EXCLUDED.channels
          WHERE case_directory_placement.expires_at IS NULL`,
         [
           items.map(({ p }) => p.placementId),
@@ -120,6 +127,7 @@ export const DIRECTORY_RULES: Record<string, DirectoryRule<any>> = {
           items.map(({ p }) => p.expiresAt),
           items.map(({ p }) => p.maxDiscountBps ?? null),
           items.map(({ p }) => p.maxInstalments ?? null),
+          items.map(({ p }) => (p.channels ? p.channels.join(",") : null)),
         ],
       );
     },
@@ -154,6 +162,55 @@ export const DIRECTORY_RULES: Record<string, DirectoryRule<any>> = {
   ),
   "HomeVisitRequest.HomeVisitCompleted": oneByOne(homeVisitClosedPayloadSchema, true, (v) => v.visitId, closeVisit, "visit-close"),
   "HomeVisitRequest.HomeVisitCancelled": oneByOne(homeVisitClosedPayloadSchema, true, (v) => v.visitId, closeVisit, "visit-close"),
+  // A profile may tighten the contact rules: a change must never be skipped.
+  "ContactProfile.ContactProfileSet": oneByOne(
+    contactProfileSetPayloadSchema,
+    true,
+    (p) => p.lenderId,
+    async (tx, e, p) => {
+      // Without a version a profile cannot be ordered against the one the directory holds.
+      if (!e.aggregateVersion) throw new Error(`${e.type} ${e.id} carries no aggregateVersion`);
+      await tx.query(
+        `INSERT INTO case_directory_profile (lender_id, jurisdiction, parameters, version, updated_at) VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (lender_id) DO UPDATE SET jurisdiction = EXCLUDED.jurisdiction, parameters = EXCLUDED.parameters,
+           version = EXCLUDED.version, updated_at = now()
+         WHERE case_directory_profile.version < EXCLUDED.version`,
+        [p.lenderId, p.jurisdiction, JSON.stringify(p.parameters), e.aggregateVersion],
+      );
+    },
+    "profile",
+  ),
+  // A hold pauses contact: one not applied would let contact go on.
+  "ContactHold.ContactHoldPlaced": oneByOne(
+    contactHoldPlacedPayloadSchema,
+    true,
+    (h) => h.holdId,
+    async (tx, _e, h) => {
+      // A lift already applied stays: the placement only fills in what the lift did not carry.
+      await tx.query(
+        `INSERT INTO case_directory_contact_hold (hold_id, case_id, kind, channels, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (hold_id) DO UPDATE SET kind = EXCLUDED.kind, channels = EXCLUDED.channels,
+           starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at
+         WHERE case_directory_contact_hold.starts_at IS NULL`,
+        [h.holdId, h.caseId, h.kind, h.channels, h.startsAt, h.endsAt],
+      );
+    },
+    "contact-hold-place",
+  ),
+  // A lift only widens contact: failing to apply it leaves the hold on (fail closed anyway).
+  "ContactHold.ContactHoldLifted": oneByOne(
+    contactHoldLiftedPayloadSchema,
+    false,
+    (h) => h.holdId,
+    async (tx, _e, h) => {
+      await tx.query(
+        `INSERT INTO case_directory_contact_hold (hold_id, case_id, lifted_at) VALUES ($1, $2, $3)
+         ON CONFLICT (hold_id) DO UPDATE SET lifted_at = coalesce(case_directory_contact_hold.lifted_at, EXCLUDED.lifted_at)`,
+        [h.holdId, h.caseId, h.liftedAt],
+      );
+    },
+    "contact-hold-lift",
+  ),
 };
 
 /** Whether the directory is kept from events of this bus subject. */
@@ -202,17 +259,24 @@ const APPLIED: Record<string, { sql: string; key: (p: Record<string, unknown>) =
   "HomeVisitRequest.HomeVisitApproved": { sql: "SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND window_start IS NOT NULL", key: (p) => p.visitId },
   "HomeVisitRequest.HomeVisitCompleted": { sql: "SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND closed_at IS NOT NULL", key: (p) => p.visitId },
   "HomeVisitRequest.HomeVisitCancelled": { sql: "SELECT 1 FROM case_directory_visit WHERE visit_id = $1 AND closed_at IS NOT NULL", key: (p) => p.visitId },
+  "ContactHold.ContactHoldPlaced": { sql: "SELECT 1 FROM case_directory_contact_hold WHERE hold_id = $1 AND starts_at IS NOT NULL", key: (p) => p.holdId },
+  "ContactHold.ContactHoldLifted": { sql: "SELECT 1 FROM case_directory_contact_hold WHERE hold_id = $1 AND lifted_at IS NOT NULL", key: (p) => p.holdId },
 };
-const CASE_APPLIED = "SELECT 1 FROM case_directory WHERE case_id = $1 AND version >= $2";
+/** Aggregates whose events are applied by version: their mark is `subject aggregateId version`, checked against the row's version. */
+const VERSIONED_APPLIED: Record<string, string> = {
+  CollectionCase: "SELECT 1 FROM case_directory WHERE case_id = $1 AND version >= $2",
+  // aggregateId is the lender id
+  ContactProfile: "SELECT 1 FROM case_directory_profile WHERE lender_id = $1 AND version >= $2",
+};
 
 /**
  * A short, checkable description of an event's effect on the directory (`subject key [version]`),
  * or null when the directory does not keep the event or cannot tell it has applied it (a case
- * event from before versions were kept).
+ * event from before versions were kept, a profile event without a version).
  */
 export function directoryMark(e: EventEnvelope): string | null {
   const subject = subjectOf(e);
-  if (e.aggregateType === "CollectionCase" && isDirectorySubject(subject)) {
+  if (Object.hasOwn(VERSIONED_APPLIED, e.aggregateType) && isDirectorySubject(subject)) {
     return e.aggregateVersion ? `${subject} ${e.aggregateId} ${e.aggregateVersion}` : null;
   }
   const a = APPLIED[subject];
@@ -220,14 +284,15 @@ export function directoryMark(e: EventEnvelope): string | null {
   return typeof key === "string" ? `${subject} ${key}` : null;
 }
 
-/** Whether the directory reflects the event a {@link directoryMark} describes; false for a mark it cannot read. */
 /** A {@link directoryMark} as the statement and parameters that check it; null when it is not one. */
 export function readMark(mark: string): { sql: string; params: unknown[] } | null {
   const [subject, key, version, ...rest] = mark.split(" ");
   if (!subject || !key || rest.length > 0 || !/^[0-9a-f-]{36}$/i.test(key)) return null;
-  if (subject.startsWith("CollectionCase.")) {
+  const aggregateType = subject.split(".")[0]!;
+  if (Object.hasOwn(VERSIONED_APPLIED, aggregateType)) {
+    const versioned = VERSIONED_APPLIED[aggregateType]!;
     if (!version || !/^\d{1,15}$/.test(version) || !isDirectorySubject(subject)) return null;
-    return { sql: CASE_APPLIED, params: [key, Number(version)] };
+    return { sql: versioned, params: [key, Number(version)] };
   }
   const a = APPLIED[subject];
   return a && version === undefined ? { sql: a.sql, params: [key] } : null;

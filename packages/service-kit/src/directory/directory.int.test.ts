@@ -3,7 +3,8 @@ import { Query, Resolver } from "type-graphql";
 import { createLocalJWKSet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataSource } from "typeorm";
-import { subjectOf, type EventEnvelope } from "@concord/schema";
+import { CONTACT_CHANNELS, CONTACT_HOLD_KINDS, CONTACT_JURISDICTIONS, subjectOf, type EventEnvelope } from "@concord/schema";
+import { CHANNELS, HOLD_KINDS, JURISDICTIONS, type ContactProfile } from "../contact/types";
 import { FixedClock } from "../clock";
 import { createDataSource, migrate } from "../data-source";
 import { startConsumer } from "../events/consumer";
@@ -18,7 +19,7 @@ import { PUBLIC, Policy } from "../access/policy";
 import { buildFederatedSchema } from "../federation";
 import { freshDatabase } from "../testing/test-database";
 import { applyToCaseDirectory, directoryMark, narrowsAccess } from "./apply";
-import { CaseDirectory, DirectoryHold, heldCasesSql, waitForDirectory } from "./directory";
+import { CaseDirectory, DIRECTORY_STOPPED_HOLD_ID, DirectoryHold, heldCasesSql, waitForDirectory } from "./directory";
 
 /** The smallest subgraph schema that starts: one field, with its policy. */
 @Resolver()
@@ -93,12 +94,33 @@ const visit = (type: "HomeVisitApproved" | "HomeVisitCompleted", visitId: string
     clock.now(),
   );
 
+const PARAMETERS = {
+  hoursStartMinute: 480, hoursEndMinute: 1260, blockedWeekdays: [7], blockedDates: ["2026-12-25"], maxCallAttemptsPer7Days: 7,
+  quietDaysAfterConversation: 7, maxConnectedCallsPerDay: null, maxUnansweredCallsPerDay: null, debtorOnly: false, flagVulnerable: false,
+};
+/** The caller's default (the contact engine's); distinct from every profile the tests set. */
+const DEFAULT_PROFILE = { jurisdiction: "UK_FCA", parameters: { ...PARAMETERS, hoursStartMinute: 0, flagVulnerable: true } } as ContactProfile;
+const profileSet = (lenderId: string, version: number | undefined, parameters: Record<string, unknown> = PARAMETERS, jurisdiction = "US_REG_F") =>
+  newEvent(
+    { type: "ContactProfileSet", aggregateType: "ContactProfile", aggregateId: lenderId, aggregateVersion: version, lenderId, payload: { lenderId, jurisdiction, parameters } },
+    clock.now(),
+  );
+const holdPlaced = (holdId: string, caseId: string, startsAt: string, endsAt: string | null = null, channels: string[] = [], kind = "DISPUTE") =>
+  newEvent(
+    { type: "ContactHoldPlaced", aggregateType: "ContactHold", aggregateId: holdId, lenderId: LENDER, payload: { holdId, caseId, kind, channels, startsAt, endsAt } },
+    clock.now(),
+  );
+const holdLifted = (holdId: string, caseId: string, liftedAt: string) =>
+  newEvent({ type: "ContactHoldLifted", aggregateType: "ContactHold", aggregateId: holdId, lenderId: LENDER, payload: { holdId, caseId, liftedAt } }, clock.now());
+const withChannels = (e: EventEnvelope, channels: string[]) => ({ ...e, payload: { ...e.payload, channels } });
+
 const apply = (...events: EventEnvelope[]) => ds.transaction(async (tx) => {
   for (const e of events) await applyToCaseDirectory(tx, e);
 });
 /** Several events in one call, as a writer's transaction applies its own. */
 const applyTogether = (...events: EventEnvelope[]) => ds.transaction((tx) => applyToCaseDirectory(tx, events));
 const read = (c = clock) => new CaseDirectory(ds, c);
+const directoryHasAppliedMark = (e: EventEnvelope) => waitForDirectory(ds, directoryMark(e)!, 0);
 
 describe("the case directory", () => {
   it("applies a case change only when its version is newer: an older one after it and the same one twice change nothing", async () => {
@@ -235,6 +257,144 @@ describe("the case directory", () => {
     expect(await waitForDirectory(ds, directoryMark(caseEvent("CaseUpdated", caseId, 2))!, 50)).toBe(false);
     expect(await waitForDirectory(ds, directoryMark(caseEvent("CaseUpdated", caseId, 1))!, 50)).toBe(true);
     expect(await waitForDirectory(ds, "Placement.PlacementStarted ' OR 1=1 --", 50)).toBe(false);
+  });
+});
+
+describe("the case directory's contact rules", () => {
+  it("carries the contact vocabulary the engine declares (schema repeats it)", () => {
+    expect([...CONTACT_CHANNELS]).toEqual([...CHANNELS]);
+    expect([...CONTACT_HOLD_KINDS]).toEqual([...HOLD_KINDS]);
+    expect([...CONTACT_JURISDICTIONS]).toEqual([...JURISDICTIONS]);
+  });
+
+  it("gives the caller's default profile until the lender's is set, then applies a profile only when its version is newer", async () => {
+    const lender = uuidv7();
+    const caseId = uuidv7();
+    await apply({ ...caseEvent("CaseOpened", caseId, 1), lenderId: lender });
+    expect((await read().contactRules(caseId, clock.now(), DEFAULT_PROFILE))?.profile).toEqual(DEFAULT_PROFILE);
+    const v2 = { ...PARAMETERS, maxCallAttemptsPer7Days: 5 };
+    await apply(profileSet(lender, 2, v2));
+    // Version 1 arrives late, version 2 again: neither changes what version 2 set.
+    await apply(profileSet(lender, 1, { ...PARAMETERS, maxCallAttemptsPer7Days: 9 }, "CN_NIFA"), profileSet(lender, 2, { ...PARAMETERS, maxCallAttemptsPer7Days: 6 }));
+    expect((await read().contactRules(caseId, clock.now(), DEFAULT_PROFILE))?.profile).toEqual({ jurisdiction: "US_REG_F", parameters: v2 });
+    await apply(profileSet(lender, 3, { ...PARAMETERS, maxConnectedCallsPerDay: 3 }, "CN_NIFA"));
+    expect(await read().lenderProfile(lender, DEFAULT_PROFILE)).toEqual({ jurisdiction: "CN_NIFA", parameters: { ...PARAMETERS, maxConnectedCallsPerDay: 3 } });
+    expect(await read().lenderProfile(uuidv7(), DEFAULT_PROFILE)).toEqual(DEFAULT_PROFILE);
+    expect(await read().contactRules(uuidv7(), clock.now(), DEFAULT_PROFILE)).toBeNull();
+    // A profile without a version cannot be ordered: refused, not applied.
+    await expect(apply(profileSet(lender, undefined))).rejects.toThrow(/carries no aggregateVersion/);
+  });
+
+  it("tells when a profile change of a version has been applied, so a reader can wait for it", async () => {
+    const lender = uuidv7();
+    const e = profileSet(lender, 4);
+    expect(await waitForDirectory(ds, directoryMark(e)!, 50)).toBe(false);
+    await apply(e);
+    expect(await waitForDirectory(ds, directoryMark(e)!, 50)).toBe(true);
+    expect(await waitForDirectory(ds, directoryMark(profileSet(lender, 5))!, 50)).toBe(false);
+    expect(directoryMark(profileSet(lender, undefined))).toBeNull();
+  });
+
+  it("gives a hold from its placement until its lift, the lift final; the holds over before `since` are left out", async () => {
+    const caseId = uuidv7();
+    const [h1, h2, h3] = [uuidv7(), uuidv7(), uuidv7()];
+    await apply(caseEvent("CaseOpened", caseId, 1));
+    await apply(
+      holdPlaced(h1, caseId, "2026-11-20T00:00:00Z", null, ["CALL", "SMS"]),
+      holdPlaced(h2, caseId, "2026-11-21T00:00:00Z", "2026-11-24T00:00:00Z", [], "PROMISE"),
+      holdPlaced(h3, caseId, "2026-11-22T00:00:00Z", "2026-12-01T00:00:00Z", [], "HARDSHIP"),
+    );
+    const rules = await read().contactRules(caseId, at("2026-11-24T00:00:00Z"), DEFAULT_PROFILE);
+    // h2 ends exactly at `since`: not before it, so kept.
+    expect(rules?.holds).toEqual([
+      { holdId: h1, kind: "DISPUTE", channels: ["CALL", "SMS"], startsAt: at("2026-11-20T00:00:00Z"), endsAt: null },
+      { holdId: h2, kind: "PROMISE", channels: [], startsAt: at("2026-11-21T00:00:00Z"), endsAt: at("2026-11-24T00:00:00Z") },
+      { holdId: h3, kind: "HARDSHIP", channels: [], startsAt: at("2026-11-22T00:00:00Z"), endsAt: at("2026-12-01T00:00:00Z") },
+    ]);
+    expect((await read().contactRules(caseId, at("2026-11-24T00:00:00.001Z"), DEFAULT_PROFILE))?.holds.map((h) => h.holdId)).toEqual([h1, h3]);
+    // Lifted: it ends at the lift, or at its own end if that is earlier; a second lift changes nothing.
+    const lift = holdLifted(h1, caseId, "2026-11-25T09:00:00Z");
+    await apply(lift, holdLifted(h3, caseId, "2026-12-05T00:00:00Z"));
+    await apply(holdLifted(h1, caseId, "2026-11-25T09:30:00Z"), lift);
+    const after = await read().contactRules(caseId, at("2026-11-25T00:00:00Z"), DEFAULT_PROFILE);
+    expect(after?.holds.map((h) => [h.holdId, h.endsAt])).toEqual([[h1, at("2026-11-25T09:00:00Z")], [h3, at("2026-12-01T00:00:00Z")]]);
+    expect((await read().contactRules(caseId, at("2026-11-25T09:00:00.001Z"), DEFAULT_PROFILE))?.holds.map((h) => h.holdId)).toEqual([h3]);
+    expect(await directoryHasAppliedMark(lift)).toBe(true);
+  });
+
+  it("keeps a lift applied before its placement: the placement, delivered after, does not reopen the hold", async () => {
+    const caseId = uuidv7();
+    const hold = uuidv7();
+    await apply(caseEvent("CaseOpened", caseId, 1));
+    await apply(holdLifted(hold, caseId, "2026-11-25T08:00:00Z"));
+    // Lifted, and what it held not known yet: nothing to give.
+    expect((await read().contactRules(caseId, at("2026-11-01T00:00:00Z"), DEFAULT_PROFILE))?.holds).toEqual([]);
+    const placed = holdPlaced(hold, caseId, "2026-11-24T00:00:00Z");
+    expect(await directoryHasAppliedMark(placed)).toBe(false);
+    await apply(placed, placed);
+    expect(await directoryHasAppliedMark(placed)).toBe(true);
+    expect((await read().contactRules(caseId, at("2026-11-01T00:00:00Z"), DEFAULT_PROFILE))?.holds).toEqual([
+      { holdId: hold, kind: "DISPUTE", channels: [], startsAt: at("2026-11-24T00:00:00Z"), endsAt: at("2026-11-25T08:00:00Z") },
+    ]);
+    expect((await read().contactRules(caseId, clock.now(), DEFAULT_PROFILE))?.holds).toEqual([]);
+  });
+
+  it("stores the agency's channels of a placement, and null for a placement event from before they were carried", async () => {
+    const [withCh, without, empty] = [uuidv7(), uuidv7(), uuidv7()];
+    await apply(caseEvent("CaseOpened", withCh, 1), caseEvent("CaseOpened", without, 1), caseEvent("CaseOpened", empty, 1));
+    const agency = uuidv7();
+    await applyTogether(
+      withChannels(started(uuidv7(), withCh, agency, "2027-01-01T00:00:00Z"), ["CALL", "VISIT"]),
+      started(uuidv7(), without, agency, "2027-01-01T00:00:00Z"),
+      withChannels(started(uuidv7(), empty, agency, "2027-01-01T00:00:00Z"), []),
+    );
+    expect((await read().entry(withCh))?.activePlacement?.channels).toEqual(["CALL", "VISIT"]);
+    expect((await read().entry(without))?.activePlacement?.channels).toBeNull();
+    expect((await read().entry(empty))?.activePlacement?.channels).toEqual([]);
+  });
+
+  it("refuses contact payloads that do not fit their schema: an unknown channel, kind or jurisdiction, a bad weekday", async () => {
+    const caseId = uuidv7();
+    const badChannel = holdPlaced(uuidv7(), caseId, "2026-11-25T00:00:00Z", null, ["PIGEON"]);
+    await expect(apply(badChannel)).rejects.toThrow(new RegExp(`ContactHold.ContactHoldPlaced ${badChannel.id} has a payload the case directory cannot apply`));
+    await expect(apply(holdPlaced(uuidv7(), caseId, "2026-11-25T00:00:00Z", null, [], "SULK"))).rejects.toThrow(/cannot apply/);
+    await expect(apply(profileSet(uuidv7(), 1, PARAMETERS, "MARS"))).rejects.toThrow(/cannot apply/);
+    await expect(apply(profileSet(uuidv7(), 1, { ...PARAMETERS, blockedWeekdays: [0] }))).rejects.toThrow(/cannot apply/);
+    await expect(apply(withChannels(started(uuidv7(), caseId, uuidv7(), "2027-01-01T00:00:00Z"), ["FAX"]))).rejects.toThrow(/cannot apply/);
+    // The boundary values are accepted.
+    await apply(profileSet(uuidv7(), 1, { ...PARAMETERS, blockedWeekdays: [1, 7] }));
+  });
+
+  it("fails closed: while the consumer is stopped every case has an open hold on every channel, and not once it resumes", async () => {
+    const caseId = uuidv7();
+    await apply(caseEvent("CaseOpened", caseId, 1));
+    expect((await read().contactRules(caseId, clock.now(), DEFAULT_PROFILE))?.holds).toEqual([]);
+    await ds.query("INSERT INTO case_directory_hold (consumer, event_id, subject, seq, reason) VALUES ('test.stopped', $1, 'ContactHold.ContactHoldPlaced', 1, 'test')", [uuidv7()]);
+    try {
+      const [one, two] = await Promise.all([read().contactRules(caseId, clock.now(), DEFAULT_PROFILE), read().contactRules(caseId, at("2026-01-01T00:00:00Z"), DEFAULT_PROFILE)]);
+      for (const r of [one, two]) expect(r?.holds).toEqual([{ holdId: DIRECTORY_STOPPED_HOLD_ID, kind: "OTHER", channels: [], startsAt: new Date(0), endsAt: null }]);
+    } finally {
+      await ds.query("DELETE FROM case_directory_hold WHERE consumer = 'test.stopped'");
+    }
+    expect((await read().contactRules(caseId, clock.now(), DEFAULT_PROFILE))?.holds).toEqual([]);
+  });
+
+  it("answers several cases and instants asked in one tick from one batch, each with its own holds", async () => {
+    const [a, b] = [uuidv7(), uuidv7()];
+    await apply(caseEvent("CaseOpened", a, 1), caseEvent("CaseOpened", b, 1));
+    const [ha, hb] = [uuidv7(), uuidv7()];
+    await apply(holdPlaced(ha, a, "2026-11-20T00:00:00Z", "2026-11-22T00:00:00Z"), holdPlaced(hb, b, "2026-11-20T00:00:00Z"));
+    const dir = read();
+    const [early, late, other, unknown] = await Promise.all([
+      dir.contactRules(a, at("2026-11-21T00:00:00Z"), DEFAULT_PROFILE),
+      dir.contactRules(a, at("2026-11-23T00:00:00Z"), DEFAULT_PROFILE),
+      dir.contactRules(b, at("2026-11-23T00:00:00Z"), DEFAULT_PROFILE),
+      dir.contactRules("not-a-uuid", at("2026-11-23T00:00:00Z"), DEFAULT_PROFILE),
+    ]);
+    expect(early?.holds.map((h) => h.holdId)).toEqual([ha]);
+    expect(late?.holds).toEqual([]);
+    expect(other?.holds.map((h) => h.holdId)).toEqual([hb]);
+    expect(unknown).toBeNull();
   });
 });
 

@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { DataSource, EntityManager } from "typeorm";
 import { CLOSED_CASE_STATUSES } from "@concord/schema";
 import type { Clock } from "../clock";
+import type { Channel, ContactHold, ContactProfile, HoldKind } from "../contact/types";
 import { ConsumerAlerts, type ConsumerAlert } from "../events/consumer";
 import { isUuid } from "../ids";
 import { directoryHasApplied, readMark } from "./apply";
@@ -22,7 +23,26 @@ export interface DirectoryPlacement {
   /** Delegated authority; null when the placement's event predates it being carried. */
   maxDiscountBps: number | null;
   maxInstalments: number | null;
+  /** The channels the agency may use on the case; null when the placement's event predates them being carried. */
+  channels: string[] | null;
 }
+
+/** What the contact engine needs of a case from the directory (see {@link CaseDirectory.contactRules}). */
+export interface CaseContactRules {
+  /** The case's lender's profile, or the caller's default while the directory has none for it. */
+  profile: ContactProfile;
+  /** The case's holds in force at or after the instant asked about. */
+  holds: ContactHold[];
+}
+
+/**
+ * The hold every case has while the directory's consumer is stopped: the events queued behind
+ * the one it is stopped on may place holds or tighten profiles, so no contact is allowed.
+ */
+export const DIRECTORY_STOPPED_HOLD_ID = "directory-stopped";
+
+/** A fresh {@link DIRECTORY_STOPPED_HOLD_ID} hold: open, on every channel, since the epoch. */
+const stoppedHold = (): ContactHold => ({ holdId: DIRECTORY_STOPPED_HOLD_ID, kind: "OTHER", channels: [], startsAt: new Date(0), endsAt: null });
 
 /** What the directory holds of one case, at one instant. */
 export interface CaseEntry {
@@ -74,24 +94,65 @@ function entryFromRow(r: Record<string, any>): CaseEntry {
             expiresAt: new Date(r.expires_at),
             maxDiscountBps: r.max_discount_bps,
             maxInstalments: r.max_instalments,
+            channels: r.placement_channels ?? null,
           }
         : null,
   };
 }
 
 const ENTRY_SQL = `
-  SELECT DISTINCT ON (d.case_id) d.*, p.placement_id, p.agency_id, p.placed_at, p.expires_at, p.max_discount_bps, p.max_instalments
+  SELECT DISTINCT ON (d.case_id) d.*, p.placement_id, p.agency_id, p.placed_at, p.expires_at, p.max_discount_bps, p.max_instalments,
+         p.channels AS placement_channels
     FROM case_directory d
     LEFT JOIN case_directory_placement p
       ON p.case_id = d.case_id AND p.ended_at IS NULL AND p.placed_at IS NOT NULL AND p.expires_at > $2 AND ${NOT_HELD}
    WHERE d.case_id = ANY($1::uuid[])
    ORDER BY d.case_id, p.placed_at DESC NULLS LAST`;
 
+/**
+ * Per case asked about (`$1`, with `$2` the instant each asks from): the lender's profile row, if
+ * any, and whether the consumer is stopped. Holds come from {@link HOLDS_SQL}.
+ */
+const PROFILE_SQL = `
+  SELECT d.case_id, pr.jurisdiction, pr.parameters, EXISTS (SELECT 1 FROM case_directory_hold) AS stopped
+    FROM case_directory d LEFT JOIN case_directory_profile pr ON pr.lender_id = d.lender_id
+   WHERE d.case_id = ANY($1::uuid[])`;
+/**
+ * The holds of each case (`$1`) not over before its instant (`$2`): a hold is over at the earlier
+ * of its end and its lift (least() skips nulls). A row a lift made before its placement arrived
+ * (starts_at null) is left out: it is lifted, and what it held is not known yet.
+ */
+const HOLDS_SQL = `
+  SELECT k.case_id, k.since, h.hold_id, h.kind, h.channels, h.starts_at, least(h.ends_at, h.lifted_at) AS ends_at
+    FROM unnest($1::uuid[], $2::timestamptz[]) AS k(case_id, since)
+    JOIN case_directory_contact_hold h ON h.case_id = k.case_id
+   WHERE h.starts_at IS NOT NULL AND (least(h.ends_at, h.lifted_at) IS NULL OR least(h.ends_at, h.lifted_at) >= k.since)
+   ORDER BY h.starts_at, h.hold_id`;
+
+const holdFromRow = (r: Record<string, any>): ContactHold => ({
+  holdId: r.hold_id,
+  kind: r.kind as HoldKind,
+  channels: (r.channels ?? []) as Channel[],
+  startsAt: new Date(r.starts_at),
+  endsAt: r.ends_at ? new Date(r.ends_at) : null,
+});
+
+const profileFromRow = (r: Record<string, any> | undefined): ContactProfile | null =>
+  r?.jurisdiction ? { jurisdiction: r.jurisdiction, parameters: r.parameters } : null;
+
+/** What {@link CaseDirectory.contactRules} loads per `caseId|since`; the default profile is the caller's. */
+interface LoadedContactRules {
+  profile: ContactProfile | null;
+  holds: ContactHold[];
+}
+
 /** Reads the directory at the clock's current instant; one batched statement per kind per tick. */
 export class CaseDirectory {
   private readonly entries: DataLoader<string, CaseEntry | null>;
   /** Open visit windows now, keyed `agencyId|caseId`. */
   private readonly windows: DataLoader<string, boolean>;
+  /** Contact profiles and holds, keyed `caseId|since` (since as epoch milliseconds). */
+  private readonly contacts: DataLoader<string, LoadedContactRules | null>;
 
   constructor(
     private readonly db: DataSource | EntityManager,
@@ -113,11 +174,56 @@ export class CaseDirectory {
       const open = new Set(rows.map((r) => `${r.agency_id}|${r.case_id}`));
       return keys.map((k) => open.has(k));
     });
+    this.contacts = new DataLoader(async (keys) => {
+      const asked = keys.map((k) => {
+        const [caseId, since] = k.split("|") as [string, string];
+        return { key: k, caseId: caseId.toLowerCase(), since: new Date(Number(since)), valid: isUuid(caseId) };
+      });
+      const valid = asked.filter((a) => a.valid);
+      if (valid.length === 0) return keys.map(() => null);
+      const [profiles, holds]: Array<Record<string, any>[]> = await Promise.all([
+        this.db.query(PROFILE_SQL, [[...new Set(valid.map((a) => a.caseId))]]),
+        this.db.query(HOLDS_SQL, [valid.map((a) => a.caseId), valid.map((a) => a.since)]),
+      ]);
+      const byCase = new Map(profiles!.map((r) => [r.case_id as string, r]));
+      const holdsBy = new Map<string, ContactHold[]>();
+      for (const h of holds!) {
+        const k = `${h.case_id}|${new Date(h.since).getTime()}`;
+        holdsBy.set(k, [...(holdsBy.get(k) ?? []), holdFromRow(h)]);
+      }
+      return asked.map((a) => {
+        const row = a.valid ? byCase.get(a.caseId) : undefined;
+        if (!row) return null;
+        const found = holdsBy.get(`${a.caseId}|${a.since.getTime()}`) ?? [];
+        // Fail closed: while the consumer is stopped, holds queued behind it are unknown.
+        return { profile: profileFromRow(row), holds: row.stopped ? [...found, stoppedHold()] : found };
+      });
+    });
   }
 
   /** The case as the directory knows it now; null for a case it has not heard of. */
   entry(caseId: string): Promise<CaseEntry | null> {
     return this.entries.load(caseId);
+  }
+
+  /**
+   * What the contact rules read of a case: its lender's profile (`defaultProfile` while the
+   * directory has none for the lender) and every hold of the case not lifted or ended before
+   * `since`, its `endsAt` the earlier of its end and its lift. While the directory's consumer is
+   * stopped, a synthetic open hold on every channel ({@link DIRECTORY_STOPPED_HOLD_ID}) is added.
+   * Null for a case the directory has not heard of. Batched like {@link entry}.
+   */
+  async contactRules(caseId: string, since: Date, defaultProfile: ContactProfile): Promise<CaseContactRules | null> {
+    if (Number.isNaN(since.getTime())) throw new Error("contactRules: since is not a valid instant");
+    const loaded = await this.contacts.load(`${caseId}|${since.getTime()}`);
+    return loaded && { profile: loaded.profile ?? defaultProfile, holds: loaded.holds };
+  }
+
+  /** A lender's contact profile as the directory holds it, else `defaultProfile`. */
+  async lenderProfile(lenderId: string, defaultProfile: ContactProfile): Promise<ContactProfile> {
+    if (!isUuid(lenderId)) return defaultProfile;
+    const [row] = await this.db.query("SELECT jurisdiction, parameters FROM case_directory_profile WHERE lender_id = $1", [lenderId.toLowerCase()]);
+    return profileFromRow(row) ?? defaultProfile;
   }
 
   /** Whether `agencyId` holds an ACTIVE placement of one of `caseIds` now. */

@@ -86,3 +86,47 @@ export class CaseDirectoryTimezone1764400100000 implements MigrationInterface {
     await q.query("ALTER TABLE case_directory DROP COLUMN timezone");
   }
 }
+
+/**
+ * What the contact engine reads of a case from the directory: its lender's contact profile (the
+ * effective parameters of the last ContactProfileSet, by the lender's version), the contact
+ * holds on the case, and the channels an agency may use under each placement. Not to be
+ * confused with `case_directory_hold`, which means the directory's consumer is stopped.
+ */
+export class CaseDirectoryContact1764500000000 implements MigrationInterface {
+  name = "CaseDirectoryContact1764500000000";
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE case_directory_profile (
+        lender_id uuid PRIMARY KEY,
+        jurisdiction text NOT NULL,
+        parameters jsonb NOT NULL,
+        -- the lender's profile version last applied: an older or equal one changes nothing
+        version bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- A hold's lift is final: a lift applied before its placement leaves a row with only
+      -- lifted_at, which the placement fills in (kind and starts_at stay null until it does).
+      CREATE TABLE case_directory_contact_hold (
+        hold_id uuid PRIMARY KEY,
+        case_id uuid NOT NULL,
+        kind text,
+        channels text[],
+        starts_at timestamptz,
+        ends_at timestamptz,
+        lifted_at timestamptz
+      );
+      CREATE INDEX case_directory_contact_hold_case_idx ON case_directory_contact_hold (case_id);
+      -- null: the placement's event predates channels being carried
+      ALTER TABLE case_directory_placement ADD COLUMN channels text[];
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      ALTER TABLE case_directory_placement DROP COLUMN channels;
+      DROP TABLE case_directory_contact_hold, case_directory_profile;
+    `);
+  }
+}
