@@ -1,6 +1,5 @@
 import type { GraphQLSchema } from "graphql";
 import { buildFederatedSchema } from "@concord/service-kit";
-import type { OutreachContext } from "./context";
 import { ActivityResolver, CaseOutreachResolver } from "./modules/activity/activity.resolver";
 import { ComplianceAlertResolver } from "./modules/alerts/compliance-alert";
 import { CollectionCase } from "./modules/collection-case/collection-case.stub";
