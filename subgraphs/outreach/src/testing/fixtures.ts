@@ -1,0 +1,59 @@
+import { applyToCaseDirectory, createLogger, newEvent, uuidv7, type Clock } from "@concord/service-kit";
+import { createTestDatabase, TEST_GATEWAY_KEYS, type TestDatabase } from "@concord/test-kit";
+import { start, type OutreachService } from "../index";
+
+/** An outreach subgraph on a fresh database of its own, at `clock`. */
+export async function startOutreach(label: string, clock: Clock): Promise<{ db: TestDatabase; svc: OutreachService; stop(): Promise<void> }> {
+  const db = await createTestDatabase(label);
+  const svc = await start({ databaseUrl: db.url, clock, gatewayKeys: TEST_GATEWAY_KEYS, logger: createLogger("outreach").child({}, { level: "silent" }) });
+  return { db, svc, stop: async () => { await svc.stop(); await db.drop(); } };
+}
+
+export interface CaseOptions {
+  lenderId: string;
+  /** The borrower's IANA time zone. @default "America/New_York" */
+  timezone?: string;
+  /** An agency holding an ACTIVE placement of the case, until `expiresAt`. */
+  agencyId?: string;
+  expiresAt?: Date;
+  /** The agency's allowed channels, as the placement carries them. @default every channel */
+  channels?: string[];
+}
+
+/**
+ * A case the outreach subgraph's directory knows, as the loans and agencies subgraphs' events
+ * would have made it (applied directly: the directory's own tests cover the bus).
+ */
+export async function knownCase(svc: OutreachService, clock: Clock, o: CaseOptions): Promise<{ caseId: string; borrowerId: string; placementId: string | null }> {
+  const [caseId, borrowerId, placementId] = [uuidv7(), uuidv7(), o.agencyId ? uuidv7() : null];
+  const now = clock.now();
+  const events = [
+    newEvent(
+      {
+        type: "CaseOpened", aggregateType: "CollectionCase", aggregateId: caseId, aggregateVersion: 1, lenderId: o.lenderId,
+        payload: {
+          caseId, loanId: uuidv7(), borrowerId, region: "Springfield", timezone: o.timezone ?? "America/New_York", status: o.agencyId ? "PLACED" : "OPEN",
+          daysPastDue: 40, bucket: "DPD_31_60", amountOverdueMinor: "10000", outstandingBalanceMinor: "90000", currency: "USD", asOf: now.toISOString().slice(0, 10),
+        },
+      },
+      now,
+    ),
+  ];
+  if (o.agencyId && placementId) {
+    events.push(
+      newEvent(
+        {
+          type: "PlacementStarted", aggregateType: "Placement", aggregateId: placementId, aggregateVersion: 1, lenderId: o.lenderId,
+          payload: {
+            placementId, caseId, agencyId: o.agencyId, placedAt: new Date(now.getTime() - 86_400_000).toISOString(),
+            expiresAt: (o.expiresAt ?? new Date(now.getTime() + 90 * 86_400_000)).toISOString(), maxDiscountBps: 1000, maxInstalments: 6,
+            channels: o.channels ?? ["CALL", "SMS", "EMAIL", "LETTER", "PUSH", "VISIT"],
+          },
+        },
+        now,
+      ) as any,
+    );
+  }
+  await svc.ds.transaction((tx) => applyToCaseDirectory(tx, events));
+  return { caseId, borrowerId, placementId };
+}
