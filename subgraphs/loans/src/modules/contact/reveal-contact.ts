@@ -3,8 +3,9 @@ import { DateTimeISOResolver } from "graphql-scalars";
 import {
   badInput,
   forbidden,
-  formatContactHours,
-  insideContactHours,
+  decideContact,
+  DEFAULT_JURISDICTION,
+  profileOf,
   isUuid,
   NeedsScope,
   notFound,
@@ -43,6 +44,33 @@ export class RevealedContact {
   revealedAt: Date;
 }
 
+/**
+ * The rules a reveal is held to: those that say whether a contact may be made now, on this
+ * channel, by this agency (hours, blocked days, holds, the agency's channels), not the counting
+ * rules, which the outreach subgraph applies to the contacts themselves. Null when none blocks.
+ */
+const REVEAL_RULES = ["TIME_ZONE_UNKNOWN", "CONTACT_HOURS", "BLOCKED_DAY", "CONTACT_HOLD", "AGENCY_CHANNEL"] as const;
+
+async function revealBlockedBy(ctx: LoansContext, caseId: string, channel: ContactChannel, timeZone: string | null, now: Date) {
+  const fallback = profileOf(DEFAULT_JURISDICTION);
+  const [rules, entry] = [await ctx.directory.contactRules(caseId, now, fallback), await ctx.directory.entry(caseId)];
+  const decision = decideContact(
+    {
+      at: now,
+      channel,
+      party: "DEBTOR",
+      contactPoint: channel === ContactChannel.EMAIL ? "email" : "phone",
+      timeZone,
+      profile: rules?.profile ?? fallback,
+      holds: rules?.holds ?? [],
+      history: [],
+      actor: { role: "agency", holdsCase: true, allowedChannels: (entry?.activePlacement?.channels as ContactChannel[] | null | undefined) ?? null },
+    },
+    REVEAL_RULES,
+  );
+  return decision.blockedBy[0] ?? null;
+}
+
 @Resolver()
 export class RevealContactResolver {
   @NeedsScope("contact:reveal")
@@ -50,7 +78,7 @@ export class RevealContactResolver {
   @Mutation(() => RevealedContact, {
     nullable: true,
     description:
-      "An agency holding an ACTIVE placement of the case gets the borrower's full phone or e-mail for one contact, only inside contact hours (08:00-21:00 in the borrower's time zone). Every reveal is written to the audit log.",
+      "An agency holding an ACTIVE placement of the case gets the borrower's full phone or e-mail for one contact, only when a contact on that channel is allowed now: inside the lender's profile's contact hours and days in the borrower's time zone, on a channel the agency may use, with no hold (cease, dispute, hardship, opt-out...) pausing it. A refusal names the rule (extensions.rule). Every reveal is written to the audit log.",
   })
   async revealContact(
     @Ctx() ctx: LoansContext,
@@ -72,9 +100,9 @@ export class RevealContactResolver {
     const borrower = await ctx.loaders.borrower.load(found.borrowerId);
     if (!borrower) throw forbidden("the borrower", caseId);
     const now = ctx.clock.now();
-    if (!insideContactHours(now, borrower.timezone ?? "UTC")) {
-      throw refuse(`Outside contact hours (${formatContactHours()} in the borrower's time zone, ${borrower.timezone})`, { rule: "CONTACT_HOURS" });
-    }
+    // The lender's profile and the case's holds as every subgraph's case directory holds them.
+    const blocked = await revealBlockedBy(ctx, found.id, channel, borrower.timezone ?? null, now);
+    if (blocked) throw refuse(blocked.message, { rule: blocked.rule, ...(blocked.until ? { until: blocked.until.toISOString() } : {}) });
     const value = channel === ContactChannel.EMAIL ? borrower.email : borrower.phone;
     if (!value) throw notFound(`${channel} contact for case`, caseId);
     // Written with the request's other audit rows before the response leaves; if it cannot be, the value does not leave.
