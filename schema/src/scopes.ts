@@ -92,12 +92,12 @@ export const SCOPES = {
     roles: ["lender", "agency"],
     description: "Report contact activities on a case: calls, messages, letters, visits and their outcomes (reportActivity).",
   },
-  "contact-policy:read": {
+  "compliance:read": {
     kind: "read",
     roles: ["lender", "agency", "auditor"],
     description: "Ask whether a contact is allowed now and why not (contactPolicy), and read a lender's contact profile (contactProfile).",
   },
-  "contact-profile:write": {
+  "compliance:write": {
     kind: "write",
     roles: ["lender"],
     description: "Choose the lender's jurisdiction profile and tighten its parameters (setContactProfile).",

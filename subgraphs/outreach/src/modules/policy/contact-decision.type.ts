@@ -39,7 +39,7 @@ export class ContactCounters {
   lastConversationAt: Date | null;
 }
 
-@Scope<ContactDecision>("contact-policy:read", (d) => ({ lenderId: d.lenderId, caseIds: async () => [d.caseId] }))
+@Scope<ContactDecision>("compliance:read", (d) => ({ lenderId: d.lenderId, caseIds: async () => [d.caseId] }))
 @ObjectType({ description: "Whether a contact on a channel is allowed at an instant, every rule that blocks it, and when every rule next allows it." })
 export class ContactDecision {
   lenderId: string;

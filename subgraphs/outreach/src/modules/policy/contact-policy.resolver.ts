@@ -9,7 +9,7 @@ import { contactDecision } from "./contact-policy.service";
 
 @Resolver(() => ContactDecision)
 export class ContactPolicyResolver {
-  @NeedsScope("contact-policy:read")
+  @NeedsScope("compliance:read")
   @Policy(P.contactPolicyQuery, "Query")
   @Query(() => ContactDecision, {
     nullable: true,

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import {
-  CONTACT_PROFILES,
   DEFAULT_JURISDICTION,
+  profileOf,
   type CaseDirectory,
   type CaseEntry,
   type Channel,
@@ -15,7 +15,7 @@ import {
 const DAY_MS = 86_400_000;
 
 /** The profile of a lender that has chosen none: DESIGN's defaults, which are Regulation F's. */
-export const DEFAULT_PROFILE: ContactProfile = { jurisdiction: DEFAULT_JURISDICTION, parameters: CONTACT_PROFILES[DEFAULT_JURISDICTION].parameters };
+export const DEFAULT_PROFILE: ContactProfile = profileOf(DEFAULT_JURISDICTION);
 
 /**
  * The case's contacts the counting rules look at for a decision at `at`: those of the nine days

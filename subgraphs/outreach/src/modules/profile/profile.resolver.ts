@@ -8,7 +8,7 @@ import { ContactProfile, ContactProfileOverrides } from "./profile.type";
 
 @Resolver(() => ContactProfile)
 export class ContactProfileResolver {
-  @NeedsScope("contact-policy:read")
+  @NeedsScope("compliance:read")
   @Policy(P.public, "Query")
   @Query(() => ContactProfile, {
     nullable: true,
@@ -25,7 +25,7 @@ export class ContactProfileResolver {
     return readProfile(ctx.ds, lenderId.toLowerCase());
   }
 
-  @NeedsScope("contact-profile:write")
+  @NeedsScope("compliance:write")
   @Policy(P.contactProfileSetting, "Mutation")
   @Mutation(() => ContactProfile, {
     nullable: true,

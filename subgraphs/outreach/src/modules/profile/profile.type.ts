@@ -79,7 +79,7 @@ export function parametersOut(p: EngineParameters): ContactParameters {
   });
 }
 
-@Scope<ContactProfile>("contact-policy:read", (p) => ({ lenderId: p.lenderId }))
+@Scope<ContactProfile>("compliance:read", (p) => ({ lenderId: p.lenderId }))
 @ObjectType({ description: "A lender's contact profile: the jurisdiction it follows and the parameters in force (the profile's defaults, tightened by the lender)." })
 export class ContactProfile {
   @Policy(P.public)
