@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * Contact activities as reported (kept whatever rule they broke: what happened is never lost),
  * the violations each broke, and each lender's contact profile.
  */
-export class Outreach1764500000000 implements MigrationInterface {
-  name = "Outreach1764500000000";
+export class Outreach1764500200000 implements MigrationInterface {
+  name = "Outreach1764500200000";
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
