@@ -4,6 +4,7 @@ import { buildAgenciesSchema } from "./schema";
 import { createContext, type AgenciesContext } from "./context";
 import { migrations } from "./migrations";
 import { CASE_RESOLVED_CONSUMER, caseResolvedHandler } from "./access/case-resolved";
+import { COMPLIANCE_VIOLATIONS_CONSUMER, complianceViolationsHandler } from "./modules/violation/compliance-violations";
 import { expirePlacements, suspendOverdueAgencies } from "./modules/placement/placement.jobs";
 
 export { buildAgenciesSchema } from "./schema";
@@ -16,7 +17,7 @@ export { suspendAgency } from "./modules/placement/placement.jobs";
 export type AgenciesOptions = SubgraphOptions;
 export type AgenciesService = SubgraphService<AgenciesContext>;
 
-/** Migrates the agencies database and serves the subgraph; with a bus, relays its outbox, keeps the case directory and completes the placements of resolved cases. */
+/** Migrates the agencies database and serves the subgraph; with a bus, relays its outbox, keeps the case directory, completes the placements of resolved cases and records contact violations. */
 export function start(opts: AgenciesOptions): Promise<AgenciesService> {
   return startSubgraph<AgenciesContext>(
     {
@@ -24,7 +25,10 @@ export function start(opts: AgenciesOptions): Promise<AgenciesService> {
       migrations,
       buildSchema: buildAgenciesSchema,
       createContext,
-      consumers: (clock) => [{ name: CASE_RESOLVED_CONSUMER, handle: caseResolvedHandler(clock) }],
+      consumers: (clock) => [
+        { name: CASE_RESOLVED_CONSUMER, handle: caseResolvedHandler(clock) },
+        { name: COMPLIANCE_VIOLATIONS_CONSUMER, handle: complianceViolationsHandler() },
+      ],
       jobs: [
         { name: "expire-placements", everyMs: 60_000, run: expirePlacements },
         // Cheap, and an agency past its review keeps its cases only until this runs.

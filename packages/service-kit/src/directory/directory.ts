@@ -110,8 +110,8 @@ const ENTRY_SQL = `
    ORDER BY d.case_id, p.placed_at DESC NULLS LAST`;
 
 /**
- * Per case asked about (`$1`, with `$2` the instant each asks from): the lender's profile row, if
- * any, and whether the consumer is stopped. Holds come from {@link HOLDS_SQL}.
+ * Per case asked about (`$1`): the lender's profile row, if any, and whether the consumer is
+ * stopped. Holds come from {@link HOLDS_SQL}.
  */
 const PROFILE_SQL = `
   SELECT d.case_id, pr.jurisdiction, pr.parameters, EXISTS (SELECT 1 FROM case_directory_hold) AS stopped
@@ -177,13 +177,15 @@ export class CaseDirectory {
     this.contacts = new DataLoader(async (keys) => {
       const asked = keys.map((k) => {
         const [caseId, since] = k.split("|") as [string, string];
-        return { key: k, caseId: caseId.toLowerCase(), since: new Date(Number(since)), valid: isUuid(caseId) };
+        return { caseId: caseId.toLowerCase(), since: new Date(Number(since)), valid: isUuid(caseId) };
       });
       const valid = asked.filter((a) => a.valid);
       if (valid.length === 0) return keys.map(() => null);
+      // Once per case and instant (ids that differ only in case are one case).
+      const pairs = [...new Map(valid.map((a) => [`${a.caseId}|${a.since.getTime()}`, a])).values()];
       const [profiles, holds]: Array<Record<string, any>[]> = await Promise.all([
         this.db.query(PROFILE_SQL, [[...new Set(valid.map((a) => a.caseId))]]),
-        this.db.query(HOLDS_SQL, [valid.map((a) => a.caseId), valid.map((a) => a.since)]),
+        this.db.query(HOLDS_SQL, [pairs.map((a) => a.caseId), pairs.map((a) => a.since)]),
       ]);
       const byCase = new Map(profiles!.map((r) => [r.case_id as string, r]));
       const holdsBy = new Map<string, ContactHold[]>();

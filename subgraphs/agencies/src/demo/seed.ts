@@ -4,6 +4,8 @@ import { placementStarted } from "../modules/placement/placement.service";
 
 /** The licence of the demo agency, the first of the demo agencies: the one whose token `npm start` prints. */
 const DEMO_AGENCY_LICENCE = "FCA-RC-100231";
+/** The contact channels every demo agency may use. */
+const DEMO_CHANNELS = ["CALL", "SMS", "EMAIL", "LETTER", "VISIT"];
 
 export interface DemoAgencies {
   /** The agency whose token `npm start` prints. */
@@ -37,7 +39,7 @@ export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemCloc
         `INSERT INTO agency (id, name, licence_number, licence_review_due, regions, capacity, channels, status, suspended_reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [a.id, a.name, a.licence, new Date(now.getTime() + 180 * day).toISOString().slice(0, 10), a.regions, a.capacity,
-          ["CALL", "SMS", "EMAIL", "LETTER", "VISIT"], a.status, a.status === "SUSPENDED" ? "Licence review failed" : null],
+          DEMO_CHANNELS, a.status, a.status === "SUSPENDED" ? "Licence review failed" : null],
       );
       for (let n = 1; n <= 3; n++) {
         await tx.query("INSERT INTO agent (id, agency_id, name, employee_number) VALUES ($1, $2, $3, $4)", [
@@ -58,7 +60,7 @@ export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemCloc
          VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', 1500, 1000, 12) RETURNING *`,
         [demoId("placement", f.case_id), f.case_id, agency.id, f.lender_id, now, new Date(now.getTime() + 90 * day)],
       );
-      events.push(placementStarted(row, now, null));
+      events.push(placementStarted(row, DEMO_CHANNELS, now, null));
       placed++;
     }
     // One approved home visit for the demo agency, its window open now, so its token sees that address.

@@ -46,8 +46,8 @@ export async function allocateCases(
     // Lock first, count after: a statement that waited for the locks would still count with the
     // snapshot it started with, before a concurrent run's placements committed.
     await tx.query("SELECT id FROM agency WHERE status = 'ACTIVE' ORDER BY id FOR UPDATE");
-    const agencies: Array<{ id: string; regions: string[]; capacity: number; active: number }> = await tx.query(
-      `SELECT a.id, a.regions, a.capacity,
+    const agencies: Array<{ id: string; regions: string[]; channels: string[]; capacity: number; active: number }> = await tx.query(
+      `SELECT a.id, a.regions, a.channels, a.capacity,
               (SELECT count(*)::int FROM placement p WHERE p.agency_id = a.id AND p.status = 'ACTIVE' AND p.expires_at > $2) AS active
          FROM agency a WHERE a.status = 'ACTIVE' AND a.licence_review_due >= $1 ORDER BY a.id`,
       [localDate(now, "UTC"), now],
@@ -103,7 +103,8 @@ export async function allocateCases(
       : [];
     const done = new Set(inserted.map((r) => r.id));
     for (const p of planned) if (!done.has(p.id)) unplaced.push({ caseId: p.caseId, reason: "ALREADY_PLACED" });
-    await appendToOutbox(tx, inserted.map((r) => placementStarted(r, now, correlationId)));
+    const channelsOf = new Map(agencies.map((a) => [a.id, a.channels]));
+    await appendToOutbox(tx, inserted.map((r) => placementStarted(r, channelsOf.get(r.agency_id) ?? [], now, correlationId)));
     const placedBy = new Map<string, number>();
     for (const r of inserted) placedBy.set(r.agency_id, (placedBy.get(r.agency_id) ?? 0) + 1);
     return {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyToCaseDirectory, createLogger, FixedClock, newEvent, uuidv7 } from "@concord/service-kit";
+import { applyToCaseDirectory, CaseDirectory, createLogger, FixedClock, newEvent, uuidv7 } from "@concord/service-kit";
 import type { Principal } from "@concord/schema";
 import { agencyPrincipal, codes, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, type TestDatabase } from "@concord/test-kit";
 import { start, type AgenciesService } from "../../index";
@@ -66,8 +66,11 @@ describe("placeCase", () => {
     const r = await call(PLACE, input(c, a));
     expect(r.errors).toBeUndefined();
     expect(r.data.placeCase).toMatchObject({ status: "ACTIVE", commissionBps: 1500, agency: { id: a }, collectionCase: { id: c } });
-    const [e] = await svc.ds.query("SELECT type, aggregate_id FROM outbox ORDER BY seq DESC LIMIT 1");
-    expect(e).toEqual({ type: "PlacementStarted", aggregate_id: r.data.placeCase.id });
+    const [e] = await svc.ds.query("SELECT type, aggregate_id, envelope FROM outbox ORDER BY seq DESC LIMIT 1");
+    expect({ type: e.type, aggregate_id: e.aggregate_id }).toEqual({ type: "PlacementStarted", aggregate_id: r.data.placeCase.id });
+    // It carries the agency's channels, and the subgraph's own directory keeps them.
+    expect(JSON.parse(e.envelope).payload.channels).toEqual(["CALL"]);
+    expect((await new CaseDirectory(svc.ds, clock).entry(c))?.activePlacement?.channels).toEqual(["CALL"]);
   });
 
   it("returns the same placement when the same placement is asked again", async () => {
@@ -290,6 +293,8 @@ describe("allocateCases", () => {
     expect(placed.map((p: any) => p.caseId)).toEqual(sorted.slice(0, 8));
     const [{ n }] = await svc.ds.query("SELECT count(*)::int AS n FROM outbox WHERE type = 'PlacementStarted' AND aggregate_id = ANY($1)", [placed.map((p: any) => p.placementId)]);
     expect(n).toBe(8);
+    const envelopes = await svc.ds.query("SELECT envelope FROM outbox WHERE type = 'PlacementStarted' AND aggregate_id = ANY($1)", [placed.map((p: any) => p.placementId)]);
+    expect(envelopes.map((r: any) => JSON.parse(r.envelope).payload.channels)).toEqual(Array(8).fill(["CALL"]));
   });
 
   it("never exceeds capacity or one ACTIVE placement per case when runs overlap", async () => {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { CLOSED_CASE_STATUSES, type PlacementEndedPayload, type PlacementStartedPayload, type Principal } from "@concord/schema";
+import { CLOSED_CASE_STATUSES, CONTACT_CHANNELS, type PlacementEndedPayload, type PlacementStartedPayload, type Principal } from "@concord/schema";
 import { appendToOutbox, badInput, conflict, isUuid, localDate, newEvent, notFound, uuidv7, type Clock, refusedAsNotFound } from "@concord/service-kit";
 import { isLapsed, placementFromRow, type Placement } from "./placement.type";
 import { cancelOpenVisits } from "../home-visit/home-visit.service";
@@ -16,8 +16,13 @@ export interface PlaceCaseInput {
   maxInstalments: number;
 }
 
-/** PlacementStarted for a placement row just written: its expiry and delegated authority (version 1). */
-export function placementStarted(row: Record<string, any>, at: Date, correlationId: string | null) {
+/**
+ * PlacementStarted for a placement row just written: its expiry, delegated authority and the
+ * agency's contact channels now (version 1). A channel the event vocabulary does not know is
+ * left out rather than making the event one no directory could apply.
+ */
+export function placementStarted(row: Record<string, any>, agencyChannels: readonly string[], at: Date, correlationId: string | null) {
+  const known: readonly string[] = CONTACT_CHANNELS;
   const payload: PlacementStartedPayload = {
     placementId: row.id,
     caseId: row.case_id,
@@ -26,6 +31,7 @@ export function placementStarted(row: Record<string, any>, at: Date, correlation
     expiresAt: new Date(row.expires_at).toISOString(),
     maxDiscountBps: row.max_discount_bps,
     maxInstalments: row.max_instalments,
+    channels: agencyChannels.filter((c): c is (typeof CONTACT_CHANNELS)[number] => known.includes(c)),
   };
   return newEvent(
     { type: "PlacementStarted", aggregateType: "Placement", aggregateId: row.id, aggregateVersion: 1, lenderId: row.lender_id, payload, correlationId },
@@ -108,7 +114,7 @@ export async function placeCase(ds: DataSource, clock: Clock, principal: Princip
          VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', $7, $8, $9) RETURNING *`,
         [uuidv7(now.getTime()), caseId, agencyId, fact.lender_id, now, input.expiresAt, input.commissionBps, input.maxDiscountBps, input.maxInstalments],
       );
-      await appendToOutbox(tx, [placementStarted(row, now, correlationId)]);
+      await appendToOutbox(tx, [placementStarted(row, agency.channels, now, correlationId)]);
       return placementFromRow(row);
     });
   } catch (err) {

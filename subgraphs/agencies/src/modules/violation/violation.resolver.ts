@@ -10,7 +10,7 @@ export class ViolationResolver {
   @Policy(P.violationList, "Query")
   @Query(() => ViolationConnection, {
     nullable: true,
-    description: "Recorded breaches of the visit rules (contact rules when outreach lands), oldest first, a page at a time: a lender's cases', every one for an auditor.",
+    description: "Recorded breaches of the visit rules and the contact rules, oldest first, a page at a time: a lender's cases', every one for an auditor.",
   })
   async violations(@Ctx() ctx: AgenciesContext, @Args(() => PageArgs) args: PageArgs): Promise<ViolationConnection> {
     const page = pageRequest(args, isIdKey);
