@@ -137,5 +137,6 @@ describe("tightenProfile", () => {
 
   it("refuses a key that is no parameter rather than ignoring it", () => {
     expect(refusal("US_REG_F", { maxCallsPerDay: 3 } as unknown as Partial<ContactParameters>).message).toBe("maxCallsPerDay is not a contact parameter");
+    expect(refusal("US_REG_F", { toString: 3 } as unknown as Partial<ContactParameters>).parameter).toBe("toString");
   });
 });
