@@ -35,9 +35,15 @@ export const CONTACT_RULES: readonly ContactRule[] = [
   unansweredCallsRule,
 ];
 
-/** How far ahead the next allowed instant is looked for. */
+/** How many times the next allowed instant is looked for before giving up (a year of nights is 366). */
 const MAX_STEPS = 400;
-const HORIZON_MS = 366 * 86_400_000;
+
+/** The same instant a year later: the next allowed instant is looked for that far ahead. */
+const aYearAfter = (at: Date): number => {
+  const d = new Date(at.getTime());
+  d.setUTCFullYear(d.getUTCFullYear() + 1);
+  return d.getTime();
+};
 
 const rulesOf = (only?: readonly RuleName[]): readonly ContactRule[] => (only ? CONTACT_RULES.filter((r) => only.includes(r.name)) : CONTACT_RULES);
 
@@ -82,7 +88,7 @@ export function decideContact(s: ContactSituation, only?: readonly RuleName[]): 
   let nextAllowedAt: Date | null = null;
   let blocks = blockedBy;
   let t = s.at.getTime();
-  const horizon = t + HORIZON_MS;
+  const horizon = aYearAfter(s.at);
   for (let step = 0; step < MAX_STEPS; step++) {
     if (blocks.some((b) => b.until === null)) break;
     // Every block's until lies after t (each rule says when it frees up); the guard keeps a

@@ -16,6 +16,24 @@ describe("local time", () => {
     expect(localDateOf(new Date("2026-03-29T23:30:00Z"), LONDON)).toBe("2026-03-30");
   });
 
+  it("agrees with Intl minute by minute through days the clocks change, and in odd offsets", () => {
+    const cases: [string, string][] = [
+      [NY, "2026-03-08T00:00:00Z"],
+      [NY, "2026-11-01T00:00:00Z"],
+      [LONDON, "2026-03-29T00:00:00Z"],
+      ["Australia/Lord_Howe", "2026-10-03T00:00:00Z"],
+      ["Asia/Kathmandu", "2026-06-10T00:00:00Z"],
+    ];
+    for (const [zone, from] of cases) {
+      const f = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+      for (let t = Date.parse(from); t < Date.parse(from) + 2 * 86_400_000; t += 7 * 60_000 + 1_234) {
+        const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+        const at = new Date(t);
+        expect([localDateOf(at, zone), localMinuteOf(at, zone)]).toEqual([`${p.year}-${p.month}-${p.day}`, (Number(p.hour) % 24) * 60 + Number(p.minute)]);
+      }
+    }
+  });
+
   it("numbers weekdays Monday 1 to Sunday 7", () => {
     expect(isoWeekdayOf("2026-03-08")).toBe(7);
     expect(isoWeekdayOf("2026-03-09")).toBe(1);

@@ -1,8 +1,7 @@
 /**
  * Local wall time in a borrower's IANA zone, with Intl only. Every contact rule counts local
- * days and local minutes, so the conversions live here once, with formatters cached per zone:
- * building an Intl.DateTimeFormat costs far more than using one, and a decision converts the
- * same few dozen instants many times.
+ * days and local minutes, so the conversions live here once, with formatters cached per zone
+ * (building an Intl.DateTimeFormat costs far more than using one).
  */
 import { addDays } from "../clock";
 import type { IsoWeekday } from "./types";
@@ -51,30 +50,55 @@ interface WallClock {
   wallMs: number;
 }
 
-// Rules ask for the same instants again and again (each history entry, once per rule and per
-// step of the next-allowed search); a bounded cache keeps that to one Intl call each.
-const wallCache = new Map<string, WallClock>();
-const WALL_CACHE_LIMIT = 20_000;
-
-function wallClockOf(at: Date, zone: string): WallClock {
-  const ms = at.getTime();
-  const key = `${zone}|${ms}`;
-  const hit = wallCache.get(key);
-  if (hit) return hit;
+/** The wall clock of `at` in `zone`, read with Intl. */
+function wallClockByIntl(ms: number, zone: string): WallClock {
   const f = formatterOf(zone);
   if (!f) throw new RangeError(`Unknown time zone: ${zone}`);
   const p: Record<string, string> = {};
-  for (const part of f.formatToParts(at)) p[part.type] = part.value;
+  for (const part of f.formatToParts(new Date(ms))) p[part.type] = part.value;
   const hour = Number(p.hour) % 24;
   const minute = Number(p.minute);
-  const wall: WallClock = {
+  return {
     date: `${p.year}-${p.month}-${p.day}`,
     minute: hour * 60 + minute,
     wallMs: Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), hour, minute, Number(p.second)),
   };
-  if (wallCache.size >= WALL_CACHE_LIMIT) wallCache.clear();
-  wallCache.set(key, wall);
-  return wall;
+}
+
+// A decision converts each past contact's instant several times, and every request brings its
+// history afresh, so asking Intl per instant costs most of a decision. The zone's offset is the
+// same all through almost every UTC day: it is asked once per zone and UTC day (at both ends of
+// it) and the rest is arithmetic; only on a day the offset changes is Intl asked per instant.
+// (No zone changes its offset twice within one day and back again.)
+const dayOffsets = new Map<string, number | null>();
+const DAY_OFFSETS_LIMIT = 50_000;
+
+function offsetThroughUtcDay(day: number, zone: string): number | null {
+  const key = `${zone}|${day}`;
+  let o = dayOffsets.get(key);
+  if (o === undefined) {
+    const start = day * DAY_MS;
+    const a = wallClockByIntl(start, zone).wallMs - start;
+    const b = wallClockByIntl(start + DAY_MS - 1000, zone).wallMs - (start + DAY_MS - 1000);
+    o = a === b ? a : null;
+    if (dayOffsets.size >= DAY_OFFSETS_LIMIT) dayOffsets.clear();
+    dayOffsets.set(key, o);
+  }
+  return o;
+}
+
+function wallClockOf(at: Date, zone: string): WallClock {
+  const ms = at.getTime();
+  if (!formatterOf(zone)) throw new RangeError(`Unknown time zone: ${zone}`);
+  const offset = offsetThroughUtcDay(Math.floor(ms / DAY_MS), zone);
+  if (offset === null) return wallClockByIntl(ms, zone);
+  const local = ms + offset;
+  const dayStart = Math.floor(local / DAY_MS) * DAY_MS;
+  return {
+    date: new Date(dayStart).toISOString().slice(0, 10),
+    minute: Math.floor((local - dayStart) / MINUTE_MS),
+    wallMs: Math.floor(local / 1000) * 1000,
+  };
 }
 
 /** The local calendar date (YYYY-MM-DD) of `at` in `zone`. */

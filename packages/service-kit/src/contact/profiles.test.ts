@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CONTACT_PROFILES, DEFAULT_JURISDICTION, describeParameter, formatHours, profileOf, tightenProfile } from "./profiles";
-import type { ContactParameters, Jurisdiction } from "./types";
+import type { ContactParameters, IsoWeekday, Jurisdiction } from "./types";
 
 const refusal = (j: Jurisdiction, o: Partial<ContactParameters>) => {
   const r = tightenProfile(j, o);
@@ -67,8 +67,8 @@ describe("tightenProfile", () => {
 
   it("blocked weekdays: more days are accepted; days outside 1..7 are refused", () => {
     expect(accepted("US_REG_F", { blockedWeekdays: [7, 6, 7] }).blockedWeekdays).toEqual([6, 7]);
-    expect(refusal("US_REG_F", { blockedWeekdays: [0] }).parameter).toBe("blockedWeekdays");
-    expect(refusal("US_REG_F", { blockedWeekdays: [8] }).parameter).toBe("blockedWeekdays");
+    expect(refusal("US_REG_F", { blockedWeekdays: [0 as IsoWeekday] }).parameter).toBe("blockedWeekdays");
+    expect(refusal("US_REG_F", { blockedWeekdays: [8 as IsoWeekday] }).parameter).toBe("blockedWeekdays");
   });
 
   it("blocked weekdays and dates: a lender's list must keep the profile's", () => {
@@ -137,5 +137,6 @@ describe("tightenProfile", () => {
 
   it("refuses a key that is no parameter rather than ignoring it", () => {
     expect(refusal("US_REG_F", { maxCallsPerDay: 3 } as unknown as Partial<ContactParameters>).message).toBe("maxCallsPerDay is not a contact parameter");
+    expect(refusal("US_REG_F", { toString: 3 } as unknown as Partial<ContactParameters>).parameter).toBe("toString");
   });
 });

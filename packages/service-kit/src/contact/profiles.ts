@@ -153,7 +153,7 @@ export function tightenProfile(
   const refuse = (parameter: keyof ContactParameters, limit: string, message: string): TighteningRefusal => ({ ok: false, parameter, limit, message });
 
   for (const key of Object.keys(overrides)) {
-    if (!(key in PARAMETER_WORDS)) return refuse(key as keyof ContactParameters, "", `${key} is not a contact parameter`);
+    if (!Object.hasOwn(PARAMETER_WORDS, key)) return refuse(key as keyof ContactParameters, "", `${key} is not a contact parameter`);
   }
 
   for (const name of ["hoursStartMinute", "hoursEndMinute"] as const) {

@@ -11,12 +11,26 @@ export const contactsBefore = (s: Pick<ContactSituation, "at" | "history">): Pas
   return s.history.filter((c) => c.occurredAt.getTime() < t);
 };
 
+// A decision reads each past contact's local day once per counting rule and per step of the
+// next-allowed search; the history objects stay the same throughout, so the day is kept on them.
+const days = new WeakMap<PastContact, { zone: string; ms: number; date: string }>();
+
+/** The local date (YYYY-MM-DD) `contact` happened on in `zone`. */
+export function localDayOf(contact: PastContact, zone: string): string {
+  const ms = contact.occurredAt.getTime();
+  const hit = days.get(contact);
+  if (hit && hit.zone === zone && hit.ms === ms) return hit.date;
+  const date = localDateOf(contact.occurredAt, zone);
+  days.set(contact, { zone, ms, date });
+  return date;
+}
+
 /** How many of `contacts` match `which` and fall on local dates `from`..`to` (inclusive) in `zone`. */
 export function countOnDays(contacts: readonly PastContact[], which: (c: PastContact) => boolean, zone: string, from: string, to: string): number {
   let n = 0;
   for (const c of contacts) {
     if (!which(c)) continue;
-    const d = localDateOf(c.occurredAt, zone);
+    const d = localDayOf(c, zone);
     if (d >= from && d <= to) n++;
   }
   return n;

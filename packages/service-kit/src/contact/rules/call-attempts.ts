@@ -22,13 +22,13 @@ export const callAttemptsRule: ContactRule = {
     const cap = s.profile.parameters.maxCallAttemptsPer7Days;
     const zone = zoneOf(s);
     if (cap === null || !zone || s.channel !== "CALL") return null;
-    const before = contactsBefore(s);
     const today = localDateOf(s.at, zone);
-    const count = callAttemptsInWindow(before, today, zone);
+    const attempts = contactsBefore(s).filter(isOutboundCallAttempt);
+    const count = callAttemptsInWindow(attempts, today, zone);
     if (count < cap) return null;
     // Attempts age out of the window a day at a time; within 7 days every one has.
     let free = addDays(today, 1);
-    while (callAttemptsInWindow(before, free, zone) >= cap) free = addDays(free, 1);
+    while (callAttemptsInWindow(attempts, free, zone) >= cap) free = addDays(free, 1);
     return {
       rule: "CALL_ATTEMPTS_7_DAYS",
       message: `${count} call attempts in the 7 days ending today; at most ${cap} are allowed.`,

@@ -1,6 +1,6 @@
 import { isConversation } from "../call-outcomes";
 import { addDays, localDateOf, startOfLocalDay } from "../local-time";
-import { contactsBefore, zoneOf } from "../situation";
+import { contactsBefore, localDayOf, zoneOf } from "../situation";
 import type { Block, Breach, ContactRule, ContactSituation, PastContact } from "../types";
 
 /** The latest telephone conversation with the borrower among `contacts`, if any. */
@@ -28,7 +28,7 @@ export const quietAfterConversationRule: ContactRule = {
     if (n === null || !zone || s.channel !== "CALL" || s.party !== "DEBTOR") return null;
     const last = lastConversation(contactsBefore(s));
     if (!last) return null;
-    const convDay = localDateOf(last.occurredAt, zone);
+    const convDay = localDayOf(last, zone);
     const free = firstFreeDay(convDay, n);
     if (localDateOf(s.at, zone) >= free) return null;
     return {
@@ -44,7 +44,7 @@ export const quietAfterConversationRule: ContactRule = {
     if (n === null || !zone || made.channel !== "CALL" || made.direction !== "OUTBOUND" || made.party !== "DEBTOR") return null;
     const last = lastConversation(s.history);
     if (!last) return null;
-    const convDay = localDateOf(last.occurredAt, zone);
+    const convDay = localDayOf(last, zone);
     const day = localDateOf(made.occurredAt, zone);
     if (day >= firstFreeDay(convDay, n)) return null;
     const dayNumber = Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${convDay}T00:00:00Z`)) / 86_400_000) + 1;
