@@ -63,24 +63,17 @@ describe("decideContact", () => {
     expect(d.counters.callAttemptsInWindow).toBe(7);
   });
 
-  it("decides a case with 50 past contacts well inside a millisecond", () => {
+  it("finds every blocking rule of a busy case with 50 past contacts and a promise hold", () => {
     const outcomes = ["NO_ANSWER", "BUSY", "VOICEMAIL", "RIGHT_PARTY_CONTACT", "DELIVERED"] as const;
     const history = Array.from({ length: 50 }, (_, i) =>
       contact(new Date(Date.parse("2026-06-02T13:00:00Z") + i * 4 * 3_600_000).toISOString(), outcomes[i % outcomes.length]!, { channel: i % 5 === 4 ? "SMS" : "CALL" }),
     );
     const s = situation("2026-06-11T02:00:00Z", { history, holds: [hold("PROMISE", "2026-06-01T00:00:00Z", "2026-06-12T13:00:00Z")] });
-    // Four rules block here and the search steps three times: about the most a decision does.
-    expect(decideContact(s).blockedBy).toHaveLength(4);
-    // Each request brings its history afresh (new objects, nothing cached on them); the fastest
-    // of a few batches keeps a busy machine from failing the test.
-    const batches = Array.from({ length: 5 }, (_, b) => {
-      const fresh = Array.from({ length: 50 }, (_, i) => history.map((c) => ({ ...c, occurredAt: new Date(c.occurredAt.getTime() + (b * 50 + i) * 1000) })));
-      const t0 = performance.now();
-      for (const h of fresh) decideContact({ ...s, history: h });
-      return (performance.now() - t0) / fresh.length;
-    });
-    const perDecision = Math.min(...batches);
-    expect(perDecision).toBeLessThan(1);
+    // Four rules block here and the search steps three times: about the most a decision does
+    // (its cost is measured by bench/outreach.ts, not here: timings belong in benchmarks).
+    const d = decideContact(s);
+    expect(d.blockedBy).toHaveLength(4);
+    expect(d.nextAllowedAt!.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-06-12T13:00:00Z"));
   });
 });
 
