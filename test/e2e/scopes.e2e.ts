@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isObjectType } from "graphql";
 import type { DataSource } from "typeorm";
-import { asSubgraphModule, declaredScopes, FixedClock } from "@concord/service-kit";
+import { asSubgraphModule, declaredScopes, FixedClock, localHour, uuidv7 } from "@concord/service-kit";
 import { seedDemoPortfolio } from "@concord/loans";
 import { seedDemoAgencies } from "@concord/agencies";
 import { readScopes, roleScopes, SUBGRAPHS, SUBSCRIPTIONS, type Role, type ScopeName } from "@concord/schema";
@@ -25,6 +25,9 @@ const cases: Record<"A" | "B" | "C" | "D", { id: string; loanId: string; borrowe
 /** A placement of case C with the agency, and a visit requested on it, for the read queries. */
 let heldPlacementId: string;
 let visitId: string;
+/** An activity the agency reported on case C at night, and the violation it broke. */
+let activityId: string;
+let violationId: string;
 let refs = 0;
 
 const claimsOf = (role: Role) =>
@@ -42,10 +45,10 @@ async function asFull<T = any>(role: Role, query: string, variables: Record<stri
 
 const PLACE = `mutation($i: PlaceCaseInput!) { placeCase(input: $i) { id } }`;
 const placeInput = (caseId: string) => ({ caseId, agencyId, expiresAt: "2027-02-01T00:00:00Z", commissionBps: 1200, maxDiscountBps: 500, maxInstalments: 6 });
-/** Places `caseId` with the agency and waits until both subgraphs' case directories know it. */
+/** Places `caseId` with the agency and waits until every subgraph's case directory knows it. */
 async function place(caseId: string): Promise<string> {
   const { placeCase } = await asFull("lender", PLACE, { i: placeInput(caseId) });
-  for (const ds of [fed.loans.ds, fed.agencies.ds]) {
+  for (const ds of Object.values(fed.subgraphs).map((sg) => sg.ds as DataSource)) {
     await until(
       async () => (await ds.query("SELECT 1 FROM case_directory_placement WHERE placement_id = $1 AND expires_at IS NOT NULL AND ended_at IS NULL", [placeCase.id])).length === 1,
       "the placement in the case directory",
@@ -56,6 +59,14 @@ async function place(caseId: string): Promise<string> {
 const REQUEST = `mutation($i: RequestHomeVisitInput!) { requestHomeVisit(input: $i) { id status } }`;
 const visitInput = () => ({ caseId: cases.C.id, agentId, reason: "No answer by phone for 30 days", windowStart: "2026-11-25T11:00:00Z", windowEnd: "2026-11-25T13:00:00Z" });
 const requestVisit = async () => (await asFull("agency", REQUEST, { i: visitInput() })).requestHomeVisit.id as string;
+const REPORT = `mutation($i: ReportActivityInput!) { reportActivity(input: $i) { replayed activity { id } violations { id } } }`;
+/** A call to case C's borrower at 03:00 their time in the last day: a contact outside hours, reported all the same. */
+async function nightCall() {
+  const [{ timezone }] = await fed.loans.ds.query("SELECT timezone FROM borrower WHERE id = $1", [cases.C.borrowerId]);
+  let at = new Date(clock.now().getTime() - 3_600_000);
+  while (localHour(at, timezone) !== 3) at = new Date(at.getTime() - 3_600_000);
+  return { idempotencyKey: uuidv7(), caseId: cases.C.id, channel: "CALL", direction: "OUTBOUND", outcome: "NO_ANSWER", occurredAt: at.toISOString(), agentId, notes: "No answer" };
+}
 
 /** What is in every subgraph's tables but the audit log: a row count and a digest of the rows, per table. */
 async function snapshot(): Promise<Record<string, string>> {
@@ -138,6 +149,9 @@ beforeAll(async () => {
   }
   heldPlacementId = await place(cases.C.id);
   visitId = await requestVisit();
+  const { reportActivity } = await asFull("agency", REPORT, { i: await nightCall() });
+  activityId = reportActivity.activity.id;
+  [{ id: violationId }] = reportActivity.violations;
 });
 afterAll(async () => fed?.stop());
 
@@ -167,6 +181,10 @@ describe("queries with a token without a scope claim", () => {
     homeVisits: { query: `{ homeVisits(first: 5) { edges { node { id } } } }` },
     violations: { query: `{ violations(first: 5) { edges { node { id } } } }` },
     caseReport: { query: `{ caseReport { cases } }` },
+    activity: { query: `query($id: ID!) { activity(id: $id) { id } }`, variables: () => ({ id: activityId }) },
+    contactPolicy: { query: `query($id: ID!) { contactPolicy(caseId: $id, channel: SMS) { allowed } }`, variables: () => ({ id: cases.C.id }) },
+    contactProfile: { query: `query($id: ID) { contactProfile(lenderId: $id) { jurisdiction } }`, variables: () => ({ id: lenderId }) },
+    complianceViolation: { query: `query($id: ID!) { complianceViolation(id: $id) { id } }`, variables: () => ({ id: violationId }) },
   };
 
   it("has a case for every root query", async () => {
@@ -247,6 +265,11 @@ describe("subscriptions", () => {
       role: "agency",
       query: `subscription { placementsReceived { caseId placement { id } } }`,
       trigger: () => place(cases.D.id),
+    },
+    complianceAlerts: {
+      role: "lender",
+      query: `subscription { complianceAlerts { kind caseId violation { id } } }`,
+      trigger: async () => asFull("agency", REPORT, { i: await nightCall() }),
     },
   };
   const pay = (c: (typeof cases)["A"]) =>
@@ -337,6 +360,11 @@ describe("mutations", () => {
       }),
     },
     refreshDelinquency: { role: "lender", query: `mutation { refreshDelinquency { __typename } }` },
+    reportActivity: { role: "agency", query: REPORT, prepare: async () => ({ i: await nightCall() }) },
+    setContactProfile: {
+      role: "lender",
+      query: `mutation { setContactProfile(jurisdiction: US_REG_F, overrides: { maxCallAttemptsPer7Days: 6 }) { version } }`,
+    },
     allocateCases: {
       role: "lender",
       query: `mutation($i: AllocateCasesInput!) { allocateCases(input: $i) { placed { caseId } } }`,

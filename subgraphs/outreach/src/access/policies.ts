@@ -39,8 +39,8 @@ const outreachPolicies = definePolicies({
     rules: { lender: value("ownLender"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
   },
   complianceViolationQuery: {
-    description: "One compliance violation by id (complianceViolation, which resolves complianceAlerts): lenders and auditors.",
-    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+    description: "One compliance violation by id (complianceViolation, which resolves complianceAlerts): lenders (their cases'), agencies (their own reports'), auditors.",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: value("anyone") },
   },
   complianceAlerts: {
     description: "Live compliance alerts (complianceAlerts): lenders, for their own cases.",

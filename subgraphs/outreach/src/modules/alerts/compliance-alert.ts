@@ -58,7 +58,7 @@ export class ComplianceAlertResolver {
 
   @NeedsScope("violations:read")
   @Policy(P.complianceViolationQuery, "Query")
-  @Query(() => ComplianceViolation, { nullable: true, description: "One compliance violation; NOT_FOUND unless it is on one of the lender's cases (auditors: any)." })
+  @Query(() => ComplianceViolation, { nullable: true, description: "One compliance violation; NOT_FOUND unless it is on one of the lender's cases or of the agency's own reports (auditors: any)." })
   async complianceViolation(@Ctx() ctx: OutreachContext, @Arg("id", () => ID) id: string): Promise<ComplianceViolation> {
     return visibleOrNotFound(ctx, P.complianceViolation, "ComplianceViolation", id, isUuid(id) ? await ctx.loaders.violation.load(id) : null, "complianceViolation");
   }
