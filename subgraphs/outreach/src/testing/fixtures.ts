@@ -57,3 +57,29 @@ export async function knownCase(svc: OutreachService, clock: Clock, o: CaseOptio
   await svc.ds.transaction((tx) => applyToCaseDirectory(tx, events));
   return { caseId, borrowerId, placementId };
 }
+
+export interface HoldOptions {
+  caseId: string;
+  lenderId: string;
+  /** @default "DISPUTE" */
+  kind?: "CEASE" | "OPT_OUT" | "DISPUTE" | "HARDSHIP" | "BREATHING_SPACE" | "ARRANGEMENT" | "PROMISE" | "OTHER";
+  /** The channels it pauses. @default [] (every channel) */
+  channels?: string[];
+  startsAt: Date;
+  /** null: until an event lifts it. */
+  endsAt: Date | null;
+}
+
+/** A hold on a case, applied to the directory as the ContactHoldPlaced event of the subgraph placing it would be. */
+export async function placeHold(svc: OutreachService, clock: Clock, o: HoldOptions): Promise<string> {
+  const holdId = uuidv7();
+  const event = newEvent(
+    {
+      type: "ContactHoldPlaced", aggregateType: "ContactHold", aggregateId: holdId, aggregateVersion: 1, lenderId: o.lenderId,
+      payload: { holdId, caseId: o.caseId, kind: o.kind ?? "DISPUTE", channels: o.channels ?? [], startsAt: o.startsAt.toISOString(), endsAt: o.endsAt?.toISOString() ?? null },
+    },
+    clock.now(),
+  );
+  await svc.ds.transaction((tx) => applyToCaseDirectory(tx, [event]));
+  return holdId;
+}

@@ -18,15 +18,23 @@ const DAY_MS = 86_400_000;
 export const DEFAULT_PROFILE: ContactProfile = profileOf(DEFAULT_JURISDICTION);
 
 /**
- * The case's contacts the counting rules look at for a decision at `at`: those of the nine days
- * before it (the widest window is 7 local days, and a local day may start up to 14 hours off
- * UTC), up to and including `at`. One indexed range scan.
+ * How many days before a decision the counting rules look: the widest of their windows (7 local
+ * days of attempts, or the profile's quiet days after a conversation, which a lender may
+ * lengthen), plus two, since a local day may start up to 14 hours off UTC.
  */
-export async function contactHistory(db: DataSource | EntityManager, caseId: string, at: Date): Promise<PastContact[]> {
+export function historyDays(profile: ContactProfile): number {
+  return Math.max(7, profile.parameters.quietDaysAfterConversation ?? 0) + 2;
+}
+
+/**
+ * The case's contacts the counting rules look at for a decision at `at`: those of the `days`
+ * days before it (see {@link historyDays}), up to and including `at`. One indexed range scan.
+ */
+export async function contactHistory(db: DataSource | EntityManager, caseId: string, at: Date, days: number): Promise<PastContact[]> {
   const rows: Array<Record<string, any>> = await db.query(
     `SELECT channel, direction, outcome, party, contact_point, occurred_at FROM activity
       WHERE case_id = $1 AND occurred_at > $2 AND occurred_at <= $3`,
-    [caseId, new Date(at.getTime() - 9 * DAY_MS), at],
+    [caseId, new Date(at.getTime() - days * DAY_MS), at],
   );
   return rows.map((r) => ({
     occurredAt: new Date(r.occurred_at),
@@ -58,14 +66,15 @@ export interface SituationRequest {
 export async function loadSituation(db: DataSource | EntityManager, directory: CaseDirectory, entry: CaseEntry, req: SituationRequest): Promise<ContactSituation> {
   // One after the other: in a transaction both go down the same connection.
   const rules = await directory.contactRules(entry.caseId, req.at, DEFAULT_PROFILE);
-  const history = await contactHistory(db, entry.caseId, req.at);
+  const profile = rules?.profile ?? DEFAULT_PROFILE;
+  const history = await contactHistory(db, entry.caseId, req.at, historyDays(profile));
   return {
     at: req.at,
     channel: req.channel,
     party: req.party,
     contactPoint: req.contactPoint,
     timeZone: entry.timezone,
-    profile: rules?.profile ?? DEFAULT_PROFILE,
+    profile,
     holds: rules?.holds ?? [],
     history,
     actor: req.actor,

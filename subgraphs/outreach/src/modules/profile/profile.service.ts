@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { DataSource, EntityManager } from "typeorm";
 import type { ContactProfileSetPayload, Principal } from "@concord/schema";
 import {
@@ -102,7 +103,8 @@ export async function setContactProfile(
     await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))", [lenderId]);
     const [row] = await tx.query("SELECT * FROM contact_profile WHERE lender_id = $1", [lenderId]);
     const parameters = result.profile.parameters;
-    if (row && row.jurisdiction === jurisdiction && JSON.stringify(row.parameters) === JSON.stringify(parameters)) return profileOut(lenderId, row);
+    // jsonb keeps keys in its own order, not the one written: compare values, not their text.
+    if (row && row.jurisdiction === jurisdiction && isDeepStrictEqual(row.parameters, parameters)) return profileOut(lenderId, row);
     const version = row ? Number(row.version) + 1 : 1;
     const [saved] = await tx.query(
       `INSERT INTO contact_profile (lender_id, jurisdiction, overrides, parameters, version, updated_by, updated_at)
