@@ -35,12 +35,12 @@ const agencyPolicies = definePolicies({
     rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: NEVER },
   },
   violationList: {
-    description: "The list of recorded rule breaches (violations): lenders (their own cases') and auditors.",
-    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+    description: "The list of recorded rule breaches (violations): lenders (their own cases'), agencies (their own), auditors.",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: value("anyone") },
   },
   violationRecord: {
-    description: "A recorded breach of a visit or contact rule: the case's lender and auditors (ids, the rule, when; never PII).",
-    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+    description: "A recorded breach of a visit or contact rule: the case's lender, the agency whose breach it was, auditors (ids, the rule, when; never PII).",
+    rules: { lender: value("ownLender"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
   },
   casePlacements: {
     description: "Who holds a case: the case's lender, the agency holding it, auditors.",

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subjectOf, type Principal } from "@concord/schema";
 import { createLogger, FixedClock, newEvent, PgEventBus, uuidv7, type EventEnvelope } from "@concord/service-kit";
-import { auditorPrincipal, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, until, type TestDatabase } from "@concord/test-kit";
+import { agencyPrincipal, auditorPrincipal, createTestDatabase, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, until, type TestDatabase } from "@concord/test-kit";
 import { start, type AgenciesService } from "../../index";
 import { COMPLIANCE_VIOLATIONS_CONSUMER } from "./compliance-violations";
 
@@ -83,6 +83,9 @@ describe("contact violations in the violations list", () => {
     ]);
     expect(await contactViolations(lenderPrincipal(otherLender))).toEqual([]);
     expect((await contactViolations(auditorPrincipal())).map((v: any) => v.id)).toContain(p.violationId);
+    // The agency whose report it was sees it among its own; another agency does not.
+    expect((await contactViolations(agencyPrincipal(p.agencyId))).map((v: any) => v.id)).toEqual([p.violationId]);
+    expect(await contactViolations(agencyPrincipal(uuidv7()))).toEqual([]);
   });
 
   it("records a lender's own contact with no agency", async () => {
