@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { declaredFieldPolicies, FixedClock, listsWithoutRowRule, newEvent, subjectOf, uuidv7, type Relation } from "@concord/service-kit";
-import type { Role } from "@concord/schema";
-import { buildLoansSchema, seedDemoPortfolio } from "@concord/loans";
-import { buildAgenciesSchema } from "@concord/agencies";
+import { asSubgraphModule, declaredFieldPolicies, FixedClock, listsWithoutRowRule, localHour, newEvent, subjectOf, uuidv7, type Relation } from "@concord/service-kit";
+import { SUBGRAPHS, type Role } from "@concord/schema";
+import { seedDemoPortfolio } from "@concord/loans";
 import { getNamedType, isObjectType, type GraphQLSchema } from "graphql";
 import { startFederation, type Federation } from "../support/federation";
 
@@ -19,7 +18,7 @@ let schemas: GraphQLSchema[];
 const clock = new FixedClock(new Date("2026-11-25T11:00:00Z")); // 11:00 in London
 const ids = {} as Record<
   "lender1" | "lender2" | "case1" | "loan1" | "borrower1" | "borrower2" | "agencyActive" | "agencyEnded" | "agencyNone" | "placement1"
-    | "case3" | "borrower3" | "loan2" | "case2" | "case0" | "placementEnded",
+    | "case3" | "borrower3" | "loan2" | "case2" | "case0" | "placementEnded" | "activity1",
   string
 >;
 
@@ -57,7 +56,7 @@ async function waitForAccess(agencyId: string, active: boolean) {
 
 beforeAll(async () => {
   fed = await startFederation({ clock });
-  schemas = [await buildLoansSchema(), await buildAgenciesSchema()];
+  schemas = await Promise.all(SUBGRAPHS.map(async (entry) => asSubgraphModule(entry, await import(entry.package)).buildSchema()));
   await seedDemoPortfolio(fed.loans.ds, { asOf: "2026-11-25", borrowers: 60 }, clock);
   const [l1, l2] = await fed.loans.ds.query("SELECT id FROM lender ORDER BY name");
   ids.lender1 = l1.id;
@@ -124,6 +123,21 @@ beforeAll(async () => {
   ids.placement1 = await place(ids.agencyActive);
   await waitForAccess(ids.agencyActive, true);
   await waitForAccess(ids.agencyEnded, false);
+  // An activity the holding agency reported on case 1, at 03:00 the borrower's time: outside
+  // contact hours, so it carries a violation too.
+  for (let i = 0; i < 300 && !(await fed.subgraphs.outreach!.ds.query("SELECT 1 FROM case_directory_placement WHERE placement_id = $1", [ids.placement1])).length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const [{ timezone }] = await fed.loans.ds.query("SELECT timezone FROM borrower WHERE id = $1", [ids.borrower1]);
+  let night = new Date(clock.now().getTime() - 3_600_000);
+  while (localHour(night, timezone) !== 3) night = new Date(night.getTime() - 3_600_000);
+  const reported = await fed.query(
+    `mutation($i: ReportActivityInput!) { reportActivity(input: $i) { activity { id } violations { id } } }`,
+    { i: { idempotencyKey: "matrix-1", caseId: ids.case1, channel: "CALL", direction: "OUTBOUND", outcome: "NO_ANSWER", occurredAt: night.toISOString(), agentId: uuidv7(), notes: "Rang out", recordingReference: "rec-1", durationSeconds: 30 } },
+    await fed.token({ role: "agency", agency_id: ids.agencyActive }),
+  );
+  expect(reported.data.reportActivity.violations).toHaveLength(1);
+  ids.activity1 = reported.data.reportActivity.activity.id;
   callers = [
     { name: "its lender", role: "lender", claims: { lender_id: ids.lender1 }, relations: ["ownLender"] },
     { name: "another lender", role: "lender", claims: { lender_id: ids.lender2 }, relations: [] },
@@ -165,6 +179,10 @@ function refusalCode(gate: Gate, caller: Caller): "FORBIDDEN" | "NOT_FOUND" {
 const CASE1: Gate = { policy: "caseStatus", path: ["collectionCase"], root: "CollectionCase" };
 const LOAN1: Gate = { policy: "caseStatus", path: ["loan"], root: "Loan" };
 const AGENCY: Gate = { policy: "agencyProfile", path: ["agency"], root: "Agency" };
+const ACTIVITIES: Gate = { policy: "caseActivities", path: ["collectionCase", "activities"] };
+const DECISION: Gate = { policy: "contactDecision", path: ["collectionCase", "contactPolicy"] };
+/** Arguments a field needs to be asked for at all. */
+const ARGS: Record<string, string> = { "CollectionCase.contactPolicy": "(channel: SMS)" };
 const ROUTES: Record<string, { wrap: (inner: string) => string; path: string[]; gates: Gate[] }> = {
   CollectionCase: { wrap: (f) => `collectionCase(id: "$case1") { ${f} }`, path: ["collectionCase"], gates: [CASE1] },
   Loan: { wrap: (f) => `loan(id: "$loan1") { ${f} }`, path: ["loan"], gates: [LOAN1] },
@@ -201,6 +219,27 @@ const ROUTES: Record<string, { wrap: (inner: string) => string; path: string[]; 
     path: ["agency", "agents", "0"],
     gates: [AGENCY, { policy: "agencyInternals", path: ["agency", "agents"] }],
   },
+  Activity: {
+    wrap: (f) => `collectionCase(id: "$case1") { activities { edges { node { ${f} } } } }`,
+    path: ["collectionCase", "activities", "edges", "0", "node"],
+    gates: [CASE1, ACTIVITIES],
+  },
+  ComplianceViolation: {
+    wrap: (f) => `collectionCase(id: "$case1") { activities { edges { node { violations { ${f} } } } } }`,
+    path: ["collectionCase", "activities", "edges", "0", "node", "violations", "0"],
+    gates: [CASE1, ACTIVITIES, { policy: "activityRecord", path: ["collectionCase", "activities", "edges", "0", "node", "violations"] }],
+  },
+  ContactDecision: { wrap: (f) => `collectionCase(id: "$case1") { contactPolicy(channel: SMS) { ${f} } }`, path: ["collectionCase", "contactPolicy"], gates: [CASE1, DECISION] },
+  ContactCounters: {
+    wrap: (f) => `collectionCase(id: "$case1") { contactPolicy(channel: SMS) { counters { ${f} } } }`,
+    path: ["collectionCase", "contactPolicy", "counters"],
+    gates: [CASE1, DECISION, { policy: "contactDecision", path: ["collectionCase", "contactPolicy", "counters"] }],
+  },
+  ContactProfile: {
+    wrap: (f) => `collectionCase(id: "$case1") { contactPolicy(channel: SMS) { profile { ${f} } } }`,
+    path: ["collectionCase", "contactPolicy", "profile"],
+    gates: [CASE1, DECISION, { policy: "contactDecision", path: ["collectionCase", "contactPolicy", "profile"] }],
+  },
   AuditEntry: {
     wrap: (f) => `auditEntries(first: 1) { entries { ${f} } }`,
     path: ["auditEntries", "entries", "0"],
@@ -214,7 +253,7 @@ function selection(type: string, field: string): string {
     .map((t) => (t && isObjectType(t) ? t.getFields()[field] : undefined))
     .find(Boolean);
   if (!def) throw new Error(`${type}.${field}`);
-  return `${field}${subSelection(getNamedType(def.type))}`;
+  return `${field}${ARGS[`${type}.${field}`] ?? ""}${subSelection(getNamedType(def.type))}`;
 }
 
 /** The smallest valid selection under a field of this type: its id, a scalar, or a nested one. */
@@ -362,9 +401,12 @@ describe("nested lists", () => {
       loan { __typename id collectionCase { __typename id } collectionCases { __typename id }
         borrower { __typename id loans { __typename id collectionCases { __typename id } collectionCase { __typename id } } } }
       borrower { __typename id loans { __typename id collectionCases { __typename id placements { __typename id } } } }
-      placements { __typename id agency { __typename id } } activePlacement { __typename id } history { id } }
+      placements { __typename id agency { __typename id } } activePlacement { __typename id } history { id }
+      activities { edges { node { __typename id collectionCase { __typename id } } } } }
     l: loan(id: "$loan1") { __typename id collectionCases { __typename id activePlacement { __typename id } } installments { id } payments { id loan { __typename id } } }
-    b: borrower(id: "$borrower1") { __typename id loans { __typename id collectionCase { __typename id } collectionCases { __typename id } } }
+    b: borrower(id: "$borrower1") { __typename id loans { __typename id collectionCase { __typename id } collectionCases { __typename id
+      activities { edges { node { __typename id } } } } } }
+    a: activity(id: "$activity1") { __typename id collectionCase { __typename id } }
     l2: loan(id: "$loan2") { __typename id collectionCases { __typename id } }
     c2: collectionCase(id: "$case2") { __typename id }
     p: placement(id: "$placement1") { __typename id collectionCase { __typename id } agency { __typename id agents { id }
@@ -396,6 +438,8 @@ describe("nested lists", () => {
   async function mayKnow(caller: Caller): Promise<Seen> {
     const { lender_id: lender, borrower_id: borrower, agency_id: agency } = caller.claims;
     const loans = fed.loans.ds;
+    const activities = (column_: string, values: unknown[]) =>
+      column(fed.subgraphs.outreach!.ds, `SELECT id FROM activity WHERE ${column_} = ANY($1::uuid[])`, [values]);
     switch (caller.role) {
       case "lender":
         return {
@@ -404,12 +448,14 @@ describe("nested lists", () => {
           Borrower: await column(loans, "SELECT id FROM borrower WHERE lender_id = $1", [lender]),
           Placement: await column(fed.agencies.ds, "SELECT id FROM placement WHERE lender_id = $1", [lender]),
           Agency: await all("SELECT id FROM agency"),
+          Activity: await activities("lender_id", [lender]),
         };
       case "borrower":
         return {
           CollectionCase: await column(loans, "SELECT id FROM collection_case WHERE borrower_id = $1", [borrower]),
           Loan: await column(loans, "SELECT id FROM loan WHERE borrower_id = $1", [borrower]),
           Borrower: new Set([borrower!]),
+          Activity: await activities("borrower_id", [borrower]),
         };
       case "agency": {
         const held = await column(
@@ -425,6 +471,7 @@ describe("nested lists", () => {
           Borrower: await column(loans, "SELECT borrower_id AS id FROM collection_case WHERE id = ANY($1::uuid[])", [[...held]]),
           Placement: await column(fed.agencies.ds, "SELECT id FROM placement WHERE agency_id = $1", [agency]),
           Agency: new Set([agency!]),
+          Activity: await activities("case_id", [...held]),
         };
       }
       case "auditor":
@@ -448,10 +495,13 @@ describe("nested lists", () => {
     expect(failures).toEqual([]);
     // Not vacuous: each sees all of what is its own.
     const agency = got["the agency holding it"]!;
-    expect(agency).toMatchObject({ CollectionCase: new Set([ids.case1]), Loan: new Set([ids.loan1]), Borrower: new Set([ids.borrower1]), Placement: new Set([ids.placement1]) });
+    expect(agency).toMatchObject({
+      CollectionCase: new Set([ids.case1]), Loan: new Set([ids.loan1]), Borrower: new Set([ids.borrower1]), Placement: new Set([ids.placement1]), Activity: new Set([ids.activity1]),
+    });
     const borrower = got["its borrower"]!;
     expect(borrower.CollectionCase).toEqual(new Set([ids.case0, ids.case1, ids.case2]));
     expect(borrower.Loan).toEqual(new Set([ids.loan1, ids.loan2]));
+    expect(borrower.Activity).toEqual(new Set([ids.activity1]));
     const lender = got["its lender"]!;
     for (const id of [ids.case0, ids.case1, ids.case2]) expect(lender.CollectionCase).toContain(id);
     expect(lender.Placement).toContain(ids.placementEnded);
