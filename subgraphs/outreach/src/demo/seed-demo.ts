@@ -95,8 +95,9 @@ async function chooseProfiles(ds: DataSource, ctx: DemoSeedContext): Promise<str
  * Chinese one), then contacts reported through `reportActivity` as the agency holding each case,
  * so every rule runs as for a real report. On the demo agency's first case the 8th call attempt
  * in 7 days breaks CALL_ATTEMPTS_7_DAYS: the violation is stored and emitted as
- * ComplianceViolation, for the lender's complianceAlerts. Keys derive from the seed and times
- * from the first seeding, so seeding again replays every report and adds nothing.
+ * ComplianceViolation, for the lender's complianceAlerts. Seeding again adds nothing; after a
+ * seeding stopped halfway it finishes the plan: keys derive from the seed and times from the
+ * first seeding, so what was reported before replays.
  */
 export async function seedDemo(ctx: DemoSeedContext): Promise<Partial<DemoParties>> {
   const { ds, seed, clock, demo, say } = ctx;
@@ -105,7 +106,8 @@ export async function seedDemo(ctx: DemoSeedContext): Promise<Partial<DemoPartie
   // What an earlier seeding reported (all of it, or part if a start was stopped halfway): its
   // cases and its instant, so that each of its reports replays exactly.
   const earlier: Array<{ idempotency_key: string; case_id: string; reported_at: Date }> = await ds.query(
-    `SELECT idempotency_key, case_id, reported_at FROM activity WHERE idempotency_key LIKE '${DEMO_KEY_PREFIX}%' ORDER BY reported_at, id`,
+    "SELECT idempotency_key, case_id, reported_at FROM activity WHERE starts_with(idempotency_key, $1) ORDER BY reported_at, id",
+    [DEMO_KEY_PREFIX],
   );
   const earlierCase = new Map(earlier.map((r) => [r.idempotency_key, r.case_id]));
   const caseOf = (slot: string, story: DemoStory) => earlierCase.get(demoKeysOf(seed, slot, story)[0]!);
