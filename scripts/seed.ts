@@ -33,3 +33,4 @@ if (demo.lender) console.log(`  lender ${demo.lender.name}:  npm run -s token --
 if (demo.agencyId) console.log(`  agency:  npm run -s token -- --role agency --agency ${demo.agencyId}`);
 if (demo.borrower) console.log(`  borrower ${demo.borrower.name}:  npm run -s token -- --role borrower --borrower ${demo.borrower.id}`);
 console.log("  auditor:  npm run -s token -- --role auditor");
+if (demo.flaggedCaseId) console.log(`  the demo agency's case with a compliance violation (CALL_ATTEMPTS_7_DAYS): ${demo.flaggedCaseId}`);

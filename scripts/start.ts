@@ -187,25 +187,60 @@ async function banner(url: string, embedded: boolean, found: Partial<DemoParties
     `  (narrow one with --scope "cases:read payments:write"; schema/ACCESS.md lists the scopes)`,
     "",
   ];
+  // Each example is a curl with its role's token: start.e2e runs every one as printed.
+  const curl = (role: keyof typeof tokens, query: string) => [
+    `  curl -s ${url} -H 'content-type: application/json' -H "Authorization: Bearer $${role.toUpperCase()}_TOKEN" \\`,
+    `    -d '${JSON.stringify({ query })}'`,
+  ];
   for (const role of ["lender", "agency", "borrower", "auditor"] as const) {
-    lines.push(
-      `As the ${who[role]}:`,
-      `  export ${role.toUpperCase()}_TOKEN=${tokens[role]}`,
-      `  curl -s ${url} -H 'content-type: application/json' -H "Authorization: Bearer $${role.toUpperCase()}_TOKEN" \\`,
-      `    -d '${JSON.stringify({ query: queries[role] })}'`,
-      "",
-    );
+    lines.push(`As the ${who[role]}:`, `  export ${role.toUpperCase()}_TOKEN=${tokens[role]}`, ...curl(role, queries[role]), "");
   }
-  lines.push(
-    "Live updates (graphql-ws on the same URL; resumes after the last cursor when reconnected):",
+  const subscribe = [
     `  CONCORD_TOKEN="$LENDER_TOKEN" npm run subscribe -- 'subscription($after: String) { caseUpdated(after: $after) { cursor kind caseId case { status daysPastDue } } }'`,
     `  CONCORD_TOKEN="$AGENCY_TOKEN" npm run subscribe -- 'subscription { placementsReceived { cursor caseId placement { expiresAt } } }'`,
     `  CONCORD_TOKEN="$BORROWER_TOKEN" npm run subscribe -- 'subscription { myCaseUpdates { kind case { daysPastDue amountOverdue { amountMinor currency } } } }'`,
+  ];
+  if (demo.flaggedCaseId && demo.contactCaseId) {
+    lines.push(...contactExamples(demo.flaggedCaseId, demo.contactCaseId, curl));
+    subscribe.push(`  CONCORD_TOKEN="$LENDER_TOKEN" npm run subscribe -- 'subscription($after: String) { complianceAlerts(after: $after) { cursor kind caseId rule violation { limit observed activityId } } }'`);
+  }
+  lines.push(
+    "Live updates (graphql-ws on the same URL; resumes after the last cursor when reconnected):",
+    ...subscribe,
     "",
     "Press Ctrl-C to stop.",
     "",
   );
   return lines.join("\n");
+}
+
+/**
+ * The banner's contact-rule examples: as the demo agency, whether it may call on the case whose
+ * 8th call attempt in 7 days was flagged (not on the seeding's day: CALL_ATTEMPTS_7_DAYS), and a
+ * report of a contact on another of its cases; as the lender, that case's activities with the
+ * violation. The report is of a call the borrower made, now: an inbound call breaks no rule at
+ * any hour, and its key carries its minute, so running it again replays it.
+ */
+function contactExamples(flaggedCaseId: string, contactCaseId: string, curl: (role: "lender" | "agency", query: string) => string[]): string[] {
+  const now = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  const report =
+    `mutation { reportActivity(input: { idempotencyKey: "example-${now}", caseId: "${contactCaseId}", channel: CALL, direction: INBOUND, ` +
+    `occurredAt: "${now}", outcome: CALLBACK_REQUESTED, durationSeconds: 60, notes: "Borrower rang back" }) ` +
+    `{ replayed activity { id occurredAt flagged } violations { rule limit observed } } }`;
+  const policy =
+    `{ contactPolicy(caseId: "${flaggedCaseId}", channel: CALL) { allowed nextAllowedAt timeZone blockedBy { rule message until } ` +
+    `counters { callAttemptsInWindow } profile { jurisdiction parameters { contactHoursStart contactHoursEnd maxCallAttemptsPer7Days } } } }`;
+  const activities =
+    `{ collectionCase(id: "${flaggedCaseId}") { id activities(first: 10) { edges { node { occurredAt channel outcome reporterRole flagged ` +
+    `violations { rule limit observed message } } } } } }`;
+  return [
+    "Contact rules (outreach): the demo agency asks whether it may call on a case (blocked after 8 call attempts in 7 days), then reports a contact:",
+    ...curl("agency", policy),
+    ...curl("agency", report),
+    "  and the lender sees the case's activities, the 8th attempt flagged CALL_ATTEMPTS_7_DAYS:",
+    ...curl("lender", activities),
+    "",
+  ];
 }
 
 /**

@@ -20,7 +20,7 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function runStart(ports: { pg: number; gateway: number; loans: number; agencies: number }): Promise<{ child: ChildProcess; output: () => string }> {
+async function runStart(ports: { pg: number; gateway: number; loans: number; agencies: number; outreach: number }): Promise<{ child: ChildProcess; output: () => string }> {
   let out = "";
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: repoRoot,
@@ -30,6 +30,7 @@ async function runStart(ports: { pg: number; gateway: number; loans: number; age
       PORT: String(ports.gateway),
       LOANS_PORT: String(ports.loans),
       AGENCIES_PORT: String(ports.agencies),
+      OUTREACH_PORT: String(ports.outreach),
       DATABASE_URL: "",
       LOG_LEVEL: "warn",
     }),
@@ -65,7 +66,7 @@ const listening = (port: number) =>
 
 describe("npm start", () => {
   it("serves the demo portfolio, stops everything on SIGINT, and comes back with the same data", async () => {
-    const ports = { pg: await freePort(), gateway: await freePort(), loans: await freePort(), agencies: await freePort() };
+    const ports = { pg: await freePort(), gateway: await freePort(), loans: await freePort(), agencies: await freePort(), outreach: await freePort() };
     const first = await runStart(ports);
     expect(first.output()).toContain(`http://localhost:${ports.gateway}/graphql`);
     const url = `http://127.0.0.1:${ports.gateway}/graphql`;
@@ -75,14 +76,24 @@ describe("npm start", () => {
     const as = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
     const q = `{ collectionCases(first: 3) { totalCount edges { node { id daysPastDue loan { reference } borrower { fullName } } } } }`;
     expect((await gql(url, q)).status).toBe(401);
-    // Every example the banner prints runs as printed, with its role's token, and is refused nothing.
-    const examples = [...first.output().matchAll(/^ {4}-d '(.+)'$/gm)].map((m) => JSON.parse(m[1]!) as { query: string });
-    expect(examples).toHaveLength(4);
-    for (const [i, role] of ["LENDER", "AGENCY", "BORROWER", "AUDITOR"].entries()) {
-      const r = await gql(url, examples[i]!.query, {}, as(role));
+    // Every example the banner prints runs as printed, with the token its curl sends, and is refused nothing.
+    const examples = [...first.output().matchAll(/Bearer \$(\w+)_TOKEN" \\\n {4}-d '(.+)'$/gm)].map((m) => ({ role: m[1]!, ...(JSON.parse(m[2]!) as { query: string }) }));
+    // One per role, then the contact rules': the agency's contactPolicy and reportActivity, the lender's flagged activities.
+    expect(examples.map((x) => x.role)).toEqual(["LENDER", "AGENCY", "BORROWER", "AUDITOR", "AGENCY", "AGENCY", "LENDER"]);
+    const answers: any[] = [];
+    for (const { role, query } of examples) {
+      const r = await gql(url, query, {}, as(role));
       expect(r.errors, `${role}: ${JSON.stringify(r.errors)}`).toBeUndefined();
       expect(Object.values(r.data ?? {}).every((v) => v != null), role).toBe(true);
+      answers.push(r.data);
     }
+    // The demo's 8th call attempt in 7 days on the demo agency's case, as its lender sees it.
+    const attempts = answers[6].collectionCase.activities.edges.map((e: any) => e.node);
+    expect(attempts).toHaveLength(8);
+    expect(attempts.filter((a: any) => a.flagged).map((a: any) => a.violations.map((v: any) => v.rule))).toEqual([["CALL_ATTEMPTS_7_DAYS"]]);
+    expect(answers[5].reportActivity.violations).toEqual([]);
+    // Printed for the lender: its compliance alerts, as they happen.
+    expect(first.output()).toMatch(/CONCORD_TOKEN="\$LENDER_TOKEN" npm run subscribe -- '.*complianceAlerts/);
     const r1 = await gql(url, q, {}, as("LENDER"));
     expect(r1.errors).toBeUndefined();
     expect(r1.data.collectionCases.totalCount).toBeGreaterThan(50);

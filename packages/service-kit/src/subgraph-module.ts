@@ -42,6 +42,12 @@ export interface DemoParties {
   agencyId: string;
   /** Open cases in the demo portfolio: what a subgraph that learns of cases from the bus waits for. */
   openCases: number;
+  /** Placements the demo agencies were given: what a subgraph that learns of placements from the bus waits for. */
+  placedCases: number;
+  /** A case the demo agency holds whose demo contacts broke a contact rule (the 8th call attempt in 7 days). */
+  flaggedCaseId: string;
+  /** Another case the demo agency holds, with demo contacts that broke no rule: the banner reports a contact on it. */
+  contactCaseId: string;
 }
 
 /** What `seedDemo` gets. */

@@ -7,6 +7,7 @@ import { migrations } from "./migrations";
 export { buildOutreachSchema } from "./schema";
 export { buildOutreachSchema as buildSchema } from "./schema";
 export { migrations } from "./migrations";
+export { seedDemo } from "./demo/seed-demo";
 
 export type OutreachOptions = SubgraphOptions;
 export type OutreachService = SubgraphService<OutreachContext>;
