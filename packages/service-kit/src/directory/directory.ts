@@ -183,13 +183,12 @@ export class CaseDirectory {
       if (valid.length === 0) return keys.map(() => null);
       // Once per case and instant (ids that differ only in case are one case).
       const pairs = [...new Map(valid.map((a) => [`${a.caseId}|${a.since.getTime()}`, a])).values()];
-      const [profiles, holds]: Array<Record<string, any>[]> = await Promise.all([
-        this.db.query(PROFILE_SQL, [[...new Set(valid.map((a) => a.caseId))]]),
-        this.db.query(HOLDS_SQL, [pairs.map((a) => a.caseId), pairs.map((a) => a.since)]),
-      ]);
-      const byCase = new Map(profiles!.map((r) => [r.case_id as string, r]));
+      // One after the other: in a transaction both would go down the same connection anyway.
+      const profiles: Record<string, any>[] = await this.db.query(PROFILE_SQL, [[...new Set(valid.map((a) => a.caseId))]]);
+      const holds: Record<string, any>[] = await this.db.query(HOLDS_SQL, [pairs.map((a) => a.caseId), pairs.map((a) => a.since)]);
+      const byCase = new Map(profiles.map((r) => [r.case_id as string, r]));
       const holdsBy = new Map<string, ContactHold[]>();
-      for (const h of holds!) {
+      for (const h of holds) {
         const k = `${h.case_id}|${new Date(h.since).getTime()}`;
         holdsBy.set(k, [...(holdsBy.get(k) ?? []), holdFromRow(h)]);
       }

@@ -105,6 +105,9 @@ export async function reportActivity(ds: DataSource, clock: Clock, p: Principal,
   if (!isUuid(i.caseId)) throw notFound("CollectionCase", i.caseId);
   const { key, content, hash } = normalise(i, now);
   return ds.transaction(async (tx) => {
+    // Every report of the case waits for the one before it: counts are exact, duplicates found.
+    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [content.caseId]);
+    // A retry gets the first report back, even once the placement has ended.
     const earlier = await storedUnder(tx, org, key);
     if (earlier) return replay(earlier, hash);
     const directory = new CaseDirectory(tx, clock);
@@ -116,10 +119,6 @@ export async function reportActivity(ds: DataSource, clock: Clock, p: Principal,
       if (await directory.heldEver(org, [entry.caseId])) throw forbidden("a report on a case your agency does not hold", entry.caseId);
       throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
     }
-    // Every report of the case waits for the one before it: counts are exact, duplicates found.
-    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [entry.caseId]);
-    const raced = await storedUnder(tx, org, key);
-    if (raced) return replay(raced, hash);
 
     const at = new Date(content.occurredAt);
     const made = { occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
