@@ -31,6 +31,9 @@ export interface DirectoryPlacement {
 export interface CaseContactRules {
   /** The case's lender's profile, or the caller's default while the directory has none for it. */
   profile: ContactProfile;
+  /** The version of the lender's profile applied, and when it was; null for the default. */
+  profileVersion: number | null;
+  profileAppliedAt: Date | null;
   /** The case's holds in force at or after the instant asked about. */
   holds: ContactHold[];
 }
@@ -113,21 +116,23 @@ const ENTRY_SQL = `
  * Per case asked about (`$1`): the lender's profile row, if any, and whether the consumer is
  * stopped. Holds come from {@link HOLDS_SQL}.
  */
-const PROFILE_SQL = `
-  SELECT d.case_id, pr.jurisdiction, pr.parameters, EXISTS (SELECT 1 FROM case_directory_hold) AS stopped
-    FROM case_directory d LEFT JOIN case_directory_profile pr ON pr.lender_id = d.lender_id
-   WHERE d.case_id = ANY($1::uuid[])`;
 /**
- * The holds of each case (`$1`) not over before its instant (`$2`): a hold is over at the earlier
- * of its end and its lift (least() skips nulls). A row a lift made before its placement arrived
- * (starts_at null) is left out: it is lifted, and what it held is not known yet.
+ * For each case (`$1`) and instant (`$2`), in one statement: its lender's profile, whether the
+ * directory's consumer is stopped, and the holds not over before the instant. A hold is over at
+ * the earlier of its end and its lift (least() skips nulls); a row a lift made before its
+ * placement arrived (starts_at null) is left out: it is lifted, and what it held is not known yet.
  */
-const HOLDS_SQL = `
-  SELECT k.case_id, k.since, h.hold_id, h.kind, h.channels, h.starts_at, least(h.ends_at, h.lifted_at) AS ends_at
+const CONTACT_RULES_SQL = `
+  SELECT k.case_id, k.since, pr.jurisdiction, pr.parameters, pr.version AS profile_version, pr.updated_at AS profile_applied_at,
+         EXISTS (SELECT 1 FROM case_directory_hold) AS stopped,
+         coalesce((SELECT json_agg(json_build_object('hold_id', h.hold_id, 'kind', h.kind, 'channels', h.channels,
+                                     'starts_at', h.starts_at, 'ends_at', least(h.ends_at, h.lifted_at)) ORDER BY h.starts_at, h.hold_id)
+                     FROM case_directory_contact_hold h
+                    WHERE h.case_id = k.case_id AND h.starts_at IS NOT NULL
+                      AND (least(h.ends_at, h.lifted_at) IS NULL OR least(h.ends_at, h.lifted_at) >= k.since)), '[]') AS holds
     FROM unnest($1::uuid[], $2::timestamptz[]) AS k(case_id, since)
-    JOIN case_directory_contact_hold h ON h.case_id = k.case_id
-   WHERE h.starts_at IS NOT NULL AND (least(h.ends_at, h.lifted_at) IS NULL OR least(h.ends_at, h.lifted_at) >= k.since)
-   ORDER BY h.starts_at, h.hold_id`;
+    JOIN case_directory d ON d.case_id = k.case_id
+    LEFT JOIN case_directory_profile pr ON pr.lender_id = d.lender_id`;
 
 const holdFromRow = (r: Record<string, any>): ContactHold => ({
   holdId: r.hold_id,
@@ -141,9 +146,8 @@ const profileFromRow = (r: Record<string, any> | undefined): ContactProfile | nu
   r?.jurisdiction ? { jurisdiction: r.jurisdiction, parameters: r.parameters } : null;
 
 /** What {@link CaseDirectory.contactRules} loads per `caseId|since`; the default profile is the caller's. */
-interface LoadedContactRules {
+interface LoadedContactRules extends Omit<CaseContactRules, "profile"> {
   profile: ContactProfile | null;
-  holds: ContactHold[];
 }
 
 /** Reads the directory at the clock's current instant; one batched statement per kind per tick. */
@@ -183,21 +187,19 @@ export class CaseDirectory {
       if (valid.length === 0) return keys.map(() => null);
       // Once per case and instant (ids that differ only in case are one case).
       const pairs = [...new Map(valid.map((a) => [`${a.caseId}|${a.since.getTime()}`, a])).values()];
-      // One after the other: in a transaction both would go down the same connection anyway.
-      const profiles: Record<string, any>[] = await this.db.query(PROFILE_SQL, [[...new Set(valid.map((a) => a.caseId))]]);
-      const holds: Record<string, any>[] = await this.db.query(HOLDS_SQL, [pairs.map((a) => a.caseId), pairs.map((a) => a.since)]);
-      const byCase = new Map(profiles.map((r) => [r.case_id as string, r]));
-      const holdsBy = new Map<string, ContactHold[]>();
-      for (const h of holds) {
-        const k = `${h.case_id}|${new Date(h.since).getTime()}`;
-        holdsBy.set(k, [...(holdsBy.get(k) ?? []), holdFromRow(h)]);
-      }
+      const rows: Record<string, any>[] = await this.db.query(CONTACT_RULES_SQL, [pairs.map((a) => a.caseId), pairs.map((a) => a.since)]);
+      const byKey = new Map(rows.map((r) => [`${r.case_id}|${new Date(r.since).getTime()}`, r]));
       return asked.map((a) => {
-        const row = a.valid ? byCase.get(a.caseId) : undefined;
+        const row = a.valid ? byKey.get(`${a.caseId}|${a.since.getTime()}`) : undefined;
         if (!row) return null;
-        const found = holdsBy.get(`${a.caseId}|${a.since.getTime()}`) ?? [];
+        const found = (row.holds as Record<string, any>[]).map(holdFromRow);
         // Fail closed: while the consumer is stopped, holds queued behind it are unknown.
-        return { profile: profileFromRow(row), holds: row.stopped ? [...found, stoppedHold()] : found };
+        return {
+          profile: profileFromRow(row),
+          profileVersion: row.profile_version == null ? null : Number(row.profile_version),
+          profileAppliedAt: row.profile_applied_at ? new Date(row.profile_applied_at) : null,
+          holds: row.stopped ? [...found, stoppedHold()] : found,
+        };
       });
     });
   }
@@ -217,7 +219,7 @@ export class CaseDirectory {
   async contactRules(caseId: string, since: Date, defaultProfile: ContactProfile): Promise<CaseContactRules | null> {
     if (Number.isNaN(since.getTime())) throw new Error("contactRules: since is not a valid instant");
     const loaded = await this.contacts.load(`${caseId}|${since.getTime()}`);
-    return loaded && { profile: loaded.profile ?? defaultProfile, holds: loaded.holds };
+    return loaded && { ...loaded, profile: loaded.profile ?? defaultProfile };
   }
 
   /** A lender's contact profile as the directory holds it, else `defaultProfile`. */

@@ -122,7 +122,7 @@ export async function reportActivity(ds: DataSource, clock: Clock, p: Principal,
 
     const at = new Date(content.occurredAt);
     const made = { occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
-    const situation = await loadSituation(tx, directory, entry, {
+    const { situation } = await loadSituation(tx, directory, entry, {
       at, channel: made.channel, party: made.party, contactPoint: made.contactPoint, actor: actorOf(p.role === "agency" ? "agency" : "lender", entry, p.agencyId ?? null),
     });
     const breaches: Breach[] = breachesOf(situation, made);

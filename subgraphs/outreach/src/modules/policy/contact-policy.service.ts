@@ -42,9 +42,10 @@ export async function contactDecision(ctx: OutreachContext, r: DecisionRequest):
     throw refusedAsNotFound("CollectionCase", r.caseId, entry.caseId);
   }
   const actor = actorOf(p.role === "agency" ? "agency" : "lender", entry, p.agencyId ?? null);
-  const situation = await loadSituation(ctx.ds, ctx.directory, entry, { at, channel: r.channel, party, contactPoint, actor });
+  const { situation, profileVersion, profileAppliedAt } = await loadSituation(ctx.ds, ctx.directory, entry, { at, channel: r.channel, party, contactPoint, actor });
   const d = decideContact(situation);
-  const [row] = await ctx.ds.query("SELECT * FROM contact_profile WHERE lender_id = $1", [entry.lenderId]);
+  // The profile shown is the one applied: the case directory's, as every subgraph holds it.
+  const applied = profileVersion === null ? undefined : { ...situation.profile, version: profileVersion, updated_at: profileAppliedAt };
   return Object.assign(new ContactDecision(), {
     lenderId: entry.lenderId,
     caseId: entry.caseId,
@@ -54,7 +55,7 @@ export async function contactDecision(ctx: OutreachContext, r: DecisionRequest):
     blockedBy: d.blockedBy.map((b) => Object.assign(new ContactBlock(), b)),
     nextAllowedAt: d.nextAllowedAt,
     timeZone: situation.timeZone,
-    profile: profileOut(entry.lenderId, row),
+    profile: profileOut(entry.lenderId, applied),
     counters: Object.assign(new ContactCounters(), d.counters),
   });
 }

@@ -62,21 +62,35 @@ export interface SituationRequest {
   actor: ContactActor;
 }
 
-/** Everything the engine decides from, for one case at one instant: profile, holds, history, time zone. */
-export async function loadSituation(db: DataSource | EntityManager, directory: CaseDirectory, entry: CaseEntry, req: SituationRequest): Promise<ContactSituation> {
+/** A situation, and which version of the lender's profile it carries (null: the default). */
+export interface LoadedSituation {
+  situation: ContactSituation;
+  profileVersion: number | null;
+  profileAppliedAt: Date | null;
+}
+
+/**
+ * Everything the engine decides from, for one case at one instant: profile and holds (one
+ * statement to the case directory), the case's history (one range scan), its time zone.
+ */
+export async function loadSituation(db: DataSource | EntityManager, directory: CaseDirectory, entry: CaseEntry, req: SituationRequest): Promise<LoadedSituation> {
   // One after the other: in a transaction both go down the same connection.
   const rules = await directory.contactRules(entry.caseId, req.at, DEFAULT_PROFILE);
   const profile = rules?.profile ?? DEFAULT_PROFILE;
   const history = await contactHistory(db, entry.caseId, req.at, historyDays(profile));
   return {
-    at: req.at,
-    channel: req.channel,
-    party: req.party,
-    contactPoint: req.contactPoint,
-    timeZone: entry.timezone,
-    profile,
-    holds: rules?.holds ?? [],
-    history,
-    actor: req.actor,
+    situation: {
+      at: req.at,
+      channel: req.channel,
+      party: req.party,
+      contactPoint: req.contactPoint,
+      timeZone: entry.timezone,
+      profile,
+      holds: rules?.holds ?? [],
+      history,
+      actor: req.actor,
+    },
+    profileVersion: rules?.profileVersion ?? null,
+    profileAppliedAt: rules?.profileAppliedAt ?? null,
   };
 }

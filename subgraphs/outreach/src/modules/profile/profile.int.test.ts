@@ -120,6 +120,15 @@ describe("setContactProfile", () => {
     expect((await call(READ)).data.contactProfile).toEqual(first.data.setContactProfile);
   });
 
+  it("keeps a lengthened quiet period to 90 days (what every decision reads back over)", async () => {
+    principal = lenderPrincipal(uuidv7());
+    expect((await call(SET, { j: "US_REG_F", o: { quietDaysAfterConversation: 90 } })).errors).toBeUndefined();
+    const tooLong = await call(SET, { j: "US_REG_F", o: { quietDaysAfterConversation: 91 } });
+    expect(codes(tooLong)).toEqual(["BAD_USER_INPUT"]);
+    expect(tooLong.errors![0]!.extensions!.field).toBe("overrides.quietDaysAfterConversation");
+    expect((await call(READ)).data.contactProfile.parameters.quietDaysAfterConversation).toBe(90);
+  });
+
   it("emits ContactProfileSet with the version raised per change, and nothing for the same profile set again", async () => {
     const lenderId = uuidv7();
     principal = lenderPrincipal(lenderId);

@@ -16,6 +16,9 @@ import {
 } from "@concord/service-kit";
 import { ContactProfile, isoWeekdayOf, parametersOut, type ContactProfileOverrides } from "./profile.type";
 
+/** The longest quiet period a lender may set, in days (reports reach 90 days back too). */
+const MAX_QUIET_DAYS = 90;
+
 /** The GraphQL name of each engine parameter, for refusals a lender reads. */
 const FIELD_OF: Record<keyof EngineParameters, keyof ContactProfileOverrides> = {
   hoursStartMinute: "contactHoursStart",
@@ -91,6 +94,10 @@ export async function setContactProfile(
   if (p.role !== "lender" || !p.lenderId) throw forbidden("contact profiles");
   if (!JURISDICTIONS.includes(jurisdiction)) throw badInput("Unknown jurisdiction", "jurisdiction");
   const asked = engineOverrides(overrides);
+  // Every decision reads the case's contacts over the quiet period: keep it to what reports may cover.
+  if ((asked.quietDaysAfterConversation ?? 0) > MAX_QUIET_DAYS) {
+    throw badInput(`quietDaysAfterConversation is at most ${MAX_QUIET_DAYS} days`, "overrides.quietDaysAfterConversation");
+  }
   const result = tightenProfile(jurisdiction, asked);
   if (!result.ok) {
     const field = FIELD_OF[result.parameter];
