@@ -23,7 +23,8 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { dropDatabase, ensureDatabase, env, repoRoot, startEmbeddedPostgres, type DatabaseServer } from "@concord/service-kit";
-import { createTestIssuer, TEST_AUDIENCE, TEST_INTERNAL_JWKS, TEST_INTERNAL_KEY, TEST_ISSUER, until } from "@concord/test-kit";
+import { roleScopes } from "@concord/schema";
+import { createTestIssuer, internalHeaders, TEST_AUDIENCE, TEST_INTERNAL_JWKS, TEST_INTERNAL_KEY, TEST_ISSUER, until } from "@concord/test-kit";
 import { cleanupStack, percentile, writeBenchmarkSection } from "./support";
 
 const SECTION_TITLE = "## Outreach: reportActivity throughput and contactPolicy latency through the gateway";
@@ -212,6 +213,10 @@ class GraphqlClient {
   }
 
   post<T>(token: string, query: string, variables: Record<string, unknown>): Promise<{ body: { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> }; ms: number }> {
+    return this.postWith({ authorization: `Bearer ${token}` }, query, variables);
+  }
+
+  postWith<T>(headers: Record<string, string>, query: string, variables: Record<string, unknown>): Promise<{ body: { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> }; ms: number }> {
     const payload = JSON.stringify({ query, variables });
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
@@ -222,7 +227,7 @@ class GraphqlClient {
           port: this.url.port,
           path: this.url.pathname,
           method: "POST",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), authorization: `Bearer ${token}` },
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -618,6 +623,28 @@ async function main(): Promise<void> {
   const c2 = cpuNow();
   const singleWall = await drive(1, args.latencySeconds, policyOnce(policy.single, policy.singleErrors));
   const singleCpu = cpuShare(c2, cpuNow(), singleWall);
+  // The same one at a time straight to the subgraph, with the internal token the gateway would
+  // sign (signed once per agency: a token lives 60 s), to show what the gateway adds.
+  log(`contactPolicy direct to the subgraph: 1 in flight for ${args.latencySeconds} s`);
+  const direct = new GraphqlClient(`http://127.0.0.1:${outreachPort}/graphql`, 2);
+  const internal: Record<string, Record<string, string>> = {};
+  for (const [i, id] of agencies.entries()) {
+    internal[i] = await internalHeaders({ sub: `bench-agency-${i}`, role: "agency", agencyId: id, scope: roleScopes("agency") }, "outreach");
+  }
+  const directOnce = (lat: number[], errs: Record<string, number>) => async () => {
+    const c = cases[Math.floor(random() * cases.length)]!;
+    const channel = random() < 0.7 ? "CALL" : random() < 0.5 ? "SMS" : "EMAIL";
+    const { body, ms: took } = await direct.postWith<{ contactPolicy: unknown }>(internal[c.agency]!, POLICY, { caseId: c.id, channel });
+    lat.push(took);
+    if (body.errors?.length || !body.data?.contactPolicy) errs[body.errors?.[0]?.extensions?.code ?? "NO_DATA"] = (errs[body.errors?.[0]?.extensions?.code ?? "NO_DATA"] ?? 0) + 1;
+  };
+  await drive(1, 1, directOnce([], {}));
+  const directLat: number[] = [];
+  const directErrors: Record<string, number> = {};
+  const c3 = cpuNow();
+  const directWall = await drive(1, args.latencySeconds, directOnce(directLat, directErrors));
+  const directCpu = cpuShare(c3, cpuNow(), directWall);
+  direct.close();
   const loadAfter = loadavg()[0]!;
 
   // ---- Plans of the statements one report runs, on a case of the run (after it: the tables as they grew).
@@ -694,6 +721,7 @@ async function main(): Promise<void> {
     `| reportActivity | ${args.concurrency} | ${int(stats.sent)} | **${int(reportsPerS)} stored/s** (${int(stats.sent / wall)} answered/s) | ${errs(stats.errors)} | ${p50(stats.latencies)} ms | ${p99(stats.latencies)} ms | ${cpuCell(reportCpu)} |`,
     `| contactPolicy | ${args.policyConcurrency} | ${int(policy.loaded.length)} | ${int(policy.loaded.length / policyWall)}/s | ${errs(policy.loadedErrors)} | ${p50(policy.loaded)} ms | ${p99(policy.loaded)} ms | ${cpuCell(policyCpu)} |`,
     `| contactPolicy | 1 | ${int(policy.single.length)} | ${int(policy.single.length / singleWall)}/s | ${errs(policy.singleErrors)} | ${p50(policy.single)} ms | **${p99(policy.single)} ms** | ${cpuCell(singleCpu)} |`,
+    `| contactPolicy, straight to the subgraph | 1 | ${int(directLat.length)} | ${int(directLat.length / directWall)}/s | ${errs(directErrors)} | ${p50(directLat)} ms | ${p99(directLat)} ms | ${cpuCell(directCpu)} |`,
     "",
     `- Accepted reports: **${int(reportsPerS)}/s** (${reportsPerS >= GOAL_REPORTS_PER_S ? "meets" : "misses"} the goal of ≥ ${int(GOAL_REPORTS_PER_S)}/s). ` +
       `Of ${int(stats.sent)} requests, ${int(stats.stored)} stored a report and ${int(stats.replayed)} were replays: ${int(stats.retriesOk)} retries answered with the first report's id, ` +
@@ -703,7 +731,9 @@ async function main(): Promise<void> {
     `- Compliance: ${int(stats.flagged)} of the stored reports (${pct(stats.flagged / Math.max(1, stats.stored))}) broke a rule and were stored flagged, each violation kept and emitted (${violations}; ` +
       `${int(violationRows)} violation rows in all, warm-up included).`,
     `- contactPolicy p99: **${p99(policy.single)} ms** one at a time (${policyP99 <= GOAL_POLICY_P99_MS ? "meets" : "misses"} the goal of ≤ ${GOAL_POLICY_P99_MS} ms); ` +
-      `${p99(policy.loaded)} ms with ${args.policyConcurrency} in flight (${policyLoadedP99 <= GOAL_POLICY_P99_MS ? "within" : "above"} it).`,
+      `${p99(policy.loaded)} ms with ${args.policyConcurrency} in flight (${policyLoadedP99 <= GOAL_POLICY_P99_MS ? "within" : "above"} it). ` +
+      `Straight to the subgraph, one at a time: p50 ${p50(directLat)} ms, p99 ${p99(directLat)} ms, so the gateway adds ${((percentile(policy.single, 50) / Math.max(0.001, percentile(directLat, 50)) - 1) * 100).toFixed(0)}% at p50 ` +
+      `(gateway ${ms((singleCpu.gateway * singleWall * 1000) / Math.max(1, policy.single.length))} ms of CPU per request against the subgraph's ${ms((singleCpu.outreach * singleWall * 1000) / Math.max(1, policy.single.length))} ms; the gateway issue's work).`,
     "",
     `Plans of the statements of one report (\`EXPLAIN (ANALYZE, BUFFERS)\` after the run, on a case with ${perCase} activities in the 9-day history window):`,
     "",
