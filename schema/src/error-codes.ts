@@ -19,6 +19,12 @@ export const ERROR_CODES = {
   OPERATION_LIMIT_EXCEEDED: "OPERATION_LIMIT_EXCEEDED",
   /** A subscription cursor older than the replay window. */
   REPLAY_WINDOW_EXCEEDED: "REPLAY_WINDOW_EXCEEDED",
+  /**
+   * The service cannot decide this now and wrote nothing: retry later. A subgraph whose case
+   * directory is stopped on an event it cannot apply answers a report this way rather than
+   * judge it on what it does not know.
+   */
+  UNAVAILABLE: "UNAVAILABLE",
   /** The document does not parse. Sent by Apollo Server. */
   GRAPHQL_PARSE_FAILED: "GRAPHQL_PARSE_FAILED",
   /** The document does not validate against the schema. Sent by Apollo Server. */

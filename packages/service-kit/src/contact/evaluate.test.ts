@@ -82,7 +82,7 @@ describe("breachesOf", () => {
     const made = contact("2026-06-11T01:30:00Z", "VOICEMAIL"); // 21:30 EDT on 10 June
     const breaches = breachesOf(situation(AT, { history: sevenAttempts.slice(0, 6).concat(contact("2026-06-10T14:00:00Z", "NO_ANSWER")) }), made);
     expect(breaches.map((b) => [b.rule, b.limit, b.observed])).toEqual([
-      ["CONTACT_HOURS", "08:00-21:00", "21:30 America/New_York"],
+      ["CONTACT_HOURS", "08:00-21:00", "21:30 borrower's time"],
       ["CALL_ATTEMPTS_7_DAYS", "7 call attempts in 7 days", "8"],
     ]);
   });

@@ -14,7 +14,7 @@ import { debtorOnlyRule } from "./rules/debtor-only";
 import { lastConversation, quietAfterConversationRule } from "./rules/quiet-after-conversation";
 import { timeZoneUnknownRule } from "./rules/time-zone-unknown";
 import { unansweredCallsOn, unansweredCallsRule } from "./rules/unanswered-calls";
-import { contactsBefore, zoneOf } from "./situation";
+import { contactsBefore, sameDebt, zoneOf } from "./situation";
 import type { Block, Breach, ContactCounters, ContactDecisionResult, ContactRule, ContactSituation, ReportedContact, RuleName } from "./types";
 
 /**
@@ -63,12 +63,13 @@ const blocksAt = (rules: readonly ContactRule[], s: ContactSituation): Block[] =
 export function countersOf(s: ContactSituation): ContactCounters {
   const zone = zoneOf(s) ?? "UTC";
   const before = contactsBefore(s);
+  const ofCase = before.filter((c) => sameDebt(s, c));
   const today = localDateOf(s.at, zone);
   return {
-    callAttemptsInWindow: callAttemptsInWindow(before, today, zone),
+    callAttemptsInWindow: callAttemptsInWindow(ofCase, today, zone),
     connectedCallsToday: connectedCallsOn(before, today, zone),
     unansweredCallsToday: unansweredCallsOn(before, s.contactPoint, today, zone),
-    lastConversationAt: lastConversation(before)?.occurredAt ?? null,
+    lastConversationAt: lastConversation(ofCase)?.occurredAt ?? null,
   };
 }
 

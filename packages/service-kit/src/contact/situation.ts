@@ -5,6 +5,9 @@ import type { ContactSituation, PastContact } from "./types";
 /** The borrower's zone when it is a zone this runtime knows; null otherwise (TIME_ZONE_UNKNOWN's case). */
 export const zoneOf = (s: Pick<ContactSituation, "timeZone">): string | null => (isKnownTimeZone(s.timeZone) ? s.timeZone : null);
 
+/** Whether `c` is a contact about the situation's own case (debt). */
+export const sameDebt = (s: Pick<ContactSituation, "caseId">, c: PastContact): boolean => !s.caseId || !c.caseId || c.caseId === s.caseId;
+
 /** The contacts a decision at `s.at` counts: those that happened before it. */
 export const contactsBefore = (s: Pick<ContactSituation, "at" | "history">): PastContact[] => {
   const t = s.at.getTime();

@@ -85,8 +85,14 @@ export interface ContactHold {
   endsAt: Date | null;
 }
 
-/** One past contact on the case, as the counting rules need it. */
+/** One past contact with the borrower, as the counting rules need it. */
 export interface PastContact {
+  /**
+   * The case (debt) it was about. The per-debt rules (call attempts, the quiet period) count the
+   * contacts of the situation's own case; the per-debtor ones (connected calls, unanswered
+   * calls to a number) every contact with the borrower. Absent: the situation's case.
+   */
+  caseId?: string;
   occurredAt: Date;
   channel: Channel;
   direction: Direction;
@@ -107,6 +113,8 @@ export interface ContactActor {
 
 /** Everything a decision is made from: pure data, no database. */
 export interface ContactSituation {
+  /** The case (debt) asked about; absent: every contact in `history` is of this case. */
+  caseId?: string;
   /** The instant asked about. */
   at: Date;
   channel: Channel;
@@ -118,7 +126,13 @@ export interface ContactSituation {
   profile: ContactProfile;
   /** Holds on the case (the engine checks which block `channel` at which instant). */
   holds: ContactHold[];
-  /** The case's past contacts, at least those of the 8 local days before `at` and the day after (any order). */
+  /**
+   * The borrower's contacts (this case's, and for the per-debtor rules its other cases'), at
+   * least those of the quiet period and the 8 local days before `at` (any order). For a decision
+   * only those before `at` count; for a reported contact (breachesOf) every other contact in it,
+   * so give the days after it too (up to 7): a report that arrives late is judged with the
+   * contacts already stored on its day and the windows that hold it.
+   */
   history: PastContact[];
   actor: ContactActor;
 }

@@ -7,7 +7,7 @@ const outreachPolicies = definePolicies({
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
   },
   activityRecord: {
-    description: "What the collector recorded of a contact (notes, recording, agent, duration, party, flags and violations): the case's lender, the agency that reported it (its own activities only), auditors. Never the borrower (outcomes only).",
+    description: "What the collector recorded of a contact (notes, recording, agent, duration, party, flags and violations): the case's lender, the agency that reported it (its own activities, while it holds the case), auditors. Never the borrower (outcomes only).",
     rules: { lender: value("ownLender"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
   },
   caseActivities: {
@@ -22,6 +22,10 @@ const outreachPolicies = definePolicies({
     description: "Whether a contact is allowed now, every rule that blocks it and when it next is: the case's lender, an agency holding the case, auditors. Counters, never PII.",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: value("anyone") },
   },
+  contactDecisionZone: {
+    description: "The borrower's time zone a contact decision was read in: the case's lender and an agency holding the case; never an auditor (DESIGN: no time zone for auditors).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: NEVER },
+  },
   contactPolicyQuery: {
     description: "Asking for a case's contact decision (contactPolicy): lenders, agencies and auditors (the resolver finds the case as the caller may know it).",
     rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: value("anyone") },
@@ -35,7 +39,7 @@ const outreachPolicies = definePolicies({
     rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
   },
   complianceViolation: {
-    description: "A contact rule an activity broke (ids, the rule, its limit and what was observed; never PII): the case's lender, the agency whose activity it was, auditors.",
+    description: "A contact rule an activity broke (ids, the rule, its limit and what was observed; never PII): the case's lender, the agency whose activity it was (while it holds the case), auditors.",
     rules: { lender: value("ownLender"), agency: value("ownAgency"), borrower: NEVER, auditor: value("anyone") },
   },
   complianceViolationQuery: {

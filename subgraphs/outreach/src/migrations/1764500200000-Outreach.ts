@@ -38,6 +38,8 @@ export class Outreach1764500200000 implements MigrationInterface {
       );
       -- the rules count a case's contacts by time; a case's list pages newest first
       CREATE INDEX activity_case_time_idx ON activity (case_id, occurred_at, id);
+      -- the per-debtor rules count a borrower's contacts across their cases
+      CREATE INDEX activity_borrower_time_idx ON activity (borrower_id, occurred_at);
       CREATE TABLE activity_violation (
         id uuid PRIMARY KEY,
         activity_id uuid NOT NULL REFERENCES activity(id),

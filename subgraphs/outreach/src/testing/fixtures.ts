@@ -18,6 +18,10 @@ export interface CaseOptions {
   expiresAt?: Date;
   /** The agency's allowed channels, as the placement carries them. @default every channel */
   channels?: string[];
+  /** The borrower (another case of the same borrower shares its per-debtor counts). @default a new one */
+  borrowerId?: string;
+  /** When the placement began. @default 89 days before the clock's now */
+  placedAt?: Date;
 }
 
 /**
@@ -25,7 +29,7 @@ export interface CaseOptions {
  * would have made it (applied directly: the directory's own tests cover the bus).
  */
 export async function knownCase(svc: OutreachService, clock: Clock, o: CaseOptions): Promise<{ caseId: string; borrowerId: string; placementId: string | null }> {
-  const [caseId, borrowerId, placementId] = [uuidv7(), uuidv7(), o.agencyId ? uuidv7() : null];
+  const [caseId, borrowerId, placementId] = [uuidv7(), o.borrowerId ?? uuidv7(), o.agencyId ? uuidv7() : null];
   const now = clock.now();
   const events = [
     newEvent(
@@ -45,7 +49,7 @@ export async function knownCase(svc: OutreachService, clock: Clock, o: CaseOptio
         {
           type: "PlacementStarted", aggregateType: "Placement", aggregateId: placementId, aggregateVersion: 1, lenderId: o.lenderId,
           payload: {
-            placementId, caseId, agencyId: o.agencyId, placedAt: new Date(now.getTime() - 86_400_000).toISOString(),
+            placementId, caseId, agencyId: o.agencyId, placedAt: (o.placedAt ?? new Date(now.getTime() - 89 * 86_400_000)).toISOString(),
             expiresAt: (o.expiresAt ?? new Date(now.getTime() + 90 * 86_400_000)).toISOString(), maxDiscountBps: 1000, maxInstalments: 6,
             channels: o.channels ?? ["CALL", "SMS", "EMAIL", "LETTER", "PUSH", "VISIT"],
           },

@@ -50,7 +50,7 @@ describe("BLOCKED_DAY", () => {
     expect(blockedDayRule.breach(s, contact("2026-06-14T18:00:00Z", "DELIVERED", { channel: "SMS" }))).toMatchObject({
       rule: "BLOCKED_DAY",
       limit: "no contact on Sunday",
-      observed: "Sunday 2026-06-14 America/New_York",
+      observed: "Sunday 2026-06-14, borrower's time",
     });
     expect(blockedDayRule.breach(s, contact("2026-06-15T04:00:00Z", "DELIVERED", { channel: "SMS" }))).toBeNull();
     expect(blockedDayRule.breach(s, contact("2026-06-14T18:00:00Z", "RIGHT_PARTY_CONTACT", { direction: "INBOUND" }))).toBeNull();

@@ -48,7 +48,7 @@ export const blockedDayRule: ContactRule = {
       rule: "BLOCKED_DAY",
       message: `A ${made.channel} contact was made on ${dayInWords(date)}, a blocked day.`,
       limit: limitOf(s.profile.parameters),
-      observed: `${dayInWords(date)} ${zone}`,
+      observed: `${dayInWords(date)}, borrower's time`,
     };
   },
 };

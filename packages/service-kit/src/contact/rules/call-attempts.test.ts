@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decideContact } from "../evaluate";
+import { profileOf } from "../profiles";
 import { contact, situation } from "../fixtures";
 import type { Outcome, PastContact } from "../types";
 import { callAttemptsRule } from "./call-attempts";
@@ -12,6 +13,21 @@ const callsOn = (days: number[], outcome: Outcome = "NO_ANSWER"): PastContact[] 
 const SUNDAY_AFTERNOON = "2026-06-07T19:00:00Z";
 
 describe("CALL_ATTEMPTS_7_DAYS", () => {
+  it("with a cap of 0 (a lender that allows no calls) refuses every call, and nothing but a profile change lifts it", () => {
+    const profile = profileOf("US_REG_F");
+    profile.parameters.maxCallAttemptsPer7Days = 0;
+    const d = decideContact(situation(SUNDAY_AFTERNOON, { profile }));
+    expect(d.blockedBy).toEqual([{ rule: "CALL_ATTEMPTS_7_DAYS", message: "The lender's profile allows no call attempts.", until: null }]);
+    expect(d.nextAllowedAt).toBeNull();
+    expect(decideContact(situation(SUNDAY_AFTERNOON, { profile, channel: "SMS" })).allowed).toBe(true);
+  });
+
+  it("counts the attempts of the situation's own case (debt) only", () => {
+    const other = callsOn([1, 2, 3, 4, 5, 6, 7]).map((c) => ({ ...c, caseId: "other-case" }));
+    expect(decideContact(situation(SUNDAY_AFTERNOON, { caseId: "this-case", history: other })).allowed).toBe(true);
+    expect(decideContact(situation(SUNDAY_AFTERNOON, { caseId: "other-case", history: other })).allowed).toBe(false);
+  });
+
   it("allows the 7th attempt in 7 days and refuses the 8th", () => {
     expect(decideContact(situation(SUNDAY_AFTERNOON, { history: callsOn([1, 2, 3, 4, 5, 6]) })).allowed).toBe(true);
     const d = decideContact(situation(SUNDAY_AFTERNOON, { history: callsOn([1, 2, 3, 4, 5, 6, 7]) }));

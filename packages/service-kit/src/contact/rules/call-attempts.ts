@@ -1,6 +1,6 @@
 import { isCallAttempt, isOutboundCallAttempt } from "../call-outcomes";
 import { addDays, localDateOf, startOfLocalDay } from "../local-time";
-import { contactsBefore, countOnDays, zoneOf } from "../situation";
+import { contactsBefore, countOnDays, sameDebt, zoneOf } from "../situation";
 import type { Block, Breach, ContactRule, ContactSituation, PastContact } from "../types";
 
 /** Call attempts on the case in the 7 local days ending with `date` (that day and the 6 before it). */
@@ -23,16 +23,17 @@ export const callAttemptsRule: ContactRule = {
     const zone = zoneOf(s);
     if (cap === null || !zone || s.channel !== "CALL") return null;
     const today = localDateOf(s.at, zone);
-    const attempts = contactsBefore(s).filter(isOutboundCallAttempt);
+    const attempts = contactsBefore(s).filter((c) => isOutboundCallAttempt(c) && sameDebt(s, c));
     const count = callAttemptsInWindow(attempts, today, zone);
     if (count < cap) return null;
-    // Attempts age out of the window a day at a time; within 7 days every one has.
-    let free = addDays(today, 1);
-    while (callAttemptsInWindow(attempts, free, zone) >= cap) free = addDays(free, 1);
+    // A cap of 0 (no calls at all) never frees up; otherwise attempts age out of the window a
+    // day at a time, and within 7 days every one has.
+    let free: string | null = cap === 0 ? null : addDays(today, 1);
+    while (free !== null && callAttemptsInWindow(attempts, free, zone) >= cap) free = addDays(free, 1);
     return {
       rule: "CALL_ATTEMPTS_7_DAYS",
-      message: `${count} call attempts in the 7 days ending today; at most ${cap} are allowed.`,
-      until: startOfLocalDay(free, zone),
+      message: cap === 0 ? "The lender's profile allows no call attempts." : `${count} call attempts in the 7 days ending today; at most ${cap} are allowed.`,
+      until: free === null ? null : startOfLocalDay(free, zone),
     };
   },
 
@@ -40,7 +41,12 @@ export const callAttemptsRule: ContactRule = {
     const cap = s.profile.parameters.maxCallAttemptsPer7Days;
     const zone = zoneOf(s);
     if (cap === null || !zone || made.channel !== "CALL" || made.direction !== "OUTBOUND" || !isCallAttempt(made.outcome)) return null;
-    const count = callAttemptsInWindow(s.history, localDateOf(made.occurredAt, zone), zone);
+    // Every 7-day window that holds the attempt's day: one reported late may overfill a window
+    // that attempts stored before it (and after it in time) already share.
+    const others = s.history.filter((c) => sameDebt(s, c));
+    const day = localDateOf(made.occurredAt, zone);
+    let count = 0;
+    for (let end = 0; end < 7; end++) count = Math.max(count, callAttemptsInWindow(others, addDays(day, end), zone));
     if (count < cap) return null;
     return {
       rule: "CALL_ATTEMPTS_7_DAYS",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { profileOf } from "../profiles";
 import { decideContact } from "../evaluate";
 import { contact, situation } from "../fixtures";
 import { connectedCallsRule } from "./connected-calls";
@@ -13,6 +14,14 @@ const connected = [
 const AT = "2026-06-10T05:00:00Z";
 
 describe("CONNECTED_CALLS_PER_DAY", () => {
+  it("with a cap of 0 refuses every call to the debtor, with no next allowed time (and without searching a year for one)", () => {
+    const profile = profileOf("CN_NIFA");
+    profile.parameters.maxConnectedCallsPerDay = 0;
+    const d = decideContact(situation("2026-06-10T04:00:00Z", { profile, timeZone: "Asia/Shanghai" }));
+    expect(d.blockedBy.map((b) => [b.rule, b.until])).toEqual([["CONNECTED_CALLS_PER_DAY", null]]);
+    expect(d.nextAllowedAt).toBeNull();
+  });
+
   it("allows the 3rd connected call of the day and refuses the 4th until the next morning", () => {
     expect(decideContact(situation(AT, { ...cn, history: connected.slice(0, 2) })).allowed).toBe(true);
     const s = situation(AT, { ...cn, history: connected });

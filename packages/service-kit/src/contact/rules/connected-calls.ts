@@ -21,8 +21,9 @@ export const connectedCallsRule: ContactRule = {
     if (count < cap) return null;
     return {
       rule: "CONNECTED_CALLS_PER_DAY",
-      message: `${count} connected calls to the debtor today; at most ${cap} a day are allowed.`,
-      until: startOfNextDay(today, zone),
+      message: cap === 0 ? "The lender's profile allows no connected calls." : `${count} connected calls to the debtor today; at most ${cap} a day are allowed.`,
+      // A cap of 0 never frees up.
+      until: cap === 0 ? null : startOfNextDay(today, zone),
     };
   },
 

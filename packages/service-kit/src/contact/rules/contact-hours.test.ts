@@ -73,7 +73,7 @@ describe("CONTACT_HOURS", () => {
       rule: "CONTACT_HOURS",
       message: expect.stringContaining("outside contact hours"),
       limit: "08:00-21:00",
-      observed: "21:00 America/New_York",
+      observed: "21:00 borrower's time",
     });
     expect(contactHoursRule.breach(s, contact("2026-06-11T00:59:59Z", "NO_ANSWER"))).toBeNull();
     expect(contactHoursRule.breach(s, contact("2026-06-11T03:00:00Z", "RIGHT_PARTY_CONTACT", { direction: "INBOUND" }))).toBeNull();

@@ -19,7 +19,7 @@ function hoursBlock(s: ContactSituation): Block | null {
   if (until.getTime() <= s.at.getTime()) until = zonedInstant(addDays(today, 1), p.hoursStartMinute, zone);
   return {
     rule: "CONTACT_HOURS",
-    message: `Contact is allowed only ${formatHours(p)} in the borrower's time zone; it is ${formatMinute(minute)} in ${zone}.`,
+    message: `Contact is allowed only ${formatHours(p)} in the borrower's time zone; it is ${formatMinute(minute)} there.`,
     until,
   };
 }
@@ -38,7 +38,8 @@ export const contactHoursRule: ContactRule = {
       rule: "CONTACT_HOURS",
       message: `A ${made.channel} contact was made outside contact hours (${formatHours(s.profile.parameters)} borrower's time).`,
       limit: formatHours(s.profile.parameters),
-      observed: `${formatMinute(localMinuteOf(made.occurredAt, zone))} ${zone}`,
+      // The borrower's local time, never the zone: violations reach auditors, who see no zone.
+      observed: `${formatMinute(localMinuteOf(made.occurredAt, zone))} borrower's time`,
     };
   },
 };

@@ -1,6 +1,6 @@
 import { isConversation } from "../call-outcomes";
 import { addDays, localDateOf, startOfLocalDay } from "../local-time";
-import { contactsBefore, localDayOf, zoneOf } from "../situation";
+import { contactsBefore, localDayOf, sameDebt, zoneOf } from "../situation";
 import type { Block, Breach, ContactRule, ContactSituation, PastContact } from "../types";
 
 /** The latest telephone conversation with the borrower among `contacts`, if any. */
@@ -26,7 +26,7 @@ export const quietAfterConversationRule: ContactRule = {
     const n = s.profile.parameters.quietDaysAfterConversation;
     const zone = zoneOf(s);
     if (n === null || !zone || s.channel !== "CALL" || s.party !== "DEBTOR") return null;
-    const last = lastConversation(contactsBefore(s));
+    const last = lastConversation(contactsBefore(s).filter((c) => sameDebt(s, c)));
     if (!last) return null;
     const convDay = localDayOf(last, zone);
     const free = firstFreeDay(convDay, n);
@@ -42,7 +42,9 @@ export const quietAfterConversationRule: ContactRule = {
     const n = s.profile.parameters.quietDaysAfterConversation;
     const zone = zoneOf(s);
     if (n === null || !zone || made.channel !== "CALL" || made.direction !== "OUTBOUND" || made.party !== "DEBTOR") return null;
-    const last = lastConversation(s.history);
+    // The conversations before the call, reported before it or not.
+    const t = made.occurredAt.getTime();
+    const last = lastConversation(s.history.filter((c) => c.occurredAt.getTime() <= t && sameDebt(s, c)));
     if (!last) return null;
     const convDay = localDayOf(last, zone);
     const day = localDateOf(made.occurredAt, zone);

@@ -21,8 +21,9 @@ export const unansweredCallsRule: ContactRule = {
     if (count < cap) return null;
     return {
       rule: "UNANSWERED_CALLS_PER_DAY",
-      message: `${count} unanswered calls to ${s.contactPoint} today; at most ${cap} a day are allowed.`,
-      until: startOfNextDay(today, zone),
+      message: cap === 0 ? "The lender's profile allows no unanswered calls." : `${count} unanswered calls to ${s.contactPoint} today; at most ${cap} a day are allowed.`,
+      // A cap of 0 never frees up.
+      until: cap === 0 ? null : startOfNextDay(today, zone),
     };
   },
 

@@ -25,6 +25,9 @@ class CaseContactPolicyArgs {
 
   @Field(() => PartyEnum, { nullable: true, description: "Default DEBTOR." })
   party?: Party | null;
+
+  @Field(() => String, { nullable: true, description: "The number or address label a call would use (unanswered calls are counted per contact point). Default \"phone\"." })
+  contactPoint?: string | null;
 }
 
 @Resolver(() => Activity)
@@ -32,7 +35,6 @@ export class ActivityResolver {
   @NeedsScope("activities:write")
   @Policy(P.activityReporting, "Mutation")
   @Mutation(() => ActivityReport, {
-    nullable: true,
     description:
       "An agency (its own agents, on a case it holds) or the lender (its own collectors) reports a contact. It is checked against every contact rule at the moment it happened; a contact that broke one is stored all the same, flagged, and each broken rule is alerted to the lender (ComplianceViolation, complianceAlerts). Idempotent on (reporter, idempotencyKey).",
   })
@@ -79,6 +81,6 @@ export class CaseOutreachResolver {
   @FieldResolver(() => ContactDecision, { nullable: true, description: "Whether a contact on `channel` is allowed now (or at `at`), as contactPolicy answers." })
   async contactPolicy(@Root() c: CollectionCase, @Ctx() ctx: OutreachContext, @Args(() => CaseContactPolicyArgs) args: CaseContactPolicyArgs): Promise<ContactDecision> {
     if (!args.channel) throw badInput("channel is required", "channel");
-    return contactDecision(ctx, { caseId: c.id, channel: args.channel, at: args.at, party: args.party });
+    return contactDecision(ctx, { caseId: c.id, channel: args.channel, at: args.at, party: args.party, contactPoint: args.contactPoint });
   }
 }

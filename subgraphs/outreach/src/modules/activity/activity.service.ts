@@ -7,7 +7,9 @@ import {
   breachesOf,
   CaseDirectory,
   CHANNELS,
+  ConcordError,
   conflict,
+  DIRECTORY_STOPPED_HOLD_ID,
   DIRECTIONS,
   forbidden,
   isUuid,
@@ -18,9 +20,25 @@ import {
   refusedAsNotFound,
   uuidv7,
   type Breach,
+  type Channel,
   type Clock,
 } from "@concord/service-kit";
 import { actorOf, loadSituation } from "../policy/situation";
+
+/** The agency's placement of the case in force at `at`, by the directory, with its channels. */
+async function placementAt(tx: EntityManager, caseId: string, agencyId: string, at: Date): Promise<{ channels: Channel[] | null } | null> {
+  const [row] = await tx.query(
+    `SELECT channels FROM case_directory_placement
+      WHERE case_id = $1 AND agency_id = $2 AND placed_at <= $3 AND $3 < least(expires_at, ended_at) LIMIT 1`,
+    [caseId, agencyId, at],
+  );
+  return row ? { channels: row.channels ?? null } : null;
+}
+
+const directoryStopped = async (tx: EntityManager) => (await tx.query("SELECT 1 FROM case_directory_hold LIMIT 1")).length > 0;
+
+const unavailable = () =>
+  new ConcordError("UNAVAILABLE", "Contacts cannot be judged now: this subgraph's case directory is stopped on an event it cannot apply. Nothing was written; report again later.");
 import type { ReportActivityInput } from "./activity.inputs";
 
 const DAY_MS = 86_400_000;
@@ -59,7 +77,9 @@ function normalise(i: ReportActivityInput, now: Date) {
   if (i.agentId != null && !isUuid(i.agentId)) throw badInput("agentId must be a UUID", "agentId");
   const d = i.durationSeconds;
   if (d != null && (!Number.isInteger(d) || d < 0 || d > 86_400)) throw badInput("durationSeconds must be 0 to 86400", "durationSeconds");
-  const contactPoint = text(i.contactPoint, 64, "contactPoint") ?? "phone";
+  // A label, never the number or address itself (which would be PII in every violation).
+  const contactPoint = text(i.contactPoint, 32, "contactPoint") ?? "phone";
+  if (!/^[a-z][a-z0-9-]*$/.test(contactPoint)) throw badInput('contactPoint is a label such as "phone" or "work-phone" (lower-case letters, digits, hyphens), never the number itself', "contactPoint");
   const content = {
     caseId: i.caseId.toLowerCase(),
     channel: i.channel,
@@ -94,8 +114,9 @@ function replay(found: { activity: Record<string, any>; violations: Array<Record
  * Records a contact an agency (on a case it holds) or the lender's collectors (on its own case)
  * made, and checks it against every contact rule at the moment it happened. A report that
  * broke a rule is stored all the same (what happened is never lost), flagged, and each broken
- * rule is kept and emitted as ComplianceViolation in the same transaction. The reports of one
- * case are serialised, so that the counting rules see every earlier contact exactly once.
+ * rule is kept and emitted as ComplianceViolation in the same transaction. The reports about one
+ * borrower are serialised, and each is judged with the borrower's other contacts around it
+ * (before it, and after it for one reported late), so every count is of every stored contact.
  */
 export async function reportActivity(ds: DataSource, clock: Clock, p: Principal, i: ReportActivityInput, correlationId: string | null): Promise<ReportResult> {
   const now = clock.now();
@@ -105,26 +126,36 @@ export async function reportActivity(ds: DataSource, clock: Clock, p: Principal,
   if (!isUuid(i.caseId)) throw notFound("CollectionCase", i.caseId);
   const { key, content, hash } = normalise(i, now);
   return ds.transaction(async (tx) => {
-    // Every report of the case waits for the one before it: counts are exact, duplicates found.
-    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [content.caseId]);
+    const directory = new CaseDirectory(tx, clock);
+    const entry = await directory.entry(content.caseId);
+    // Every report about the borrower waits for the one before it: the per-debtor counts (connected
+    // calls a day) span the borrower's cases, and each count is then exact; duplicates are found.
+    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [entry?.borrowerId ?? content.caseId]);
     // A retry gets the first report back, even once the placement has ended.
     const earlier = await storedUnder(tx, org, key);
     if (earlier) return replay(earlier, hash);
-    const directory = new CaseDirectory(tx, clock);
-    const entry = await directory.entry(content.caseId);
     if (!entry) throw notFound("CollectionCase", i.caseId);
     if (p.role === "lender" && entry.lenderId !== p.lenderId) throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
-    if (p.role === "agency" && entry.activePlacement?.agencyId !== p.agencyId) {
-      // A case the agency held once it knows exists: say why. Any other is no case at all to it.
-      if (await directory.heldEver(org, [entry.caseId])) throw forbidden("a report on a case your agency does not hold", entry.caseId);
-      throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
-    }
 
     const at = new Date(content.occurredAt);
-    const made = { occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
-    const { situation } = await loadSituation(tx, directory, entry, {
-      at, channel: made.channel, party: made.party, contactPoint: made.contactPoint, actor: actorOf(p.role === "agency" ? "agency" : "lender", entry, p.agencyId ?? null),
-    });
+    const made = { caseId: entry.caseId, occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
+    // An agency reports the contacts it made while it held the case, whether or not it holds it
+    // still; a contact it reports on a case it holds, made before its placement began, breaks
+    // ACTIVE_PLACEMENT (and is kept).
+    let actor = actorOf(p.role === "agency" ? "agency" : "lender", entry, p.agencyId ?? null);
+    if (p.role === "agency") {
+      const then = await placementAt(tx, entry.caseId, org, at);
+      if (!then && !actor.holdsCase) {
+        if (await directoryStopped(tx)) throw unavailable();
+        // A case the agency held once it knows exists: say why. Any other is no case at all to it.
+        if (await directory.heldEver(org, [entry.caseId])) throw forbidden("a report on a case your agency did not hold when the contact was made", entry.caseId);
+        throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
+      }
+      actor = { role: "agency", holdsCase: !!then, allowedChannels: then ? then.channels : actor.allowedChannels };
+    }
+    const { situation } = await loadSituation(tx, directory, entry, { at, channel: made.channel, party: made.party, contactPoint: made.contactPoint, actor, around: true });
+    // Not judged on what this subgraph does not know: holds or profile changes may be queued.
+    if (situation.holds.some((h) => h.holdId === DIRECTORY_STOPPED_HOLD_ID)) throw unavailable();
     const breaches: Breach[] = breachesOf(situation, made);
     const id = uuidv7(now.getTime());
     const [activity] = await tx.query(

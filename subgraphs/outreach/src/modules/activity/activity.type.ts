@@ -2,9 +2,23 @@ import { Field, ID, Int, ObjectType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
 import { connectionType, Policy, Rows, Scope, type Channel, type Direction, type Outcome, type Party, type RuleName } from "@concord/service-kit";
 import { P } from "../../access/policies";
+import type { OutreachContext } from "../../context";
 import { ChannelEnum, DirectionEnum, OutcomeEnum, PartyEnum, RuleEnum } from "./enums";
 
-@Scope<ComplianceViolation>("violations:read", (v) => ({ lenderId: v.lenderId, agencyId: v.agencyId, caseIds: async () => [v.caseId] }))
+/**
+ * An agency's own records of a case are its own only while it holds the case (DESIGN: an agency
+ * sees a case's data while its placement is active): `agencyId` in the scope is the agency's
+ * only then, so `ownAgency` fails once the placement has ended.
+ */
+async function agencyWhileHeld(ctx: OutreachContext, agencyId: string | null, caseId: string): Promise<string | null> {
+  return agencyId && (await ctx.directory.heldBy(agencyId, [caseId])).length > 0 ? agencyId : null;
+}
+
+@Scope<ComplianceViolation>("violations:read", async (v, ctx: OutreachContext) => ({
+  lenderId: v.lenderId,
+  agencyId: await agencyWhileHeld(ctx, v.agencyId, v.caseId),
+  caseIds: async () => [v.caseId],
+}))
 @ObjectType({ description: "A contact rule an activity broke: ids, the rule, its limit and what was observed; never borrower PII. The activity is kept all the same." })
 export class ComplianceViolation {
   @Policy(P.public)
@@ -60,7 +74,12 @@ export const violationFromRow = (r: Record<string, any>): ComplianceViolation =>
     occurredAt: new Date(r.occurred_at),
   });
 
-@Scope<Activity>("activities:read", (a) => ({ lenderId: a.lenderId, borrowerId: a.borrowerId, agencyId: a.agencyId, caseIds: async () => [a.caseId] }))
+@Scope<Activity>("activities:read", async (a, ctx: OutreachContext) => ({
+  lenderId: a.lenderId,
+  borrowerId: a.borrowerId,
+  agencyId: await agencyWhileHeld(ctx, a.agencyId, a.caseId),
+  caseIds: async () => [a.caseId],
+}))
 @ObjectType({ description: "A contact with a borrower, as the lender's collector or the agency reported it; kept whatever rule it broke." })
 export class Activity {
   @Policy(P.public)

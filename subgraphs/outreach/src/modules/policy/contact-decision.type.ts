@@ -69,8 +69,8 @@ export class ContactDecision {
   @Field(() => DateTimeISOResolver, { nullable: true, description: "The earliest instant at or after `at` at which every rule allows the contact; null when only an event can lift a block." })
   nextAllowedAt: Date | null;
 
-  @Policy(P.contactDecision)
-  @Field(() => String, { nullable: true, description: "The borrower's IANA time zone the hours and days were read in." })
+  @Policy(P.contactDecisionZone)
+  @Field(() => String, { nullable: true, description: "The borrower's IANA time zone the hours and days were read in (not shown to auditors)." })
   timeZone: string | null;
 
   @Policy(P.contactDecision)

@@ -12,7 +12,6 @@ export class ContactPolicyResolver {
   @NeedsScope("compliance:read")
   @Policy(P.contactPolicyQuery, "Query")
   @Query(() => ContactDecision, {
-    nullable: true,
     description:
       "Whether a contact with the case's borrower on `channel` is allowed now (or at `at`): every rule that blocks it, the earliest instant every rule allows it, the profile applied and the counts used. For the case's lender, an agency holding it, auditors.",
   })

@@ -27,16 +27,27 @@ export function historyDays(profile: ContactProfile): number {
 }
 
 /**
- * The case's contacts the counting rules look at for a decision at `at`: those of the `days`
- * days before it (see {@link historyDays}), up to and including `at`. One indexed range scan.
+ * The borrower's contacts the counting rules look at for an instant `at` (every case of theirs,
+ * each tagged with its case: the per-debt rules keep to one case, the per-debtor ones count
+ * them all): those of the `days` days before it (see {@link historyDays}) up to `at`, and with
+ * `around` the 7 days after it too (a contact reported late is judged with those stored after
+ * it). One indexed range scan; by case alone when the directory does not know the borrower.
  */
-export async function contactHistory(db: DataSource | EntityManager, caseId: string, at: Date, days: number): Promise<PastContact[]> {
+export async function contactHistory(
+  db: DataSource | EntityManager,
+  who: { caseId: string; borrowerId: string | null },
+  at: Date,
+  days: number,
+  around = false,
+): Promise<PastContact[]> {
+  const [column, id] = who.borrowerId ? ["borrower_id", who.borrowerId] : ["case_id", who.caseId];
   const rows: Array<Record<string, any>> = await db.query(
-    `SELECT channel, direction, outcome, party, contact_point, occurred_at FROM activity
-      WHERE case_id = $1 AND occurred_at > $2 AND occurred_at <= $3`,
-    [caseId, new Date(at.getTime() - days * DAY_MS), at],
+    `SELECT case_id, channel, direction, outcome, party, contact_point, occurred_at FROM activity
+      WHERE ${column} = $1 AND occurred_at > $2 AND occurred_at <= $3`,
+    [id, new Date(at.getTime() - days * DAY_MS), new Date(at.getTime() + (around ? 8 * DAY_MS : 0))],
   );
   return rows.map((r) => ({
+    caseId: r.case_id,
     occurredAt: new Date(r.occurred_at),
     channel: r.channel,
     direction: r.direction,
@@ -60,6 +71,8 @@ export interface SituationRequest {
   party: Party;
   contactPoint: string;
   actor: ContactActor;
+  /** Load the contacts after `at` too: `at` is a reported contact's, judged with those stored after it. */
+  around?: boolean;
 }
 
 /** A situation, and which version of the lender's profile it carries (null: the default). */
@@ -77,9 +90,10 @@ export async function loadSituation(db: DataSource | EntityManager, directory: C
   // One after the other: in a transaction both go down the same connection.
   const rules = await directory.contactRules(entry.caseId, req.at, DEFAULT_PROFILE);
   const profile = rules?.profile ?? DEFAULT_PROFILE;
-  const history = await contactHistory(db, entry.caseId, req.at, historyDays(profile));
+  const history = await contactHistory(db, entry, req.at, historyDays(profile), req.around);
   return {
     situation: {
+      caseId: entry.caseId,
       at: req.at,
       channel: req.channel,
       party: req.party,
