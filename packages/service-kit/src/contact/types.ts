@@ -62,7 +62,11 @@ export interface ContactParameters {
   maxUnansweredCallsPerDay: number | null;
   /** Contact with third parties is a violation (CN_NIFA). */
   debtorOnly: boolean;
-  /** Borrowers flagged vulnerable are to be handled with care (UK_FCA): shown on the decision. */
+  /**
+   * Borrowers flagged vulnerable are to be handled with care (UK_FCA): carried in the profile a
+   * decision shows. The flag itself is the loans subgraph's (`Borrower.vulnerable`, a "handle with
+   * care" flag to agencies); no rule blocks on it.
+   */
   flagVulnerable: boolean;
 }
 
