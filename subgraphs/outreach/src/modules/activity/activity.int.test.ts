@@ -69,6 +69,16 @@ describe("reportActivity", () => {
     expect(n).toBe(1);
   });
 
+  it("stores one of two reports sent at once under one key for two different cases, and answers the other CONFLICT", async () => {
+    const [a, b] = [await knownCase(svc, clock, { lenderId: lender, agencyId: agency }), await knownCase(svc, clock, { lenderId: lender, agencyId: agency })];
+    principal = agencyPrincipal(agency);
+    const key = uuidv7();
+    const results = await Promise.all([a, b].map((c) => call(REPORT, { input: report(c.caseId, { idempotencyKey: key }) })));
+    expect(results.map((r) => (r.errors ? codes(r)[0] : "stored")).sort()).toEqual(["CONFLICT", "stored"]);
+    const [{ n }] = await svc.ds.query("SELECT count(*)::int AS n FROM activity WHERE idempotency_key = $1", [key]);
+    expect(n).toBe(1);
+  });
+
   it("refuses an agency's report on a case it does not hold, and stores nothing", async () => {
     const { caseId } = await knownCase(svc, clock, { lenderId: lender, agencyId: otherAgency });
     principal = agencyPrincipal(agency);
