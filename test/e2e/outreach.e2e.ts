@@ -90,9 +90,11 @@ beforeAll(async () => {
   await until(async () => (await outreach.query("SELECT count(*)::int AS n FROM case_directory"))[0].n === n, "outreach's case directory");
   ({ demoAgencyId: agencyId } = await seedDemoAgencies(fed.agencies.ds));
   [{ id: otherAgencyId }] = await fed.agencies.ds.query("SELECT id FROM agency WHERE id <> $1 AND status = 'ACTIVE' ORDER BY id LIMIT 1", [agencyId]);
+  // A case the demo placed with the demo agency two weeks ago: the calls below, in the past
+  // day, were made while the agency held it.
   const [open] = await fed.agencies.ds.query(
-    `SELECT f.case_id, f.lender_id FROM case_directory f WHERE f.status = 'OPEN' AND NOT EXISTS (SELECT 1 FROM placement p WHERE p.case_id = f.case_id)
-      ORDER BY f.case_id LIMIT 1`,
+    `SELECT p.id AS placement_id, p.case_id, p.lender_id FROM placement p WHERE p.agency_id = $1 AND p.status = 'ACTIVE' ORDER BY p.case_id LIMIT 1`,
+    [agencyId],
   );
   caseId = open.case_id;
   const [other] = await fed.loans.ds.query("SELECT lender_id FROM collection_case WHERE lender_id <> $1 LIMIT 1", [open.lender_id]);
@@ -102,7 +104,11 @@ beforeAll(async () => {
   otherLender = await fed.token({ role: "lender", lender_id: other.lender_id });
   agency = await fed.token({ role: "agency", agency_id: agencyId });
   otherAgency = await fed.token({ role: "agency", agency_id: otherAgencyId });
-  placementId = await placeWith(agencyId);
+  placementId = open.placement_id;
+  await until(
+    async () => (await outreach.query("SELECT 1 FROM case_directory_placement WHERE placement_id = $1 AND expires_at IS NOT NULL", [placementId])).length === 1,
+    "outreach's directory to know the placement",
+  );
 
   alerts = await live(`subscription { complianceAlerts { ${ALERT} } }`, undefined, lender);
   strangerAlerts = await live(`subscription { complianceAlerts { ${ALERT} } }`, undefined, otherLender);

@@ -4,7 +4,9 @@ import { SUBSCRIPTIONS, type EventEnvelope } from "@concord/schema";
 import { declarationProblems, ID_VARIABLE, planSubscription, type SubscriptionPlan } from "./plan";
 
 const schema = buildSchema(`
-  type Query { collectionCase(id: ID!): CollectionCase placement(id: ID!): Placement }
+  type Query { collectionCase(id: ID!): CollectionCase placement(id: ID!): Placement complianceViolation(id: ID!): ComplianceViolation }
+  type ComplianceViolation { id: ID! rule: String }
+  type ComplianceAlert { cursor: String! kind: String! occurredAt: String! caseId: ID! rule: String violation: ComplianceViolation }
   type CollectionCase { id: ID! status: String daysPastDue: Int borrower: Borrower }
   type Borrower { name: String phone: String }
   type Placement { id: ID! }
@@ -16,6 +18,7 @@ const schema = buildSchema(`
     caseUpdated(caseId: ID, filter: CaseUpdateFilter, after: String): CaseUpdate!
     myCaseUpdates(caseId: ID, filter: CaseUpdateFilter, after: String): CaseUpdate!
     placementsReceived(after: String): PlacementReceived!
+    complianceAlerts(after: String): ComplianceAlert!
   }
 `);
 

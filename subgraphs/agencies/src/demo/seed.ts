@@ -58,7 +58,8 @@ export async function seedDemoAgencies(ds: DataSource, clock: Clock = systemCloc
       const [row] = await tx.query(
         `INSERT INTO placement (id, case_id, agency_id, lender_id, placed_at, expires_at, status, commission_bps, max_discount_bps, max_instalments)
          VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE', 1500, 1000, 12) RETURNING *`,
-        [demoId("placement", f.case_id), f.case_id, agency.id, f.lender_id, now, new Date(now.getTime() + 90 * day)],
+        // Placed two weeks ago, so the demo's contacts of the past days were made while the agency held the case.
+        [demoId("placement", f.case_id), f.case_id, agency.id, f.lender_id, new Date(now.getTime() - 14 * day), new Date(now.getTime() + 90 * day)],
       );
       events.push(placementStarted(row, DEMO_CHANNELS, now, null));
       placed++;
