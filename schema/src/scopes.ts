@@ -102,6 +102,16 @@ export const SCOPES = {
     roles: ["lender"],
     description: "Choose the lender's jurisdiction profile and tighten its parameters (setContactProfile).",
   },
+  "protections:read": {
+    kind: "read",
+    roles: ALL,
+    description: "Read a case's borrower protections (disputes, cease requests, contact preferences): the borrower its own, the lender its cases', an agency only that a hold exists and until when, auditors without PII.",
+  },
+  "protections:write": {
+    kind: "write",
+    roles: ["borrower", "lender"],
+    description: "Raise a dispute, ask to cease communication, set contact preferences (the borrower; the lender records one received in writing); resolve a dispute (the lender).",
+  },
   "offers:write": {
     kind: "write",
     roles: ["lender", "agency"],
