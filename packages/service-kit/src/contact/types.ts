@@ -139,6 +139,8 @@ export interface ContactSituation {
    */
   history: PastContact[];
   actor: ContactActor;
+  /** The contact asked about is a notice the law requires: CEASE holds do not block it (see ReportedContact.required). @default false */
+  required?: boolean;
 }
 
 /** A rule that blocks a contact: its name, why, and until when (null: only an event can lift it). */
@@ -179,7 +181,13 @@ export interface ContactDecisionResult {
 }
 
 /** The activity being reported, checked against the rules at its `occurredAt`. */
-export interface ReportedContact extends PastContact {}
+export interface ReportedContact extends PastContact {
+  /**
+   * A notice the law requires (a LETTER or EMAIL the lender must send even under a cease
+   * request, DESIGN): CEASE holds do not apply to it; every other rule does. @default false
+   */
+  required?: boolean;
+}
 
 /** Every rule's name, as it appears in `blockedBy.rule`, `violations.rule` and revealContact's refusal. */
 export const RULE_NAMES = [

@@ -51,4 +51,23 @@ describe("CONTACT_HOLD", () => {
     expect(contactHoldRule.breach(s, contact("2026-06-20T00:00:00Z", "DELIVERED", { channel: "SMS" }))).toBeNull();
     expect(contactHoldRule.breach(s, contact(AT, "NO_ANSWER"))).toBeNull();
   });
+
+  it("lets a required notice through a cease request, and nothing else through it", () => {
+    const holds = [hold("CEASE", "2026-06-01T00:00:00Z", null)];
+    expect(decideContact(situation(AT, { channel: "LETTER", holds, required: true })).allowed).toBe(true);
+    expect(decideContact(situation(AT, { channel: "LETTER", holds })).blockedBy.map((b) => b.rule)).toEqual(["CONTACT_HOLD"]);
+  });
+
+  it("does not exempt a required notice from any hold other than a cease request", () => {
+    const holds = [hold("CEASE", "2026-06-01T00:00:00Z", null), hold("DISPUTE", "2026-06-01T00:00:00Z", null)];
+    const d = decideContact(situation(AT, { channel: "LETTER", holds, required: true }));
+    expect(d.blockedBy).toEqual([{ rule: "CONTACT_HOLD", message: expect.stringContaining("DISPUTE"), until: null }]);
+    expect(d.blockedBy[0]!.message).not.toContain("CEASE");
+  });
+
+  it("is not breached by a required notice sent under a cease request, and is by one not marked required", () => {
+    const s = situation(AT, { holds: [hold("CEASE", "2026-06-01T00:00:00Z", null)] });
+    expect(contactHoldRule.breach(s, { ...contact(AT, "DELIVERED", { channel: "LETTER" }), required: true })).toBeNull();
+    expect(contactHoldRule.breach(s, contact(AT, "DELIVERED", { channel: "LETTER" }))).toMatchObject({ rule: "CONTACT_HOLD", observed: "CEASE" });
+  });
 });

@@ -8,6 +8,13 @@ export function holdsInForce(holds: readonly ContactHold[], channel: Channel, at
   );
 }
 
+/**
+ * The holds that apply to a contact: a notice the law requires is exempt from a cease request
+ * (only such notices may still be sent, DESIGN "Cease-communication"), never from any other hold.
+ */
+const applying = (holds: readonly ContactHold[], required: boolean | undefined): readonly ContactHold[] =>
+  required ? holds.filter((h) => h.kind !== "CEASE") : holds;
+
 /** Of several holds, the one that lasts longest (an open one outlasts any). */
 function longest(holds: readonly ContactHold[]): ContactHold {
   return holds.reduce((a, b) => {
@@ -27,17 +34,18 @@ function describe(holds: readonly ContactHold[], channel: Channel): string {
 /** No contact on a channel a hold pauses (cease, opt-out, dispute, hardship, breathing space, ...). */
 export const contactHoldRule: ContactRule = {
   name: "CONTACT_HOLD",
-  description: "No contact on a channel while a hold on the case pauses it (a hold without channels pauses every channel), from its start until its end or until an event lifts it.",
+  description:
+    "No contact on a channel while a hold on the case pauses it (a hold without channels pauses every channel), from its start until its end or until an event lifts it. A notice the law requires (marked required) is exempt from a cease request, from no other hold.",
 
   block(s: ContactSituation): Block | null {
-    const held = holdsInForce(s.holds, s.channel, s.at);
+    const held = holdsInForce(applying(s.holds, s.required), s.channel, s.at);
     if (held.length === 0) return null;
     return { rule: "CONTACT_HOLD", message: describe(held, s.channel), until: longest(held).endsAt };
   },
 
   breach(s: ContactSituation, made): Breach | null {
     if (made.direction !== "OUTBOUND") return null;
-    const held = holdsInForce(s.holds, made.channel, made.occurredAt);
+    const held = holdsInForce(applying(s.holds, made.required), made.channel, made.occurredAt);
     if (held.length === 0) return null;
     return {
       rule: "CONTACT_HOLD",
