@@ -5,6 +5,7 @@ import { ComplianceAlertResolver } from "./modules/alerts/compliance-alert";
 import { CollectionCase } from "./modules/collection-case/collection-case.stub";
 import { ContactPolicyResolver } from "./modules/policy/contact-policy.resolver";
 import { ContactProfileResolver } from "./modules/profile/profile.resolver";
+import { CasePreferenceResolver, ContactPreferenceResolver } from "./modules/preference/preference.resolver";
 import { auditTrail } from "./modules/audit/audit-slice";
 
 type Ref = { id: string };
@@ -13,7 +14,7 @@ type Ref = { id: string };
 export function buildOutreachSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [ActivityResolver, CaseOutreachResolver, ContactPolicyResolver, ContactProfileResolver, ComplianceAlertResolver, ...auditTrail.resolvers],
+      resolvers: [ActivityResolver, CaseOutreachResolver, ContactPolicyResolver, ContactProfileResolver, ComplianceAlertResolver, ContactPreferenceResolver, CasePreferenceResolver, ...auditTrail.resolvers],
       orphanedTypes: [CollectionCase, auditTrail.pageType],
     },
     {

@@ -46,6 +46,26 @@ const outreachPolicies = definePolicies({
     description: "One compliance violation by id (complianceViolation, which resolves complianceAlerts): lenders (their cases'), agencies (their own reports'), auditors.",
     rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: value("anyone") },
   },
+  contactPreferenceFlags: {
+    description: "A case's channel opt-outs, preferred channel and whether the borrower asked to cease communication (what a collector must not do; no PII): the case's lender, the borrower, an agency holding the case, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  contactPreferenceLanguage: {
+    description: "The borrower's preferred language: the case's lender, the borrower, an agency holding the case; never an auditor (DESIGN: no preferred language for auditors).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
+  },
+  contactPreferenceRecord: {
+    description: "When a cease request took effect and when the preferences last changed: the case's lender and the borrower. An agency and an auditor see only that cease was requested.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: value("self"), auditor: NEVER },
+  },
+  caseContactPreference: {
+    description: "A case's contact preferences (each field then follows its own policy): the case's lender, the borrower, an agency holding the case, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  contactPreferenceSetting: {
+    description: "Asking to cease communication and setting contact preferences: the borrower (its own cases) and the lender recording a request received in writing (its own cases).",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: value("anyone"), auditor: NEVER },
+  },
   complianceAlerts: {
     description: "Live compliance alerts (complianceAlerts): lenders, for their own cases.",
     rules: subscriberRules("complianceAlerts"),
