@@ -40,4 +40,7 @@ export class ReportActivityInput {
 
   @Field(() => String, { nullable: true, description: "Which number or address was used, as a label (for example \"phone\", \"work-phone\"): unanswered calls are counted per contact point. Default \"phone\"." })
   contactPoint?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: "A notice the law requires (only a LETTER or an EMAIL): a cease request does not hold it back, every other hold and rule does. Default false." })
+  required?: boolean | null;
 }

@@ -28,6 +28,9 @@ class CaseContactPolicyArgs {
 
   @Field(() => String, { nullable: true, description: "The number or address label a call would use (unanswered calls are counted per contact point). Default \"phone\"." })
   contactPoint?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: "Asking for a notice the law requires (LETTER or EMAIL only): a cease request does not hold it back. Default false." })
+  required?: boolean | null;
 }
 
 @Resolver(() => Activity)
@@ -81,6 +84,6 @@ export class CaseOutreachResolver {
   @FieldResolver(() => ContactDecision, { nullable: true, description: "Whether a contact on `channel` is allowed now (or at `at`), as contactPolicy answers." })
   async contactPolicy(@Root() c: CollectionCase, @Ctx() ctx: OutreachContext, @Args(() => CaseContactPolicyArgs) args: CaseContactPolicyArgs): Promise<ContactDecision> {
     if (!args.channel) throw badInput("channel is required", "channel");
-    return contactDecision(ctx, { caseId: c.id, channel: args.channel, at: args.at, party: args.party, contactPoint: args.contactPoint });
+    return contactDecision(ctx, { caseId: c.id, channel: args.channel, at: args.at, party: args.party, contactPoint: args.contactPoint, required: args.required });
   }
 }

@@ -42,6 +42,8 @@ const unavailable = () =>
 import type { ReportActivityInput } from "./activity.inputs";
 
 const DAY_MS = 86_400_000;
+/** The channels a notice the law requires is sent by (written notices). */
+export const REQUIRED_NOTICE_CHANNELS: readonly Channel[] = ["LETTER", "EMAIL"];
 /** Reports may arrive a little ahead of the reporter's clock; beyond this, occurredAt is wrong. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** How far back a contact may be reported: older records are imports, not reports. */
@@ -79,6 +81,8 @@ function normalise(i: ReportActivityInput, now: Date) {
   if (d != null && (!Number.isInteger(d) || d < 0 || d > 86_400)) throw badInput("durationSeconds must be 0 to 86400", "durationSeconds");
   // A label, never the number or address itself (which would be PII in every violation).
   const contactPoint = text(i.contactPoint, 32, "contactPoint") ?? "phone";
+  const required = i.required === true;
+  if (required && !REQUIRED_NOTICE_CHANNELS.includes(i.channel)) throw badInput("Only a LETTER or an EMAIL may be a notice the law requires", "required");
   if (!/^[a-z][a-z0-9-]*$/.test(contactPoint)) throw badInput('contactPoint is a label such as "phone" or "work-phone" (lower-case letters, digits, hyphens), never the number itself', "contactPoint");
   const content = {
     caseId: i.caseId.toLowerCase(),
@@ -92,6 +96,8 @@ function normalise(i: ReportActivityInput, now: Date) {
     notes: text(i.notes, 4000, "notes"),
     recordingReference: text(i.recordingReference, 500, "recordingReference"),
     durationSeconds: d ?? null,
+    // Only when set: the hashes of reports made before notices could be marked stay as they were.
+    ...(required ? { required: true } : {}),
   };
   const hash = createHash("sha256").update(JSON.stringify(content)).digest("base64url");
   return { key, content, hash };
@@ -138,7 +144,7 @@ export async function reportActivity(ds: DataSource, clock: Clock, p: Principal,
     if (p.role === "lender" && entry.lenderId !== p.lenderId) throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
 
     const at = new Date(content.occurredAt);
-    const made = { caseId: entry.caseId, occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
+    const made = { required: content.required === true, caseId: entry.caseId, occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
     // An agency reports the contacts it made while it held the case, whether or not it holds it
     // still; a contact it reports on a case it holds, made before its placement began, breaks
     // ACTIVE_PLACEMENT (and is kept).
@@ -153,20 +159,20 @@ export async function reportActivity(ds: DataSource, clock: Clock, p: Principal,
       }
       actor = { role: "agency", holdsCase: !!then, allowedChannels: then ? then.channels : actor.allowedChannels };
     }
-    const { situation } = await loadSituation(tx, directory, entry, { at, channel: made.channel, party: made.party, contactPoint: made.contactPoint, actor, around: true });
+    const { situation } = await loadSituation(tx, directory, entry, { at, channel: made.channel, party: made.party, contactPoint: made.contactPoint, actor, around: true, required: made.required });
     // Not judged on what this subgraph does not know: holds or profile changes may be queued.
     if (situation.holds.some((h) => h.holdId === DIRECTORY_STOPPED_HOLD_ID)) throw unavailable();
     const breaches: Breach[] = breachesOf(situation, made);
     const id = uuidv7(now.getTime());
     const [activity] = await tx.query(
       `INSERT INTO activity (id, case_id, lender_id, borrower_id, reporter_role, reporter_org, agency_id, idempotency_key, content_hash,
-         channel, direction, party, contact_point, outcome, occurred_at, agent_id, notes, recording_reference, duration_seconds, violation_count, reported_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         channel, direction, party, contact_point, outcome, occurred_at, agent_id, notes, recording_reference, duration_seconds, violation_count, reported_at, required)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
        ON CONFLICT (reporter_org, idempotency_key) DO NOTHING RETURNING *`,
       [
         id, entry.caseId, entry.lenderId, entry.borrowerId, p.role, org, p.role === "agency" ? org : null, key, hash,
         content.channel, content.direction, content.party, content.contactPoint, content.outcome, at, content.agentId,
-        content.notes, content.recordingReference, content.durationSeconds, breaches.length, now,
+        content.notes, content.recordingReference, content.durationSeconds, breaches.length, now, made.required,
       ],
     );
     if (!activity) {

@@ -146,6 +146,10 @@ export class Activity {
   @Field(() => DateTimeISOResolver, { nullable: true, description: "When it was reported." })
   reportedAt: Date;
 
+  @Policy(P.activityOutcome)
+  @Field(() => Boolean, { nullable: true, description: "A notice the law requires (a cease request did not hold it back)." })
+  required: boolean;
+
   @Policy(P.activityRecord)
   @Field(() => Boolean, { nullable: true, description: "True when the contact broke a contact rule (see violations)." })
   flagged: boolean;
@@ -171,6 +175,7 @@ export function activityFromRow(r: Record<string, any>): Activity {
     recordingReference: r.recording_reference,
     durationSeconds: r.duration_seconds,
     reportedAt: new Date(r.reported_at),
+    required: r.required === true,
     flagged: r.violation_count > 0,
   });
 }

@@ -23,7 +23,9 @@ export class ContactPolicyResolver {
     @Arg("party", () => PartyEnum, { nullable: true, description: "Default DEBTOR." }) party?: Party | null,
     @Arg("contactPoint", () => String, { nullable: true, description: "The number or address label a call would use (unanswered calls are counted per contact point). Default \"phone\"." })
     contactPoint?: string | null,
+    @Arg("required", () => Boolean, { nullable: true, description: "Asking for a notice the law requires (LETTER or EMAIL only): a cease request does not hold it back. Default false." })
+    required?: boolean | null,
   ): Promise<ContactDecision> {
-    return contactDecision(ctx, { caseId, channel, at, party, contactPoint });
+    return contactDecision(ctx, { caseId, channel, at, party, contactPoint, required });
   }
 }

@@ -2,6 +2,7 @@ import { CHANNELS, ConcordError, badInput, decideContact, forbidden, refusing, i
 import type { OutreachContext } from "../../context";
 import { profileOut } from "../profile/profile.service";
 import { ContactBlock, ContactCounters, ContactDecision } from "./contact-decision.type";
+import { REQUIRED_NOTICE_CHANNELS } from "../activity/activity.service";
 import { actorOf, loadSituation } from "./situation";
 
 /** Options of {@link contactDecision}. */
@@ -14,6 +15,8 @@ export interface DecisionRequest {
   party?: Party | null;
   /** @default "phone" */
   contactPoint?: string | null;
+  /** A notice the law requires (LETTER or EMAIL only). @default false */
+  required?: boolean | null;
 }
 
 /**
@@ -29,6 +32,8 @@ export async function contactDecision(ctx: OutreachContext, r: DecisionRequest):
   const party = r.party ?? "DEBTOR";
   if (!PARTIES.includes(party)) throw badInput("Unknown party", "party");
   const contactPoint = r.contactPoint?.trim() || "phone";
+  const required = r.required === true;
+  if (required && !REQUIRED_NOTICE_CHANNELS.includes(r.channel)) throw badInput("Only a LETTER or an EMAIL may be a notice the law requires", "required");
   const at = r.at ?? ctx.clock.now();
   if (Number.isNaN(at.getTime())) throw badInput("at must be a date-time", "at");
   const entry = isUuid(r.caseId) ? await ctx.directory.entry(r.caseId) : null;
@@ -42,7 +47,7 @@ export async function contactDecision(ctx: OutreachContext, r: DecisionRequest):
     throw refusedAsNotFound("CollectionCase", r.caseId, entry.caseId);
   }
   const actor = actorOf(p.role === "agency" ? "agency" : "lender", entry, p.agencyId ?? null);
-  const { situation, profileVersion, profileAppliedAt } = await loadSituation(ctx.ds, ctx.directory, entry, { at, channel: r.channel, party, contactPoint, actor });
+  const { situation, profileVersion, profileAppliedAt } = await loadSituation(ctx.ds, ctx.directory, entry, { at, channel: r.channel, party, contactPoint, actor, required });
   const d = decideContact(situation);
   // The profile shown is the one applied: the case directory's, as every subgraph holds it.
   const applied = profileVersion === null ? undefined : { ...situation.profile, version: profileVersion, updated_at: profileAppliedAt };

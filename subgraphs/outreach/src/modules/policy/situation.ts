@@ -73,6 +73,8 @@ export interface SituationRequest {
   actor: ContactActor;
   /** Load the contacts after `at` too: `at` is a reported contact's, judged with those stored after it. */
   around?: boolean;
+  /** The contact is a notice the law requires (a cease request does not hold it back). @default false */
+  required?: boolean;
 }
 
 /** A situation, and which version of the lender's profile it carries (null: the default). */
@@ -103,6 +105,7 @@ export async function loadSituation(db: DataSource | EntityManager, directory: C
       holds: rules?.holds ?? [],
       history,
       actor: req.actor,
+      required: req.required ?? false,
     },
     profileVersion: rules?.profileVersion ?? null,
     profileAppliedAt: rules?.profileAppliedAt ?? null,
