@@ -97,6 +97,11 @@ export interface RunningGateway extends RunningServer<GatewayContext> {
 export async function start(opts: GatewayOptions): Promise<RunningGateway> {
   const logger = opts.logger ?? createLogger("gateway");
   const supergraphSdl = readFileSync(opts.supergraphPath, "utf8");
+  // @apollo/gateway sends usage metrics to Apollo's servers unless told not to, probing cloud
+  // metadata endpoints (AWS, GCP, Azure) at start to describe the host. A hub of lenders'
+  // borrower data sends nothing anywhere it was not configured to: off unless the operator
+  // sets APOLLO_TELEMETRY_DISABLED=false.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => new SubgraphDataSource({ url: opts.subgraphUrls?.[name] ?? url }, name, opts.internalSigningKey),

@@ -85,10 +85,13 @@ describe("a process that cannot start", () => {
 
   it("npm start and the gateway refuse a port in use in one line, naming it", async () => {
     const port = await occupied();
-    const r = await run("scripts/start.ts", { PORT: String(port), LOANS_PORT: String(await freePort()), AGENCIES_PORT: String(await freePort()) });
+    const r = await run("scripts/start.ts", { PORT: String(port), LOANS_PORT: String(await freePort()), AGENCIES_PORT: String(await freePort()), OUTREACH_PORT: String(await freePort()) });
     expectOneLine(r, `Port ${port} (PORT) is in use`);
     const loans = await occupied();
-    expectOneLine(await run("scripts/start.ts", { PORT: String(await freePort()), LOANS_PORT: String(loans), AGENCIES_PORT: String(await freePort()) }), `Port ${loans} (LOANS_PORT) is in use`);
+    expectOneLine(
+      await run("scripts/start.ts", { PORT: String(await freePort()), LOANS_PORT: String(loans), AGENCIES_PORT: String(await freePort()), OUTREACH_PORT: String(await freePort()) }),
+      `Port ${loans} (LOANS_PORT) is in use`,
+    );
     const gateway = await run("gateway/src/main.ts", { PORT: String(port) });
     expectOneLine(gateway, `cannot listen on 127.0.0.1:${port}: the port is in use`);
   }, 60_000);
