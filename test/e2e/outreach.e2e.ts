@@ -201,4 +201,26 @@ describe("outreach through the gateway", () => {
     const asLender = await fed.query(`query($id: ID!) { activity(id: $id) { notes } }`, { id: first.activityId }, lender);
     expect(asLender.data.activity.notes).toBe("Called at night by mistake");
   });
+
+  it("pauses every contact when the borrower asks to cease: contactPolicy and revealContact refuse it, naming CONTACT_HOLD, and a required letter still may go", async () => {
+    const [{ borrower_id: borrowerId }] = await fed.subgraphs.outreach!.ds.query("SELECT borrower_id FROM case_directory WHERE case_id = $1", [caseId]);
+    const borrower = await fed.token({ role: "borrower", borrower_id: borrowerId });
+    const ceased = await fed.query(`mutation($id: ID!) { requestCeaseCommunication(caseId: $id) { ceaseRequested } }`, { id: caseId }, borrower);
+    expect(ceased.errors).toBeUndefined();
+    expect(ceased.data.requestCeaseCommunication.ceaseRequested).toBe(true);
+    // The hold travels to the loans subgraph's case directory by the bus.
+    await until(async () => (await fed.loans.ds.query("SELECT 1 FROM case_directory_contact_hold WHERE case_id = $1 AND kind = 'CEASE'", [caseId])).length === 1, "loans to know the hold");
+
+    const POLICY_NOW = `query($id: ID!, $channel: Channel!, $required: Boolean) { contactPolicy(caseId: $id, channel: $channel, required: $required) { allowed nextAllowedAt blockedBy { rule } } }`;
+    const call = await fed.query(POLICY_NOW, { id: caseId, channel: "CALL" }, otherAgency);
+    expect(call.data.contactPolicy.allowed).toBe(false);
+    expect(call.data.contactPolicy.nextAllowedAt).toBeNull();
+    expect(call.data.contactPolicy.blockedBy.map((b: any) => b.rule)).toContain("CONTACT_HOLD");
+    const letter = await fed.query(POLICY_NOW, { id: caseId, channel: "LETTER", required: true }, otherAgency);
+    expect(letter.data.contactPolicy.blockedBy.map((b: any) => b.rule)).not.toContain("CONTACT_HOLD");
+
+    const reveal = await fed.query(`mutation($id: ID!) { revealContact(caseId: $id, channel: CALL) { value } }`, { id: caseId }, otherAgency);
+    expect(reveal.data?.revealContact ?? null).toBeNull();
+    expect(reveal.errors?.map((e) => [e.extensions?.code, e.extensions?.rule])).toEqual([["FORBIDDEN", "CONTACT_HOLD"]]);
+  });
 });
