@@ -1,5 +1,6 @@
 import { Outreach1764500200000 } from "./1764500200000-Outreach";
 import { ContactHolds1764500300000 } from "./1764500300000-ContactHolds";
+import { Disputes1764600000000 } from "./1764600000000-Disputes";
 
 /** The outreach database's own migrations, oldest first (the kit adds its tables: KIT_MIGRATIONS). */
-export const migrations = [Outreach1764500200000, ContactHolds1764500300000];
+export const migrations = [Outreach1764500200000, ContactHolds1764500300000, Disputes1764600000000];
