@@ -9,6 +9,8 @@ import {
   contactHoldLiftedPayloadSchema,
   contactHoldPlacedPayloadSchema,
   contactProfileSetPayloadSchema,
+  disputeRaisedPayloadSchema,
+  disputeResolvedPayloadSchema,
   EVENT_TYPES,
   homeVisitApprovedPayloadSchema,
   homeVisitClosedPayloadSchema,
@@ -38,6 +40,8 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   ContactHoldPlaced: contactHoldPlacedPayloadSchema,
   ContactHoldLifted: contactHoldLiftedPayloadSchema,
   ComplianceViolation: complianceViolationPayloadSchema,
+  DisputeRaised: disputeRaisedPayloadSchema,
+  DisputeResolved: disputeResolvedPayloadSchema,
 };
 
 describe("docs/", () => {

@@ -184,6 +184,30 @@ export const contactHoldLiftedPayloadSchema = z.object({
 });
 export type ContactHoldLiftedPayload = z.infer<typeof contactHoldLiftedPayloadSchema>;
 
+/** The states of a dispute: OPEN until the lender resolves it UPHELD, REJECTED or VERIFIED. */
+export const DISPUTE_STATUSES = ["OPEN", "UPHELD", "REJECTED", "VERIFIED"] as const;
+
+/**
+ * Payload of DisputeRaised: a dispute of the case is open (contact on it is held until it is
+ * resolved). Ids and the status only: the borrower's reason is free text and may hold PII.
+ */
+export const disputeRaisedPayloadSchema = z.object({
+  disputeId: uuid,
+  caseId: uuid,
+  /** The reported activity (outcome DISPUTE_RAISED) that opened it; null when raised directly. */
+  activityId: uuid.nullable(),
+  status: z.literal("OPEN"),
+});
+export type DisputeRaisedPayload = z.infer<typeof disputeRaisedPayloadSchema>;
+
+/** Payload of DisputeResolved: the lender resolved the dispute; its hold is lifted. Ids and the resolution, never the note. */
+export const disputeResolvedPayloadSchema = z.object({
+  disputeId: uuid,
+  caseId: uuid,
+  status: z.enum(["UPHELD", "REJECTED", "VERIFIED"]),
+});
+export type DisputeResolvedPayload = z.infer<typeof disputeResolvedPayloadSchema>;
+
 /** Payload of ComplianceViolation: a contact that was made against a contact rule. Ids and the rule, never PII. */
 export const complianceViolationPayloadSchema = z.object({
   violationId: uuid,
@@ -216,6 +240,8 @@ export const EVENT_TYPES = {
   ContactHoldPlaced: 1,
   ContactHoldLifted: 1,
   ComplianceViolation: 1,
+  DisputeRaised: 1,
+  DisputeResolved: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 

@@ -28,6 +28,8 @@ let visitId: string;
 /** An activity the agency reported on case C at night, and the violation it broke. */
 let activityId: string;
 let violationId: string;
+/** A dispute of case C, raised and resolved before the tests. */
+let disputeId: string;
 let refs = 0;
 
 const claimsOf = (role: Role) =>
@@ -152,6 +154,9 @@ beforeAll(async () => {
   const { reportActivity } = await asFull("agency", REPORT, { i: await nightCall() });
   activityId = reportActivity.activity.id;
   [{ id: violationId }] = reportActivity.violations;
+  // A dispute of case C its borrower raised and the lender resolved at once: one to read, no hold left.
+  disputeId = (await asFull("borrower", `mutation($id: ID!) { raiseDispute(caseId: $id, reason: "Wrong amount") { id } }`, { id: cases.C.id })).raiseDispute.id;
+  await asFull("lender", `mutation($id: ID!) { resolveDispute(disputeId: $id, resolution: REJECTED) { id } }`, { id: disputeId });
 });
 afterAll(async () => fed?.stop());
 
@@ -185,6 +190,7 @@ describe("queries with a token without a scope claim", () => {
     contactPolicy: { query: `query($id: ID!) { contactPolicy(caseId: $id, channel: SMS) { allowed } }`, variables: () => ({ id: cases.C.id }) },
     contactProfile: { query: `query($id: ID) { contactProfile(lenderId: $id) { jurisdiction } }`, variables: () => ({ id: lenderId }) },
     complianceViolation: { query: `query($id: ID!) { complianceViolation(id: $id) { id } }`, variables: () => ({ id: violationId }) },
+    dispute: { query: `query($id: ID!) { dispute(id: $id) { id } }`, variables: () => ({ id: disputeId }) },
   };
 
   it("has a case for every root query", async () => {
@@ -369,6 +375,16 @@ describe("mutations", () => {
       role: "lender",
       query: `mutation($i: AllocateCasesInput!) { allocateCases(input: $i) { placed { caseId } } }`,
       prepare: async () => ({ i: { expiresAt: "2027-02-01T00:00:00Z", commissionBps: 1500, maxDiscountBps: 1000, maxInstalments: 12 } }),
+    },
+    // Last: an open dispute holds contact on case C until the next one resolves it.
+    raiseDispute: { role: "borrower", query: `mutation($id: ID!) { raiseDispute(caseId: $id, reason: "Not my loan") { id status } }`, prepare: async () => ({ id: cases.C.id }) },
+    resolveDispute: {
+      role: "lender",
+      query: `mutation($id: ID!) { resolveDispute(disputeId: $id, resolution: UPHELD) { id status } }`,
+      prepare: async () => {
+        const [open] = await fed.subgraphs.outreach!.ds.query("SELECT id FROM dispute WHERE case_id = $1 AND status = 'OPEN'", [cases.C.id]);
+        return { id: open.id };
+      },
     },
   };
 

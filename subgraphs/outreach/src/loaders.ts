@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
 import { byIdLoader, groupedLoader } from "@concord/service-kit";
 import { activityFromRow, violationFromRow, type Activity, type ComplianceViolation } from "./modules/activity/activity.type";
+import { disputeFromRow, type Dispute } from "./modules/disputes/dispute.type";
 
 /** A page of a case's activities, latest first: up to `first + 1` rows after the keyset position. */
 export interface ActivityPageKey {
@@ -17,6 +18,8 @@ export interface Loaders {
   violationsByActivity: DataLoader<string, ComplianceViolation[]>;
   /** Pages of many cases' activities in one statement (a page of cases each showing its latest). */
   activityPage: DataLoader<ActivityPageKey, Array<Record<string, any>>, string>;
+  dispute: DataLoader<string, Dispute | null>;
+  disputesByCase: DataLoader<string, Dispute[]>;
 }
 
 export function createLoaders(ds: DataSource): Loaders {
@@ -29,6 +32,8 @@ export function createLoaders(ds: DataSource): Loaders {
       "activity_id",
       violationFromRow,
     ),
+    dispute: byIdLoader(ds, "SELECT * FROM dispute WHERE id = ANY($1::uuid[])", disputeFromRow),
+    disputesByCase: groupedLoader(ds, "SELECT * FROM dispute WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, raised_at, id", "case_id", disputeFromRow),
     activityPage: new DataLoader(
       async (keys) => {
         // Keys of one page size and position go together: one windowed statement per group.

@@ -4,6 +4,7 @@ import { ActivityResolver, CaseOutreachResolver } from "./modules/activity/activ
 import { ComplianceAlertResolver } from "./modules/alerts/compliance-alert";
 import { CollectionCase } from "./modules/collection-case/collection-case.stub";
 import { ContactPolicyResolver } from "./modules/policy/contact-policy.resolver";
+import { CaseDisputesResolver, DisputeResolver } from "./modules/disputes/dispute.resolver";
 import { ContactProfileResolver } from "./modules/profile/profile.resolver";
 import { CasePreferenceResolver, ContactPreferenceResolver } from "./modules/preference/preference.resolver";
 import { auditTrail } from "./modules/audit/audit-slice";
@@ -14,7 +15,18 @@ type Ref = { id: string };
 export function buildOutreachSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [ActivityResolver, CaseOutreachResolver, ContactPolicyResolver, ContactProfileResolver, ComplianceAlertResolver, ContactPreferenceResolver, CasePreferenceResolver, ...auditTrail.resolvers],
+      resolvers: [
+        ActivityResolver,
+        CaseOutreachResolver,
+        ContactPolicyResolver,
+        ContactProfileResolver,
+        ComplianceAlertResolver,
+        ContactPreferenceResolver,
+        CasePreferenceResolver,
+        DisputeResolver,
+        CaseDisputesResolver,
+        ...auditTrail.resolvers,
+      ],
       orphanedTypes: [CollectionCase, auditTrail.pageType],
     },
     {

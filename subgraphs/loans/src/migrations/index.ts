@@ -3,6 +3,7 @@ import { AccessReadModel1764000002000 } from "./1764000002000-AccessReadModel";
 import { VisitWindows1764000004000 } from "./1764000004000-VisitWindows";
 import { BorrowerRegion1764000005000 } from "./1764000005000-BorrowerRegion";
 import { CaseDirectoryMove1764300000000 } from "./1764300000000-CaseDirectoryMove";
+import { CaseDisputes1764600000000 } from "./1764600000000-CaseDisputes";
 
 /** The loans database's own migrations, oldest first (the kit adds its tables: KIT_MIGRATIONS). */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   VisitWindows1764000004000,
   BorrowerRegion1764000005000,
   CaseDirectoryMove1764300000000,
+  CaseDisputes1764600000000,
 ];

@@ -66,6 +66,26 @@ const outreachPolicies = definePolicies({
     description: "Asking to cease communication and setting contact preferences: the borrower (its own cases) and the lender recording a request received in writing (its own cases).",
     rules: { lender: value("anyone"), agency: NEVER, borrower: value("anyone"), auditor: NEVER },
   },
+  disputeStatus: {
+    description: "That a case is disputed and how it stands (status, when raised and resolved, by which role): the case's lender, an agency holding the case (a hold exists, never why), the borrower it is about, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  disputeDetail: {
+    description: "A dispute's reason and resolution note (free text, may hold PII): the case's lender and the borrower it is about; never an agency or an auditor.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: value("self"), auditor: NEVER },
+  },
+  caseDisputes: {
+    description: "A case's disputes: the case's lender, an agency holding the case, the borrower it is about, auditors (each dispute's fields then follow their own policies).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  disputeRaising: {
+    description: "Raising a dispute (raiseDispute): the borrower, on its own case; the lender, on its own case, recording one received in writing.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: value("anyone"), auditor: NEVER },
+  },
+  disputeResolving: {
+    description: "Resolving a dispute (resolveDispute): the lender, on its own cases.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
   complianceAlerts: {
     description: "Live compliance alerts (complianceAlerts): lenders, for their own cases.",
     rules: subscriberRules("complianceAlerts"),

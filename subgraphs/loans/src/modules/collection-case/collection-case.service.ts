@@ -13,14 +13,17 @@ import {
 import { assess, type Assessment, type ScheduleLine } from "./delinquency";
 
 /** Why a case changed; stored on each history row. */
-export type ChangeReason = "CASE_OPENED" | "PAYMENT" | "DELINQUENCY_REFRESH" | "PLACEMENT_STARTED" | "PLACEMENT_ENDED";
+export type ChangeReason = "CASE_OPENED" | "PAYMENT" | "DELINQUENCY_REFRESH" | "PLACEMENT_STARTED" | "PLACEMENT_ENDED" | "DISPUTE_RAISED" | "DISPUTE_RESOLVED";
+
+/** Why a case's status follows its placements and disputes (see followPlacement). */
+export type FollowReason = "PLACEMENT_STARTED" | "PLACEMENT_ENDED" | "DISPUTE_RAISED" | "DISPUTE_RESOLVED";
 
 /**
- * The statuses a placement moves a case between: OPEN while no agency holds it, PLACED while one
- * does. A case in any other status (resolved, written off, and the holds the coming issues add)
- * has moved on, and a placement starting or ending leaves its status alone.
+ * The statuses placements and disputes move a case between: DISPUTED while a dispute is open,
+ * else PLACED while an agency holds it, else OPEN. A case in any other status (resolved, written
+ * off, and the holds the coming issues add) has moved on, and they leave its status alone.
  */
-export const FOLLOWS_PLACEMENT: readonly string[] = ["OPEN", "PLACED"];
+export const FOLLOWS_PLACEMENT: readonly string[] = ["OPEN", "PLACED", "DISPUTED"];
 
 export interface LoanRef {
   id: string;
@@ -214,14 +217,15 @@ export class CaseSynchroniser {
 
   /**
    * Keeps the status of `open` (a collection_case row the caller holds locked) true to its
-   * placements: PLACED while an ACTIVE placement exists, OPEN when none does, with a history row,
-   * the case's version raised and CaseUpdated. A case that has moved on (see FOLLOWS_PLACEMENT)
-   * is left alone. Says whether it changed the case.
+   * disputes and placements: DISPUTED while a dispute is open (whatever its placements), else
+   * PLACED while an ACTIVE placement exists, else OPEN, with a history row, the case's version
+   * raised and CaseUpdated. A case that has moved on (see FOLLOWS_PLACEMENT) is left alone.
+   * Says whether it changed the case.
    */
-  async followPlacement(open: Record<string, any>, loan: LoanRef, placed: boolean, reason: "PLACEMENT_STARTED" | "PLACEMENT_ENDED"): Promise<boolean> {
+  async followPlacement(open: Record<string, any>, loan: LoanRef, state: { placed: boolean; disputed: boolean }, reason: FollowReason): Promise<boolean> {
     const from = open.status as string;
     if (!FOLLOWS_PLACEMENT.includes(from)) return false;
-    const to = placed ? "PLACED" : "OPEN";
+    const to = state.disputed ? "DISPUTED" : state.placed ? "PLACED" : "OPEN";
     if (to === from) return false;
     const [[updated]] = await this.tx.query(
       "UPDATE collection_case SET status = $2, updated_at = $3, version = version + 1 WHERE id = $1 RETURNING version",

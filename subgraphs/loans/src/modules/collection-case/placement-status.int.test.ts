@@ -206,3 +206,50 @@ describe("collectionCases filtered by placement", () => {
     expect(codes(await call(LIST, { f: { agencyId: uuidv7(), placed: false } }))).toEqual(["BAD_USER_INPUT"]);
   });
 });
+
+describe("a case's status follows its disputes", () => {
+  const raised = (disputeId: string, caseId: string) =>
+    newEvent({ type: "DisputeRaised", aggregateType: "Dispute", aggregateId: disputeId, aggregateVersion: 1, lenderId, payload: { disputeId, caseId, activityId: null, status: "OPEN" } }, clock.now());
+  const resolved = (disputeId: string, caseId: string) =>
+    newEvent({ type: "DisputeResolved", aggregateType: "Dispute", aggregateId: disputeId, aggregateVersion: 2, lenderId, payload: { disputeId, caseId, status: "REJECTED" } }, clock.now());
+
+  it("is DISPUTED while a dispute is open and OPEN again when it is resolved, each move with history and CaseUpdated", async () => {
+    const { caseId } = await openCase();
+    const d = uuidv7();
+    const v1 = Number((await caseRow(caseId)).version);
+    const raise = raised(d, caseId);
+    await deliver(raise, raise);
+    expect(await caseRow(caseId)).toMatchObject({ status: "DISPUTED", version: String(v1 + 1) });
+    expect((await caseEvents(caseId)).at(-1)).toMatchObject({ type: "CaseUpdated", causationId: raise.id, payload: { status: "DISPUTED", changed: ["status"] } });
+    await deliver(resolved(d, caseId));
+    expect(await caseRow(caseId)).toMatchObject({ status: "OPEN", version: String(v1 + 2) });
+    expect(await statusHistory(caseId)).toEqual([
+      [null, "OPEN", "CASE_OPENED"],
+      ["OPEN", "DISPUTED", "DISPUTE_RAISED"],
+      ["DISPUTED", "OPEN", "DISPUTE_RESOLVED"],
+    ]);
+  });
+
+  it("stays DISPUTED through a placement, and is PLACED when the dispute is resolved while the agency holds the case", async () => {
+    const { caseId } = await openCase();
+    const [d, p, agency] = [uuidv7(), uuidv7(), uuidv7()];
+    await deliver(raised(d, caseId), started(p, caseId, agency));
+    expect((await caseRow(caseId)).status).toBe("DISPUTED");
+    await deliver(resolved(d, caseId));
+    expect((await caseRow(caseId)).status).toBe("PLACED");
+    // Raised again while placed, then the placement ends: DISPUTED throughout, OPEN at the resolution.
+    const d2 = uuidv7();
+    await deliver(raised(d2, caseId), ended(p, caseId, agency));
+    expect((await caseRow(caseId)).status).toBe("DISPUTED");
+    await deliver(resolved(d2, caseId));
+    expect((await caseRow(caseId)).status).toBe("OPEN");
+  });
+
+  it("stays OPEN for a resolution delivered before its raise", async () => {
+    const { caseId } = await openCase();
+    const d = uuidv7();
+    await deliver(resolved(d, caseId), raised(d, caseId));
+    expect((await caseRow(caseId)).status).toBe("OPEN");
+    expect(await statusHistory(caseId)).toEqual([[null, "OPEN", "CASE_OPENED"]]);
+  });
+});

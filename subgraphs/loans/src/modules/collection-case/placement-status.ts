@@ -1,12 +1,12 @@
 import type { EntityManager } from "typeorm";
-import { placementEndedPayloadSchema, placementStartedPayloadSchema, subjectOf } from "@concord/schema";
+import { disputeRaisedPayloadSchema, disputeResolvedPayloadSchema, placementEndedPayloadSchema, placementStartedPayloadSchema, subjectOf } from "@concord/schema";
 import { applyToCaseDirectory, systemClock, type Clock, type EventEnvelope } from "@concord/service-kit";
-import { CaseSynchroniser, type LoanRef } from "./collection-case.service";
+import { CaseSynchroniser, type FollowReason, type LoanRef } from "./collection-case.service";
 
-/** Durable consumer name: a case's status follows its placements (PLACED / OPEN). */
+/** Durable consumer name: a case's status follows its placements (PLACED / OPEN) and disputes (DISPUTED). */
 export const PLACEMENT_STATUS_CONSUMER = "loans.case-placement-status";
 
-const PAYLOADS = {
+const PLACEMENTS = {
   "Placement.PlacementStarted": { schema: placementStartedPayloadSchema, reason: "PLACEMENT_STARTED" },
   "Placement.PlacementEnded": { schema: placementEndedPayloadSchema, reason: "PLACEMENT_ENDED" },
 } as const;
@@ -18,12 +18,34 @@ const PAYLOADS = {
 const IN_FORCE = `SELECT EXISTS (SELECT 1 FROM case_directory_placement
   WHERE case_id = $1 AND ended_at IS NULL AND placed_at IS NOT NULL AND expires_at > $2) AS placed`;
 
+/** SQL: whether case `$1` has a dispute outreach raised and has not resolved. */
+const DISPUTED = "SELECT EXISTS (SELECT 1 FROM case_dispute WHERE case_id = $1 AND NOT resolved) AS disputed";
+
 /**
- * Keeps a case's status true to its placements, from the agencies subgraph's PlacementStarted
- * and PlacementEnded: PLACED while an ACTIVE placement of it exists, OPEN again when none does
- * (see CaseSynchroniser.followPlacement), each move with a history row and CaseUpdated.
+ * Applies a dispute event to `case_dispute`; returns its case, or null for another subject. A
+ * resolution is final: a raise delivered after it (or twice) changes nothing.
+ */
+async function applyDispute(tx: EntityManager, subject: string, event: EventEnvelope): Promise<string | null> {
+  if (subject !== "Dispute.DisputeRaised" && subject !== "Dispute.DisputeResolved") return null;
+  const raised = subject === "Dispute.DisputeRaised";
+  const { disputeId, caseId } = (raised ? disputeRaisedPayloadSchema : disputeResolvedPayloadSchema).parse(event.payload);
+  await tx.query(
+    `INSERT INTO case_dispute (dispute_id, case_id, resolved) VALUES ($1, $2, $3)
+     ON CONFLICT (dispute_id) DO UPDATE SET resolved = case_dispute.resolved OR EXCLUDED.resolved`,
+    [disputeId, caseId, !raised],
+  );
+  return caseId;
+}
+
+/**
+ * Keeps a case's status true to its disputes and placements, from outreach's DisputeRaised and
+ * DisputeResolved and the agencies subgraph's PlacementStarted and PlacementEnded: DISPUTED while
+ * a dispute is open, else PLACED while an ACTIVE placement of it exists, else OPEN (see
+ * CaseSynchroniser.followPlacement), each move with a history row and CaseUpdated. A placement
+ * starting or ending while the case is DISPUTED leaves it DISPUTED; the resolution then finds it
+ * PLACED or OPEN as its placements are.
  *
- * The case directory's own consumer applies the same events on its own schedule; this one
+ * The case directory's own consumer applies the placement events on its own schedule; this one
  * applies each to the directory first (its rules are monotonic, so applying an event twice is
  * applying it once), then decides from every placement the directory knows of the case. So the
  * answer does not depend on which consumer runs first, an end delivered before its start leaves
@@ -39,10 +61,18 @@ const IN_FORCE = `SELECT EXISTS (SELECT 1 FROM case_directory_placement
 export function placementStatusHandler(clock: Clock = systemClock) {
   return async (event: EventEnvelope, tx: EntityManager): Promise<void> => {
     const subject = subjectOf(event);
-    if (subject !== "Placement.PlacementStarted" && subject !== "Placement.PlacementEnded") return;
-    const { schema, reason } = PAYLOADS[subject];
-    const { caseId } = schema.parse(event.payload);
-    await applyToCaseDirectory(tx, event);
+    let caseId: string | null;
+    let reason: FollowReason;
+    if (subject === "Placement.PlacementStarted" || subject === "Placement.PlacementEnded") {
+      const p = PLACEMENTS[subject];
+      caseId = p.schema.parse(event.payload).caseId;
+      reason = p.reason;
+      await applyToCaseDirectory(tx, event);
+    } else {
+      caseId = await applyDispute(tx, subject, event);
+      if (!caseId) return;
+      reason = subject === "Dispute.DisputeRaised" ? "DISPUTE_RAISED" : "DISPUTE_RESOLVED";
+    }
     const [open] = await tx.query(
       `SELECT c.*, b.region, b.timezone AS borrower_timezone FROM collection_case c JOIN borrower b ON b.id = c.borrower_id WHERE c.id = $1 FOR UPDATE OF c`,
       [caseId],
@@ -50,6 +80,7 @@ export function placementStatusHandler(clock: Clock = systemClock) {
     // A case this lender's loans never had: nothing to keep.
     if (!open) return;
     const [{ placed }] = await tx.query(IN_FORCE, [caseId, clock.now()]);
+    const [{ disputed }] = await tx.query(DISPUTED, [caseId]);
     const loan: LoanRef = {
       id: open.loan_id,
       lenderId: open.lender_id,
@@ -61,6 +92,6 @@ export function placementStatusHandler(clock: Clock = systemClock) {
       status: "",
     };
     const sync = new CaseSynchroniser(tx, clock.now(), event.correlationId, undefined, event.id);
-    if (await sync.followPlacement(open, loan, placed, reason)) await sync.flush();
+    if (await sync.followPlacement(open, loan, { placed, disputed }, reason)) await sync.flush();
   };
 }

@@ -23,6 +23,7 @@ import {
   type Channel,
   type Clock,
 } from "@concord/service-kit";
+import { openDispute } from "../disputes/dispute.service";
 import { actorOf, loadSituation } from "../policy/situation";
 
 /** The agency's placement of the case in force at `at`, by the directory, with its channels. */
@@ -180,6 +181,10 @@ export async function reportActivity(ds: DataSource, clock: Clock, p: Principal,
       const other = await storedUnder(tx, org, key);
       if (!other) throw conflict("This idempotencyKey is being reported concurrently; retry");
       return replay(other, hash);
+    }
+    // The borrower disputed the debt during the contact: the dispute, and its hold, come with the report.
+    if (content.outcome === "DISPUTE_RAISED") {
+      await openDispute(tx, entry, { raisedByRole: p.role as "lender" | "agency", raisedBy: p.sub, reason: null, activityId: activity.id }, now, correlationId);
     }
     const violations: Array<Record<string, any>> = [];
     for (const b of breaches) {

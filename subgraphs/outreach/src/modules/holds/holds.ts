@@ -44,7 +44,7 @@ export async function placeHold(tx: EntityManager, h: HoldRequest, at: Date, cor
  * returns how many. Lifting twice changes nothing.
  */
 export async function liftHolds(tx: EntityManager, source: { type: string; id: string }, at: Date, correlationId: string | null): Promise<number> {
-  // TypeORM answers an UPDATE ... RETURNING with [rows, count].
+  // TypeORM answers an UPDATE ... RETURNING with [rows, affected count], not the rows alone.
   const [rows]: [Array<{ id: string; case_id: string; lender_id: string }>, number] = await tx.query(
     `UPDATE contact_hold SET lifted_at = $3 WHERE source_type = $1 AND source_id = $2 AND lifted_at IS NULL RETURNING id, case_id, lender_id`,
     [source.type, source.id, at],

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FixedClock, newEvent, subjectOf, uuidv7 } from "@concord/service-kit";
+import { seedDemoPortfolio } from "@concord/loans";
+import { codes, until } from "@concord/test-kit";
+import { startFederation, type Federation } from "../support/federation";
+
+/**
+ * A dispute through the whole federation, with the real roles: the borrower raises it through
+ * the gateway, the agency holding the case is refused revealContact (CONTACT_HOLD) once loans'
+ * directory has the hold, the case turns DISPUTED in loans; the lender resolves it and the
+ * reveal is allowed again, the case PLACED again.
+ */
+
+let fed: Federation;
+const clock = new FixedClock(new Date("2026-11-25T10:00:00Z")); // 10:00 in London: inside contact hours
+let caseId: string;
+let borrowerId: string;
+let lenderId: string;
+let agencyId: string;
+
+const REVEAL = `mutation($id: ID!) { revealContact(caseId: $id, channel: CALL) { value } }`;
+const loansHold = async (lifted: boolean) =>
+  (await fed.loans.ds.query("SELECT 1 FROM case_directory_contact_hold WHERE case_id = $1 AND kind = 'DISPUTE' AND (lifted_at IS NOT NULL) = $2", [caseId, lifted])).length > 0;
+const loansStatus = async () => (await fed.loans.ds.query("SELECT status FROM collection_case WHERE id = $1", [caseId]))[0].status as string;
+
+beforeAll(async () => {
+  fed = await startFederation({ clock });
+  await seedDemoPortfolio(fed.loans.ds, { asOf: "2026-11-25", borrowers: 40 }, clock);
+  const [c] = await fed.loans.ds.query(
+    `SELECT c.id, c.lender_id, c.borrower_id FROM collection_case c JOIN borrower b ON b.id = c.borrower_id
+      WHERE b.timezone = 'Europe/London' AND c.status = 'OPEN' ORDER BY c.id LIMIT 1`,
+  );
+  ({ id: caseId, lender_id: lenderId, borrower_id: borrowerId } = c);
+  agencyId = uuidv7();
+  const placementId = uuidv7();
+  const e = newEvent(
+    {
+      type: "PlacementStarted", aggregateType: "Placement", aggregateId: placementId, aggregateVersion: 1, lenderId,
+      payload: { placementId, caseId, agencyId, placedAt: clock.now().toISOString(), expiresAt: "2027-01-01T00:00:00Z", maxDiscountBps: 500, maxInstalments: 6 },
+    },
+    clock.now(),
+  );
+  await fed.bus.publish([{ id: e.id, subject: subjectOf(e), data: JSON.stringify(e) }]);
+  await until(async () => (await loansStatus()) === "PLACED", "loans to place the case");
+  await until(
+    async () => (await fed.subgraphs.outreach!.ds.query("SELECT 1 FROM case_directory WHERE case_id = $1", [caseId])).length === 1,
+    "outreach's directory to know the case",
+  );
+}, 120_000);
+afterAll(async () => fed?.stop());
+
+describe("disputes through the gateway", () => {
+  it("pauses the agency's reveal while the borrower's dispute is open, and allows it again once the lender resolves it", async () => {
+    const agency = await fed.token({ role: "agency", agency_id: agencyId });
+    const before = await fed.query(REVEAL, { id: caseId }, agency);
+    expect(before.errors).toBeUndefined();
+
+    const borrower = await fed.token({ role: "borrower", borrower_id: borrowerId });
+    const raised = await fed.query(`mutation($id: ID!) { raiseDispute(caseId: $id, reason: "I never took this loan") { id status } }`, { id: caseId }, borrower);
+    expect(raised.errors).toBeUndefined();
+    expect(raised.data.raiseDispute.status).toBe("OPEN");
+    const disputeId: string = raised.data.raiseDispute.id;
+
+    await until(() => loansHold(false), "loans' directory to hold the dispute's hold");
+    const refused = await fed.query(REVEAL, { id: caseId }, agency);
+    expect(codes(refused)).toEqual(["FORBIDDEN"]);
+    expect(refused.errors?.[0]?.extensions?.rule).toBe("CONTACT_HOLD");
+    await until(async () => (await loansStatus()) === "DISPUTED", "loans to mark the case DISPUTED");
+
+    // The agency sees the dispute is open, never the borrower's reason.
+    const seen = await fed.query(`query($id: ID!) { collectionCase(id: $id) { disputes { id status reason } } }`, { id: caseId }, agency);
+    expect(seen.data.collectionCase.disputes).toEqual([{ id: disputeId, status: "OPEN", reason: null }]);
+
+    clock.set("2026-11-25T10:05:00Z");
+    const lender = await fed.token({ role: "lender", lender_id: lenderId });
+    const resolved = await fed.query(`mutation($id: ID!) { resolveDispute(disputeId: $id, resolution: VERIFIED) { status } }`, { id: disputeId }, lender);
+    expect(resolved.errors).toBeUndefined();
+    expect(resolved.data.resolveDispute.status).toBe("VERIFIED");
+    await until(() => loansHold(true), "loans' directory to lift the hold");
+    expect((await fed.query(REVEAL, { id: caseId }, agency)).errors).toBeUndefined();
+    await until(async () => (await loansStatus()) === "PLACED", "loans to return the case to PLACED");
+  });
+});
