@@ -386,6 +386,17 @@ describe("mutations", () => {
         return { id: open.id };
       },
     },
+    // Last: a cease request pauses every contact on case C for good.
+    setContactPreference: {
+      role: "borrower",
+      query: `mutation($i: ContactPreferenceInput!) { setContactPreference(input: $i) { optedOutChannels } }`,
+      prepare: async () => ({ i: { caseId: cases.C.id, optedOutChannels: ["SMS"], preferredLanguage: "en-GB" } }),
+    },
+    requestCeaseCommunication: {
+      role: "borrower",
+      query: `mutation($id: ID!) { requestCeaseCommunication(caseId: $id) { ceaseRequested } }`,
+      prepare: async () => ({ id: cases.C.id }),
+    },
   };
 
   it("has a case for every root mutation", async () => {
