@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FixedClock, uuidv7 } from "@concord/service-kit";
+import { applyToCaseDirectory, FixedClock, newEvent, uuidv7 } from "@concord/service-kit";
 import type { Principal } from "@concord/schema";
 import { agencyPrincipal, auditorPrincipal, borrowerPrincipal, codes, lenderPrincipal, subgraphCaller } from "@concord/test-kit";
 import type { OutreachService } from "../../index";
@@ -115,6 +115,25 @@ describe("raiseDispute and resolveDispute", () => {
     const r = await call(RAISE, { caseId, reason: "Letter of 2026-11-20" });
     expect(r.errors).toBeUndefined();
     expect(r.data.raiseDispute).toMatchObject({ status: "OPEN", raisedByRole: "lender" });
+  });
+});
+
+describe("a closed case", () => {
+  it("takes no dispute once the case is RESOLVED: CONFLICT, nothing written", async () => {
+    const { caseId, borrowerId } = await knownCase(svc, clock, { lenderId: lender });
+    clock.set(NOW);
+    const resolved = newEvent(
+      {
+        type: "CaseResolved", aggregateType: "CollectionCase", aggregateId: caseId, aggregateVersion: 2, lenderId: lender,
+        payload: { caseId, loanId: uuidv7(), borrowerId, status: "RESOLVED", daysPastDue: 0, bucket: null, amountOverdueMinor: "0", outstandingBalanceMinor: "0", currency: "USD", asOf: "2026-11-24" },
+      },
+      NOW,
+    );
+    await svc.ds.transaction((tx) => applyToCaseDirectory(tx, resolved));
+    principal = borrowerPrincipal(borrowerId);
+    expect(codes(await call(RAISE, { caseId, reason: "Paid in full" }))).toEqual(["CONFLICT"]);
+    const [{ n }] = await svc.ds.query("SELECT (SELECT count(*) FROM dispute WHERE case_id = $1)::int + (SELECT count(*) FROM contact_hold WHERE case_id = $1)::int AS n", [caseId]);
+    expect(n).toBe(0);
   });
 });
 

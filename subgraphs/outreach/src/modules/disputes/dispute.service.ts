@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { DisputeRaisedPayload, DisputeResolvedPayload, Principal } from "@concord/schema";
+import { CLOSED_CASE_STATUSES, type DisputeRaisedPayload, type DisputeResolvedPayload, type Principal } from "@concord/schema";
 import {
   appendToOutbox,
   badInput,
@@ -79,6 +79,8 @@ export async function raiseDispute(ds: DataSource, clock: Clock, p: Principal, c
     if (!entry) throw notFound("CollectionCase", caseId);
     const own = p.role === "borrower" ? !!p.borrowerId && entry.borrowerId === p.borrowerId : !!p.lenderId && entry.lenderId === p.lenderId;
     if (!own) throw refusedAsNotFound("CollectionCase", caseId, entry.caseId);
+    // Nobody collects on a closed case: there is no collection contact a dispute could pause.
+    if (CLOSED_CASE_STATUSES.includes(entry.status)) throw conflict(`The case is ${entry.status}: a dispute pauses collection, and none goes on`);
     return openDispute(tx, entry, { raisedByRole: p.role as "borrower" | "lender", raisedBy: p.sub, reason: why, activityId: null }, now, correlationId);
   });
 }
