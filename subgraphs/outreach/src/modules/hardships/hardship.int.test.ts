@@ -127,6 +127,23 @@ describe("decideHardship and endHardship", () => {
     expect(codes(await call(END, { id: hardship.id }))).toEqual(["CONFLICT"]);
   });
 
+  it("is breathing space under a UK_FCA lender: 60 days allowed, 61 refused", async () => {
+    const ukLender = uuidv7();
+    const { caseId, borrowerId } = await knownCase(svc, clock, { lenderId: ukLender, timezone: "Europe/London" });
+    clock.set(NOW);
+    principal = lenderPrincipal(ukLender);
+    expect((await call(`mutation { setContactProfile(jurisdiction: UK_FCA) { jurisdiction } }`)).errors).toBeUndefined();
+    principal = borrowerPrincipal(borrowerId);
+    const id = (await call(DECLARE, { caseId, kind: "JOB_LOSS" })).data.declareHardship.id;
+    principal = lenderPrincipal(ukLender);
+    expect(codes(await call(DECIDE, { id, approve: true, days: 61 }))).toEqual(["BAD_USER_INPUT"]);
+    const r = await call(DECIDE, { id, approve: true, days: 60 });
+    expect(r.errors).toBeUndefined();
+    expect(r.data.decideHardship.holdUntil).toBe(plusDays(NOW, 60).toISOString());
+    const holds = await svc.ds.query("SELECT kind FROM contact_hold WHERE case_id = $1 AND lifted_at IS NULL", [caseId]);
+    expect(holds).toEqual([{ kind: "BREATHING_SPACE" }]);
+  });
+
   it("refuses holdDays out of range, and another lender's hardship is NOT_FOUND", async () => {
     const { hardship } = await declared();
     expect(codes(await call(DECIDE, { id: hardship.id, approve: true, days: 366 }))).toEqual(["BAD_USER_INPUT"]);
