@@ -11,6 +11,8 @@ import {
   contactProfileSetPayloadSchema,
   disputeRaisedPayloadSchema,
   disputeResolvedPayloadSchema,
+  hardshipDecidedPayloadSchema,
+  hardshipDeclaredPayloadSchema,
   EVENT_TYPES,
   homeVisitApprovedPayloadSchema,
   homeVisitClosedPayloadSchema,
@@ -42,6 +44,8 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   ComplianceViolation: complianceViolationPayloadSchema,
   DisputeRaised: disputeRaisedPayloadSchema,
   DisputeResolved: disputeResolvedPayloadSchema,
+  HardshipDeclared: hardshipDeclaredPayloadSchema,
+  HardshipDecided: hardshipDecidedPayloadSchema,
 };
 
 describe("docs/", () => {

@@ -208,6 +208,36 @@ export const disputeResolvedPayloadSchema = z.object({
 });
 export type DisputeResolvedPayload = z.infer<typeof disputeResolvedPayloadSchema>;
 
+/** The states of a hardship: DECLARED while the lender decides, then APPROVED or REJECTED; an open-ended approved one ENDED by the lender. */
+export const HARDSHIP_STATUSES = ["DECLARED", "APPROVED", "REJECTED", "ENDED"] as const;
+
+/**
+ * Payload of HardshipDeclared: the borrower (or a reported contact) declared a hardship; contact
+ * on the case is held until `holdUntil` while the lender decides. Ids, the status and the hold's
+ * end only: the kind and the evidence may be health data, so they never leave outreach.
+ */
+export const hardshipDeclaredPayloadSchema = z.object({
+  hardshipId: uuid,
+  caseId: uuid,
+  /** The reported activity (outcome HARDSHIP_DECLARED) that opened it; null when declared directly. */
+  activityId: uuid.nullable(),
+  status: z.literal("DECLARED"),
+  holdUntil: instant,
+});
+export type HardshipDeclaredPayload = z.infer<typeof hardshipDeclaredPayloadSchema>;
+
+/**
+ * Payload of HardshipDecided: the lender approved or rejected a hardship, or ended an open-ended
+ * one. Ids, the status and the hold's end (null while open-ended; null when rejected) only.
+ */
+export const hardshipDecidedPayloadSchema = z.object({
+  hardshipId: uuid,
+  caseId: uuid,
+  status: z.enum(["APPROVED", "REJECTED", "ENDED"]),
+  holdUntil: instant.nullable(),
+});
+export type HardshipDecidedPayload = z.infer<typeof hardshipDecidedPayloadSchema>;
+
 /** Payload of ComplianceViolation: a contact that was made against a contact rule. Ids and the rule, never PII. */
 export const complianceViolationPayloadSchema = z.object({
   violationId: uuid,
@@ -242,6 +272,8 @@ export const EVENT_TYPES = {
   ComplianceViolation: 1,
   DisputeRaised: 1,
   DisputeResolved: 1,
+  HardshipDeclared: 1,
+  HardshipDecided: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 

@@ -30,6 +30,8 @@ let activityId: string;
 let violationId: string;
 /** A dispute of case C, raised and resolved before the tests. */
 let disputeId: string;
+/** A hardship of case C, declared and rejected before the tests. */
+let hardshipId: string;
 let refs = 0;
 
 const claimsOf = (role: Role) =>
@@ -157,6 +159,9 @@ beforeAll(async () => {
   // A dispute of case C its borrower raised and the lender resolved at once: one to read, no hold left.
   disputeId = (await asFull("borrower", `mutation($id: ID!) { raiseDispute(caseId: $id, reason: "Wrong amount") { id } }`, { id: cases.C.id })).raiseDispute.id;
   await asFull("lender", `mutation($id: ID!) { resolveDispute(disputeId: $id, resolution: REJECTED) { id } }`, { id: disputeId });
+  // A hardship of case C its borrower declared and the lender rejected at once: one to read, no hold left.
+  hardshipId = (await asFull("borrower", `mutation($id: ID!) { declareHardship(caseId: $id, kind: JOB_LOSS) { id } }`, { id: cases.C.id })).declareHardship.id;
+  await asFull("lender", `mutation($id: ID!) { decideHardship(hardshipId: $id, approve: false) { id } }`, { id: hardshipId });
 });
 afterAll(async () => fed?.stop());
 
@@ -191,6 +196,7 @@ describe("queries with a token without a scope claim", () => {
     contactProfile: { query: `query($id: ID) { contactProfile(lenderId: $id) { jurisdiction } }`, variables: () => ({ id: lenderId }) },
     complianceViolation: { query: `query($id: ID!) { complianceViolation(id: $id) { id } }`, variables: () => ({ id: violationId }) },
     dispute: { query: `query($id: ID!) { dispute(id: $id) { id } }`, variables: () => ({ id: disputeId }) },
+    hardship: { query: `query($id: ID!) { hardship(id: $id) { id } }`, variables: () => ({ id: hardshipId }) },
   };
 
   it("has a case for every root query", async () => {
@@ -383,6 +389,28 @@ describe("mutations", () => {
       query: `mutation($id: ID!) { resolveDispute(disputeId: $id, resolution: UPHELD) { id status } }`,
       prepare: async () => {
         const [open] = await fed.subgraphs.outreach!.ds.query("SELECT id FROM dispute WHERE case_id = $1 AND status = 'OPEN'", [cases.C.id]);
+        return { id: open.id };
+      },
+    },
+    // Last: a hardship holds contact on case C; the lender approves it open-ended, then ends it (30 days more).
+    declareHardship: {
+      role: "borrower",
+      query: `mutation($id: ID!) { declareHardship(caseId: $id, kind: MENTAL_HEALTH_CRISIS) { id status } }`,
+      prepare: async () => ({ id: cases.C.id }),
+    },
+    decideHardship: {
+      role: "lender",
+      query: `mutation($id: ID!) { decideHardship(hardshipId: $id, approve: true) { id status } }`,
+      prepare: async () => {
+        const [open] = await fed.subgraphs.outreach!.ds.query("SELECT id FROM hardship WHERE case_id = $1 AND status = 'DECLARED'", [cases.C.id]);
+        return { id: open.id };
+      },
+    },
+    endHardship: {
+      role: "lender",
+      query: `mutation($id: ID!) { endHardship(hardshipId: $id) { id status } }`,
+      prepare: async () => {
+        const [open] = await fed.subgraphs.outreach!.ds.query("SELECT id FROM hardship WHERE case_id = $1 AND status = 'APPROVED'", [cases.C.id]);
         return { id: open.id };
       },
     },

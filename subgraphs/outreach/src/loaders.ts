@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import { byIdLoader, groupedLoader } from "@concord/service-kit";
 import { activityFromRow, violationFromRow, type Activity, type ComplianceViolation } from "./modules/activity/activity.type";
 import { disputeFromRow, type Dispute } from "./modules/disputes/dispute.type";
+import { hardshipFromRow, type Hardship } from "./modules/hardships/hardship.type";
 
 /** A page of a case's activities, latest first: up to `first + 1` rows after the keyset position. */
 export interface ActivityPageKey {
@@ -20,6 +21,8 @@ export interface Loaders {
   activityPage: DataLoader<ActivityPageKey, Array<Record<string, any>>, string>;
   dispute: DataLoader<string, Dispute | null>;
   disputesByCase: DataLoader<string, Dispute[]>;
+  hardship: DataLoader<string, Hardship | null>;
+  hardshipsByCase: DataLoader<string, Hardship[]>;
 }
 
 export function createLoaders(ds: DataSource): Loaders {
@@ -34,6 +37,8 @@ export function createLoaders(ds: DataSource): Loaders {
     ),
     dispute: byIdLoader(ds, "SELECT * FROM dispute WHERE id = ANY($1::uuid[])", disputeFromRow),
     disputesByCase: groupedLoader(ds, "SELECT * FROM dispute WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, raised_at, id", "case_id", disputeFromRow),
+    hardship: byIdLoader(ds, "SELECT * FROM hardship WHERE id = ANY($1::uuid[])", hardshipFromRow),
+    hardshipsByCase: groupedLoader(ds, "SELECT * FROM hardship WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, declared_at, id", "case_id", hardshipFromRow),
     activityPage: new DataLoader(
       async (keys) => {
         // Keys of one page size and position go together: one windowed statement per group.

@@ -5,6 +5,7 @@ import { ComplianceAlertResolver } from "./modules/alerts/compliance-alert";
 import { CollectionCase } from "./modules/collection-case/collection-case.stub";
 import { ContactPolicyResolver } from "./modules/policy/contact-policy.resolver";
 import { CaseDisputesResolver, DisputeResolver } from "./modules/disputes/dispute.resolver";
+import { CaseHardshipsResolver, HardshipResolver } from "./modules/hardships/hardship.resolver";
 import { ContactProfileResolver } from "./modules/profile/profile.resolver";
 import { CasePreferenceResolver, ContactPreferenceResolver } from "./modules/preference/preference.resolver";
 import { auditTrail } from "./modules/audit/audit-slice";
@@ -25,6 +26,8 @@ export function buildOutreachSchema(): Promise<GraphQLSchema> {
         CasePreferenceResolver,
         DisputeResolver,
         CaseDisputesResolver,
+        HardshipResolver,
+        CaseHardshipsResolver,
         ...auditTrail.resolvers,
       ],
       orphanedTypes: [CollectionCase, auditTrail.pageType],

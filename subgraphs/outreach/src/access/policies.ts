@@ -86,6 +86,26 @@ const outreachPolicies = definePolicies({
     description: "Resolving a dispute (resolveDispute): the lender, on its own cases.",
     rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
   },
+  hardshipStatus: {
+    description: "That a case has a hardship and how it stands (status, when declared and decided, until when contact is held): the case's lender, an agency holding the case (a hold exists and until when, never why), the borrower it is about, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  hardshipDetail: {
+    description: "A hardship's kind, evidence reference and decision note (may be health data, DESIGN: health data only as a flag): the case's lender and the borrower it is about; never an agency or an auditor.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: value("self"), auditor: NEVER },
+  },
+  caseHardships: {
+    description: "A case's hardships: the case's lender, an agency holding the case, the borrower it is about, auditors (each hardship's fields then follow their own policies).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  hardshipDeclaring: {
+    description: "Declaring a hardship (declareHardship): the borrower, on its own case (a collector records one from a contact through reportActivity).",
+    rules: { lender: NEVER, agency: NEVER, borrower: value("anyone"), auditor: NEVER },
+  },
+  hardshipDeciding: {
+    description: "Deciding a hardship and ending an open-ended one (decideHardship, endHardship): the lender, on its own cases.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
   complianceAlerts: {
     description: "Live compliance alerts (complianceAlerts): lenders, for their own cases.",
     rules: subscriberRules("complianceAlerts"),

@@ -24,6 +24,8 @@ import {
   type Clock,
 } from "@concord/service-kit";
 import { openDispute } from "../disputes/dispute.service";
+import { openHardship } from "../hardships/hardship.service";
+import { HardshipKind } from "../hardships/hardship.type";
 import { actorOf, loadSituation } from "../policy/situation";
 
 /** The agency's placement of the case in force at `at`, by the directory, with its channels. */
@@ -185,6 +187,12 @@ export async function reportActivity(ds: DataSource, clock: Clock, p: Principal,
     // The borrower disputed the debt during the contact: the dispute, and its hold, come with the report.
     if (content.outcome === "DISPUTE_RAISED") {
       await openDispute(tx, entry, { raisedByRole: p.role as "lender" | "agency", raisedBy: p.sub, reason: null, activityId: activity.id }, now, correlationId);
+    }
+    // The borrower told the collector of a hardship: it is declared, and contact held, with the report.
+    // Its kind is OTHER: what the borrower is going through stays with the borrower and the lender.
+    if (content.outcome === "HARDSHIP_DECLARED") {
+      const opening = { declaredByRole: p.role as "lender" | "agency", declaredBy: p.sub, kind: HardshipKind.OTHER, evidenceReference: null, activityId: activity.id };
+      await openHardship(tx, entry, opening, now, correlationId);
     }
     const violations: Array<Record<string, any>> = [];
     for (const b of breaches) {
