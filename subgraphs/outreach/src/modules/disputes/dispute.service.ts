@@ -14,6 +14,7 @@ import {
   type CaseEntry,
   type Clock,
 } from "@concord/service-kit";
+import { ownCase } from "../collection-case/own-case";
 import { liftHolds, placeHold } from "../holds/holds";
 import { DisputeResolution } from "./dispute.type";
 
@@ -75,10 +76,7 @@ export async function raiseDispute(ds: DataSource, clock: Clock, p: Principal, c
   const why = text(reason, "reason", true);
   const now = clock.now();
   return ds.transaction(async (tx) => {
-    const entry = await new CaseDirectory(tx, clock).entry(caseId.toLowerCase());
-    if (!entry) throw notFound("CollectionCase", caseId);
-    const own = p.role === "borrower" ? !!p.borrowerId && entry.borrowerId === p.borrowerId : !!p.lenderId && entry.lenderId === p.lenderId;
-    if (!own) throw refusedAsNotFound("CollectionCase", caseId, entry.caseId);
+    const entry = await ownCase(new CaseDirectory(tx, clock), p, caseId, "disputes");
     // Nobody collects on a closed case: there is no collection contact a dispute could pause.
     if (CLOSED_CASE_STATUSES.includes(entry.status)) throw conflict(`The case is ${entry.status}: a dispute pauses collection, and none goes on`);
     return openDispute(tx, entry, { raisedByRole: p.role as "borrower" | "lender", raisedBy: p.sub, reason: why, activityId: null }, now, correlationId);

@@ -5,14 +5,11 @@ import {
   CaseDirectory,
   CHANNELS,
   derivedUuid,
-  forbidden,
-  isUuid,
-  notFound,
-  refusedAsNotFound,
   type CaseEntry,
   type Channel,
   type Clock,
 } from "@concord/service-kit";
+import { ownCase } from "../collection-case/own-case";
 import { liftHolds, placeHold } from "../holds/holds";
 import { ContactPreference, type ContactPreferenceInput } from "./preference.type";
 
@@ -44,19 +41,6 @@ export function preferenceOut(caseId: string, row: Record<string, any> | undefin
 export async function readPreference(db: DataSource | EntityManager, caseId: string): Promise<ContactPreference> {
   const [row] = await db.query("SELECT * FROM contact_preference WHERE case_id = $1", [caseId.toLowerCase()]);
   return preferenceOut(caseId.toLowerCase(), row);
-}
-
-/**
- * The case as the caller may act on it: the borrower's own (by the directory's borrowerId) or
- * the lender's own; any other is NOT_FOUND, as if it did not exist. Agencies and auditors may not.
- */
-async function caseOf(directory: CaseDirectory, p: Principal, caseId: string): Promise<CaseEntry> {
-  if (p.role !== "borrower" && p.role !== "lender") throw forbidden("contact preferences");
-  const entry = isUuid(caseId) ? await directory.entry(caseId) : null;
-  if (!entry) throw notFound("CollectionCase", caseId);
-  const own = p.role === "borrower" ? !!p.borrowerId && entry.borrowerId === p.borrowerId : !!p.lenderId && entry.lenderId === p.lenderId;
-  if (!own) throw refusedAsNotFound("CollectionCase", caseId, entry.caseId);
-  return entry;
 }
 
 /** The case's preferences change one at a time: the holds placed follow the row exactly. */
@@ -119,7 +103,7 @@ export async function requestCeaseCommunication(
   }
   const effective = receivedAt ?? now;
   return ds.transaction(async (tx) => {
-    const entry = await caseOf(new CaseDirectory(tx, clock), p, caseId);
+    const entry = await ownCase(new CaseDirectory(tx, clock), p, caseId, "contact preferences");
     const row = await lockedRow(tx, entry.caseId);
     if (row?.cease_requested_at) return preferenceOut(entry.caseId, row);
     await placeHold(tx, { caseId: entry.caseId, lenderId: entry.lenderId, kind: "CEASE", channels: [], startsAt: effective, endsAt: null, source: ceaseSource(entry.caseId) }, now, correlationId);
@@ -151,7 +135,7 @@ export async function setContactPreference(ds: DataSource, clock: Clock, p: Prin
   const now = clock.now();
   const asked = normalise(i);
   return ds.transaction(async (tx) => {
-    const entry = await caseOf(new CaseDirectory(tx, clock), p, i.caseId);
+    const entry = await ownCase(new CaseDirectory(tx, clock), p, i.caseId, "contact preferences");
     const row = await lockedRow(tx, entry.caseId);
     const before = stateOf(row);
     const same =
