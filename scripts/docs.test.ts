@@ -12,6 +12,7 @@ import {
   disputeRaisedPayloadSchema,
   disputeResolvedPayloadSchema,
   hardshipDecidedPayloadSchema,
+  hardshipHoldEndedPayloadSchema,
   hardshipDeclaredPayloadSchema,
   EVENT_TYPES,
   homeVisitApprovedPayloadSchema,
@@ -46,6 +47,7 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   DisputeResolved: disputeResolvedPayloadSchema,
   HardshipDeclared: hardshipDeclaredPayloadSchema,
   HardshipDecided: hardshipDecidedPayloadSchema,
+  HardshipHoldEnded: hardshipHoldEndedPayloadSchema,
 };
 
 describe("docs/", () => {

@@ -238,6 +238,20 @@ export const hardshipDecidedPayloadSchema = z.object({
 });
 export type HardshipDecidedPayload = z.infer<typeof hardshipDecidedPayloadSchema>;
 
+/**
+ * Payload of HardshipHoldEnded: a hardship's hold ran out by the clock (a pending one after its 14
+ * days undecided, an approved one after its days, an ended one after its 30 days). Contact was
+ * allowed again from `holdUntil`; the hardship's status is as it was (a lapsed DECLARED one may
+ * still be decided, which holds contact again).
+ */
+export const hardshipHoldEndedPayloadSchema = z.object({
+  hardshipId: uuid,
+  caseId: uuid,
+  status: z.enum(["DECLARED", "APPROVED", "ENDED"]),
+  holdUntil: instant,
+});
+export type HardshipHoldEndedPayload = z.infer<typeof hardshipHoldEndedPayloadSchema>;
+
 /** Payload of ComplianceViolation: a contact that was made against a contact rule. Ids and the rule, never PII. */
 export const complianceViolationPayloadSchema = z.object({
   violationId: uuid,
@@ -274,6 +288,7 @@ export const EVENT_TYPES = {
   DisputeResolved: 1,
   HardshipDeclared: 1,
   HardshipDecided: 1,
+  HardshipHoldEnded: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 

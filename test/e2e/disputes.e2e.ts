@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedClock, newEvent, subjectOf, uuidv7 } from "@concord/service-kit";
+import { announceEndedHardshipHolds } from "@concord/outreach";
 import { seedDemoPortfolio } from "@concord/loans";
 import { codes, until } from "@concord/test-kit";
 import { startFederation, type Federation } from "../support/federation";
@@ -8,7 +9,8 @@ import { startFederation, type Federation } from "../support/federation";
  * A dispute through the whole federation, with the real roles: the borrower raises it through
  * the gateway, the agency holding the case is refused revealContact (CONTACT_HOLD) once loans'
  * directory has the hold, the case turns DISPUTED in loans; the lender resolves it and the
- * reveal is allowed again, the case PLACED again.
+ * reveal is allowed again, the case PLACED again. Then, on the same case, a hardship: HARDSHIP in
+ * loans while it holds, the agency seeing only that it exists, PLACED again when its hold runs out.
  */
 
 let fed: Federation;
@@ -19,8 +21,8 @@ let lenderId: string;
 let agencyId: string;
 
 const REVEAL = `mutation($id: ID!) { revealContact(caseId: $id, channel: CALL) { value } }`;
-const loansHold = async (lifted: boolean) =>
-  (await fed.loans.ds.query("SELECT 1 FROM case_directory_contact_hold WHERE case_id = $1 AND kind = 'DISPUTE' AND (lifted_at IS NOT NULL) = $2", [caseId, lifted])).length > 0;
+const loansHold = async (lifted: boolean, kind = "DISPUTE") =>
+  (await fed.loans.ds.query("SELECT 1 FROM case_directory_contact_hold WHERE case_id = $1 AND kind = $2 AND (lifted_at IS NOT NULL) = $3", [caseId, kind, lifted])).length > 0;
 const loansStatus = async () => (await fed.loans.ds.query("SELECT status FROM collection_case WHERE id = $1", [caseId]))[0].status as string;
 
 beforeAll(async () => {
@@ -79,5 +81,32 @@ describe("disputes through the gateway", () => {
     await until(() => loansHold(true), "loans' directory to lift the hold");
     expect((await fed.query(REVEAL, { id: caseId }, agency)).errors).toBeUndefined();
     await until(async () => (await loansStatus()) === "PLACED", "loans to return the case to PLACED");
+  });
+});
+
+describe("hardships through the gateway", () => {
+  // Runs after the dispute above: the case is PLACED again, with no hold.
+  it("holds the case from the borrower's declaration (HARDSHIP in loans), shows the agency only that it holds, and ends with its hold", async () => {
+    const declaredAt = new Date("2026-11-25T10:10:00Z");
+    clock.set(declaredAt);
+    const borrower = await fed.token({ role: "borrower", borrower_id: borrowerId });
+    const declared = await fed.query(`mutation($id: ID!) { declareHardship(caseId: $id, kind: SERIOUS_ILLNESS, evidenceReference: "gp-letter") { id status holdUntil } }`, { id: caseId }, borrower);
+    expect(declared.errors).toBeUndefined();
+    const { id: hardshipId, holdUntil } = declared.data.declareHardship;
+    expect(holdUntil).toBe(new Date(declaredAt.getTime() + 14 * 86_400_000).toISOString());
+
+    await until(async () => (await loansStatus()) === "HARDSHIP", "loans to mark the case HARDSHIP");
+    await until(() => loansHold(false, "HARDSHIP"), "loans' directory to hold the hardship's hold");
+    const agency = await fed.token({ role: "agency", agency_id: agencyId });
+    expect((await fed.query(REVEAL, { id: caseId }, agency)).errors?.[0]?.extensions?.rule).toBe("CONTACT_HOLD");
+    const seen = await fed.query(`query($id: ID!) { collectionCase(id: $id) { status hardships { id status holdUntil kind evidenceReference } } }`, { id: caseId }, agency);
+    expect(seen.data.collectionCase).toEqual({ status: "HARDSHIP", hardships: [{ id: hardshipId, status: "DECLARED", holdUntil, kind: null, evidenceReference: null }] });
+    expect(new Set(codes(seen))).toEqual(new Set(["FORBIDDEN"]));
+
+    // Undecided, its 14 days run out: the job tells loans, and the case is PLACED again.
+    clock.set(holdUntil);
+    expect(await announceEndedHardshipHolds(fed.subgraphs.outreach!.ds, clock)).toBeGreaterThanOrEqual(1);
+    await until(async () => (await loansStatus()) === "PLACED", "loans to return the case to PLACED");
+    expect((await fed.query(REVEAL, { id: caseId }, agency)).errors).toBeUndefined();
   });
 });

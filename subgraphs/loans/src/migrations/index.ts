@@ -4,6 +4,7 @@ import { VisitWindows1764000004000 } from "./1764000004000-VisitWindows";
 import { BorrowerRegion1764000005000 } from "./1764000005000-BorrowerRegion";
 import { CaseDirectoryMove1764300000000 } from "./1764300000000-CaseDirectoryMove";
 import { CaseDisputes1764600000000 } from "./1764600000000-CaseDisputes";
+import { CaseHardships1764700000000 } from "./1764700000000-CaseHardships";
 
 /** The loans database's own migrations, oldest first (the kit adds its tables: KIT_MIGRATIONS). */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   BorrowerRegion1764000005000,
   CaseDirectoryMove1764300000000,
   CaseDisputes1764600000000,
+  CaseHardships1764700000000,
 ];

@@ -99,8 +99,8 @@ const outreachPolicies = definePolicies({
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
   },
   hardshipDeclaring: {
-    description: "Declaring a hardship (declareHardship): the borrower, on its own case (a collector records one from a contact through reportActivity).",
-    rules: { lender: NEVER, agency: NEVER, borrower: value("anyone"), auditor: NEVER },
+    description: "Declaring a hardship (declareHardship): the borrower, on its own case; the lender, on its own case, recording one received in writing (a collector records one from a contact through reportActivity).",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: value("anyone"), auditor: NEVER },
   },
   hardshipDeciding: {
     description: "Deciding a hardship and ending an open-ended one (decideHardship, endHardship): the lender, on its own cases.",

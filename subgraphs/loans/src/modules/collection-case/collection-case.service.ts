@@ -13,17 +13,32 @@ import {
 import { assess, type Assessment, type ScheduleLine } from "./delinquency";
 
 /** Why a case changed; stored on each history row. */
-export type ChangeReason = "CASE_OPENED" | "PAYMENT" | "DELINQUENCY_REFRESH" | "PLACEMENT_STARTED" | "PLACEMENT_ENDED" | "DISPUTE_RAISED" | "DISPUTE_RESOLVED";
+export type ChangeReason = "CASE_OPENED" | "PAYMENT" | "DELINQUENCY_REFRESH" | FollowReason;
 
-/** Why a case's status follows its placements and disputes (see followPlacement). */
-export type FollowReason = "PLACEMENT_STARTED" | "PLACEMENT_ENDED" | "DISPUTE_RAISED" | "DISPUTE_RESOLVED";
+/** Why a case's status follows its placements, disputes and hardships (see followPlacement). */
+export type FollowReason =
+  | "PLACEMENT_STARTED"
+  | "PLACEMENT_ENDED"
+  | "DISPUTE_RAISED"
+  | "DISPUTE_RESOLVED"
+  | "HARDSHIP_DECLARED"
+  | "HARDSHIP_DECIDED"
+  | "HARDSHIP_HOLD_ENDED";
+
+/** What a case's protections and placements say of it now (see followPlacement). */
+export interface FollowState {
+  placed: boolean;
+  disputed: boolean;
+  hardship: boolean;
+}
 
 /**
- * The statuses placements and disputes move a case between: DISPUTED while a dispute is open,
- * else PLACED while an agency holds it, else OPEN. A case in any other status (resolved, written
- * off, and the holds the coming issues add) has moved on, and they leave its status alone.
+ * The statuses placements, disputes and hardships move a case between: DISPUTED while a dispute
+ * is open, else HARDSHIP while a hardship holds contact, else PLACED while an agency holds it,
+ * else OPEN. A case in any other status (resolved, written off, and the arrangement the
+ * restructuring issue adds) has moved on, and they leave its status alone.
  */
-export const FOLLOWS_PLACEMENT: readonly string[] = ["OPEN", "PLACED", "DISPUTED"];
+export const FOLLOWS_PLACEMENT: readonly string[] = ["OPEN", "PLACED", "DISPUTED", "HARDSHIP"];
 
 export interface LoanRef {
   id: string;
@@ -222,10 +237,10 @@ export class CaseSynchroniser {
    * raised and CaseUpdated. A case that has moved on (see FOLLOWS_PLACEMENT) is left alone.
    * Says whether it changed the case.
    */
-  async followPlacement(open: Record<string, any>, loan: LoanRef, state: { placed: boolean; disputed: boolean }, reason: FollowReason): Promise<boolean> {
+  async followPlacement(open: Record<string, any>, loan: LoanRef, state: FollowState, reason: FollowReason): Promise<boolean> {
     const from = open.status as string;
     if (!FOLLOWS_PLACEMENT.includes(from)) return false;
-    const to = state.disputed ? "DISPUTED" : state.placed ? "PLACED" : "OPEN";
+    const to = state.disputed ? "DISPUTED" : state.hardship ? "HARDSHIP" : state.placed ? "PLACED" : "OPEN";
     if (to === from) return false;
     const [[updated]] = await this.tx.query(
       "UPDATE collection_case SET status = $2, updated_at = $3, version = version + 1 WHERE id = $1 RETURNING version",

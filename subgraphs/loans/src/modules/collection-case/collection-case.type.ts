@@ -100,7 +100,7 @@ export class CaseEvent {
   to: string | null;
 
   @Policy(P.historyOutline)
-  @Field(() => String, { nullable: true, description: "Why: CASE_OPENED, PAYMENT, DELINQUENCY_REFRESH, PLACEMENT_STARTED, PLACEMENT_ENDED." })
+  @Field(() => String, { nullable: true, description: "Why: CASE_OPENED, PAYMENT, DELINQUENCY_REFRESH, PLACEMENT_STARTED, PLACEMENT_ENDED, DISPUTE_RAISED, DISPUTE_RESOLVED, HARDSHIP_DECLARED, HARDSHIP_DECIDED, HARDSHIP_HOLD_ENDED." })
   reason: string;
 
   @Policy(P.historyOutline)

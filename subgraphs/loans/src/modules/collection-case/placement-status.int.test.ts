@@ -253,3 +253,60 @@ describe("a case's status follows its disputes", () => {
     expect(await statusHistory(caseId)).toEqual([[null, "OPEN", "CASE_OPENED"]]);
   });
 });
+
+describe("a case's status follows its hardships", () => {
+  const hardshipEvent = (type: string, version: number, hardshipId: string, caseId: string, status: string, holdUntil: string | null) =>
+    newEvent(
+      { type, aggregateType: "Hardship", aggregateId: hardshipId, aggregateVersion: version, lenderId, payload: { hardshipId, caseId, ...(type === "HardshipDeclared" ? { activityId: null } : {}), status, holdUntil } },
+      clock.now(),
+    );
+  const declared = (h: string, c: string) => hardshipEvent("HardshipDeclared", 1, h, c, "DECLARED", "2027-01-15T12:00:00.000Z");
+  const decided = (h: string, c: string, status: string, version = 2) => hardshipEvent("HardshipDecided", version, h, c, status, status === "REJECTED" ? null : "2027-03-01T12:00:00.000Z");
+  const holdEnded = (h: string, c: string, version: number, status = "APPROVED") => hardshipEvent("HardshipHoldEnded", version, h, c, status, "2027-03-01T12:00:00.000Z");
+
+  it("is HARDSHIP from the declaration through the approved hold, and OPEN when the hold ends, each move with history", async () => {
+    const { caseId } = await openCase();
+    const h = uuidv7();
+    await deliver(declared(h, caseId));
+    expect((await caseRow(caseId)).status).toBe("HARDSHIP");
+    await deliver(decided(h, caseId, "APPROVED"));
+    expect((await caseRow(caseId)).status).toBe("HARDSHIP");
+    const end = holdEnded(h, caseId, 3);
+    await deliver(end);
+    expect(await caseRow(caseId)).toMatchObject({ status: "OPEN" });
+    expect((await caseEvents(caseId)).at(-1)).toMatchObject({ type: "CaseUpdated", causationId: end.id, payload: { status: "OPEN", changed: ["status"] } });
+    expect(await statusHistory(caseId)).toEqual([
+      [null, "OPEN", "CASE_OPENED"],
+      ["OPEN", "HARDSHIP", "HARDSHIP_DECLARED"],
+      ["HARDSHIP", "OPEN", "HARDSHIP_HOLD_ENDED"],
+    ]);
+  });
+
+  it("leaves HARDSHIP at a rejection, PLACED when an agency holds the case; DISPUTED outranks it", async () => {
+    const { caseId } = await openCase();
+    const [h, d, p, agency] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    await deliver(started(p, caseId, agency), declared(h, caseId));
+    expect((await caseRow(caseId)).status).toBe("HARDSHIP");
+    await deliver(newEvent({ type: "DisputeRaised", aggregateType: "Dispute", aggregateId: d, aggregateVersion: 1, lenderId, payload: { disputeId: d, caseId, activityId: null, status: "OPEN" } }, clock.now()));
+    expect((await caseRow(caseId)).status).toBe("DISPUTED");
+    await deliver(newEvent({ type: "DisputeResolved", aggregateType: "Dispute", aggregateId: d, aggregateVersion: 2, lenderId, payload: { disputeId: d, caseId, status: "REJECTED" } }, clock.now()));
+    expect((await caseRow(caseId)).status).toBe("HARDSHIP");
+    await deliver(decided(h, caseId, "REJECTED"));
+    expect((await caseRow(caseId)).status).toBe("PLACED");
+  });
+
+  it("applies each hardship's newest version only: a late or repeated event changes nothing", async () => {
+    const { caseId } = await openCase();
+    const h = uuidv7();
+    // The pending hold lapsed (v2), the lender then approved (v3): the lapse delivered last is stale.
+    await deliver(declared(h, caseId), decided(h, caseId, "APPROVED", 3), holdEnded(h, caseId, 2, "DECLARED"), declared(h, caseId));
+    expect((await caseRow(caseId)).status).toBe("HARDSHIP");
+    const before = await statusHistory(caseId);
+    await deliver(decided(h, caseId, "APPROVED", 3));
+    expect(await statusHistory(caseId)).toEqual(before);
+    expect(before).toEqual([
+      [null, "OPEN", "CASE_OPENED"],
+      ["OPEN", "HARDSHIP", "HARDSHIP_DECLARED"],
+    ]);
+  });
+});

@@ -1,9 +1,18 @@
 import type { EntityManager } from "typeorm";
-import { disputeRaisedPayloadSchema, disputeResolvedPayloadSchema, placementEndedPayloadSchema, placementStartedPayloadSchema, subjectOf } from "@concord/schema";
+import {
+  disputeRaisedPayloadSchema,
+  disputeResolvedPayloadSchema,
+  hardshipDecidedPayloadSchema,
+  hardshipDeclaredPayloadSchema,
+  hardshipHoldEndedPayloadSchema,
+  placementEndedPayloadSchema,
+  placementStartedPayloadSchema,
+  subjectOf,
+} from "@concord/schema";
 import { applyToCaseDirectory, systemClock, type Clock, type EventEnvelope } from "@concord/service-kit";
 import { CaseSynchroniser, type FollowReason, type LoanRef } from "./collection-case.service";
 
-/** Durable consumer name: a case's status follows its placements (PLACED / OPEN) and disputes (DISPUTED). */
+/** Durable consumer name: a case's status follows its placements (PLACED / OPEN), disputes (DISPUTED) and hardships (HARDSHIP). */
 export const PLACEMENT_STATUS_CONSUMER = "loans.case-placement-status";
 
 const PLACEMENTS = {
@@ -21,13 +30,14 @@ const IN_FORCE = `SELECT EXISTS (SELECT 1 FROM case_directory_placement
 /** SQL: whether case `$1` has a dispute outreach raised and has not resolved. */
 const DISPUTED = "SELECT EXISTS (SELECT 1 FROM case_dispute WHERE case_id = $1 AND NOT resolved) AS disputed";
 
+/** SQL: whether a hardship holds case `$1`, as the newest of each hardship's events said. */
+const HARDSHIP = "SELECT EXISTS (SELECT 1 FROM case_hardship WHERE case_id = $1 AND holding) AS hardship";
+
 /**
- * Applies a dispute event to `case_dispute`; returns its case, or null for another subject. A
- * resolution is final: a raise delivered after it (or twice) changes nothing.
+ * Applies a dispute event to `case_dispute`; returns its case. A resolution is final: a raise
+ * delivered after it (or twice) changes nothing.
  */
-async function applyDispute(tx: EntityManager, subject: string, event: EventEnvelope): Promise<string | null> {
-  if (subject !== "Dispute.DisputeRaised" && subject !== "Dispute.DisputeResolved") return null;
-  const raised = subject === "Dispute.DisputeRaised";
+async function applyDispute(tx: EntityManager, raised: boolean, event: EventEnvelope): Promise<string> {
   const { disputeId, caseId } = (raised ? disputeRaisedPayloadSchema : disputeResolvedPayloadSchema).parse(event.payload);
   await tx.query(
     `INSERT INTO case_dispute (dispute_id, case_id, resolved) VALUES ($1, $2, $3)
@@ -37,10 +47,33 @@ async function applyDispute(tx: EntityManager, subject: string, event: EventEnve
   return caseId;
 }
 
+/** The hardship events: whether each leaves the hardship holding contact, and why the case moves. */
+const HARDSHIPS = {
+  "Hardship.HardshipDeclared": { parse: (p: unknown) => ({ ...hardshipDeclaredPayloadSchema.parse(p), holding: true }), reason: "HARDSHIP_DECLARED" },
+  // Approved (or ended, its 30 days running) holds; rejected does not.
+  "Hardship.HardshipDecided": { parse: (p: unknown) => { const d = hardshipDecidedPayloadSchema.parse(p); return { ...d, holding: d.status !== "REJECTED" }; }, reason: "HARDSHIP_DECIDED" },
+  "Hardship.HardshipHoldEnded": { parse: (p: unknown) => ({ ...hardshipHoldEndedPayloadSchema.parse(p), holding: false }), reason: "HARDSHIP_HOLD_ENDED" },
+} as const;
+
 /**
- * Keeps a case's status true to its disputes and placements, from outreach's DisputeRaised and
- * DisputeResolved and the agencies subgraph's PlacementStarted and PlacementEnded: DISPUTED while
- * a dispute is open, else PLACED while an ACTIVE placement of it exists, else OPEN (see
+ * Applies a hardship event to `case_hardship`: the newest version of each hardship decides
+ * whether it holds the case, so one delivered late or twice changes nothing (events written
+ * without a version count as version 1). Returns its case.
+ */
+async function applyHardship(tx: EntityManager, h: { hardshipId: string; caseId: string; holding: boolean }, event: EventEnvelope): Promise<string> {
+  await tx.query(
+    `INSERT INTO case_hardship (hardship_id, case_id, version, holding) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (hardship_id) DO UPDATE SET version = EXCLUDED.version, holding = EXCLUDED.holding WHERE case_hardship.version < EXCLUDED.version`,
+    [h.hardshipId, h.caseId, event.aggregateVersion ?? 1, h.holding],
+  );
+  return h.caseId;
+}
+
+/**
+ * Keeps a case's status true to its disputes, hardships and placements, from outreach's
+ * DisputeRaised, DisputeResolved, HardshipDeclared, HardshipDecided and HardshipHoldEnded and the
+ * agencies subgraph's PlacementStarted and PlacementEnded: DISPUTED while a dispute is open, else
+ * HARDSHIP while a hardship holds contact, else PLACED while an ACTIVE placement of it exists, else OPEN (see
  * CaseSynchroniser.followPlacement), each move with a history row and CaseUpdated. A placement
  * starting or ending while the case is DISPUTED leaves it DISPUTED; the resolution then finds it
  * PLACED or OPEN as its placements are.
@@ -61,18 +94,22 @@ async function applyDispute(tx: EntityManager, subject: string, event: EventEnve
 export function placementStatusHandler(clock: Clock = systemClock) {
   return async (event: EventEnvelope, tx: EntityManager): Promise<void> => {
     const subject = subjectOf(event);
-    let caseId: string | null;
+    let caseId: string;
     let reason: FollowReason;
     if (subject === "Placement.PlacementStarted" || subject === "Placement.PlacementEnded") {
       const p = PLACEMENTS[subject];
       caseId = p.schema.parse(event.payload).caseId;
       reason = p.reason;
       await applyToCaseDirectory(tx, event);
-    } else {
-      caseId = await applyDispute(tx, subject, event);
-      if (!caseId) return;
-      reason = subject === "Dispute.DisputeRaised" ? "DISPUTE_RAISED" : "DISPUTE_RESOLVED";
-    }
+    } else if (subject === "Dispute.DisputeRaised" || subject === "Dispute.DisputeResolved") {
+      const raised = subject === "Dispute.DisputeRaised";
+      caseId = await applyDispute(tx, raised, event);
+      reason = raised ? "DISPUTE_RAISED" : "DISPUTE_RESOLVED";
+    } else if (subject in HARDSHIPS) {
+      const h = HARDSHIPS[subject as keyof typeof HARDSHIPS];
+      caseId = await applyHardship(tx, h.parse(event.payload), event);
+      reason = h.reason;
+    } else return;
     const [open] = await tx.query(
       `SELECT c.*, b.region, b.timezone AS borrower_timezone FROM collection_case c JOIN borrower b ON b.id = c.borrower_id WHERE c.id = $1 FOR UPDATE OF c`,
       [caseId],
@@ -81,6 +118,7 @@ export function placementStatusHandler(clock: Clock = systemClock) {
     if (!open) return;
     const [{ placed }] = await tx.query(IN_FORCE, [caseId, clock.now()]);
     const [{ disputed }] = await tx.query(DISPUTED, [caseId]);
+    const [{ hardship }] = await tx.query(HARDSHIP, [caseId]);
     const loan: LoanRef = {
       id: open.loan_id,
       lenderId: open.lender_id,
@@ -92,6 +130,6 @@ export function placementStatusHandler(clock: Clock = systemClock) {
       status: "",
     };
     const sync = new CaseSynchroniser(tx, clock.now(), event.correlationId, undefined, event.id);
-    if (await sync.followPlacement(open, loan, { placed, disputed }, reason)) await sync.flush();
+    if (await sync.followPlacement(open, loan, { placed, disputed, hardship }, reason)) await sync.flush();
   };
 }

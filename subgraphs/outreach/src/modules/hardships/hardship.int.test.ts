@@ -5,6 +5,7 @@ import { agencyPrincipal, auditorPrincipal, borrowerPrincipal, codes, lenderPrin
 import type { OutreachService } from "../../index";
 import { knownCase, startOutreach } from "../../testing/fixtures";
 import { plusDays } from "./hardship-hold";
+import { announceEndedHardshipHolds } from "./hardship.service";
 
 /** Hardships as their callers meet them: the holds they place on contact, who sees what, idempotency. */
 
@@ -77,13 +78,81 @@ describe("declareHardship", () => {
     expect((await svc.ds.query("SELECT count(*)::int AS n FROM contact_hold WHERE case_id = $1", [caseId]))[0].n).toBe(1);
   });
 
-  it("is NOT_FOUND for another borrower's case and FORBIDDEN for an agency", async () => {
+  it("is NOT_FOUND for another borrower's or lender's case and FORBIDDEN for an agency", async () => {
     const { caseId } = await knownCase(svc, clock, { lenderId: lender, agencyId: agency });
     clock.set(NOW);
     principal = borrowerPrincipal(uuidv7());
     expect(codes(await call(DECLARE, { caseId, kind: "OTHER" }))).toEqual(["NOT_FOUND"]);
+    principal = lenderPrincipal(uuidv7());
+    expect(codes(await call(DECLARE, { caseId, kind: "OTHER" }))).toEqual(["NOT_FOUND"]);
     principal = agencyPrincipal(agency);
     expect(codes(await call(DECLARE, { caseId, kind: "OTHER" }))).toEqual(["FORBIDDEN"]);
+    expect((await svc.ds.query("SELECT count(*)::int AS n FROM hardship WHERE case_id = $1", [caseId]))[0].n).toBe(0);
+  });
+
+  it("is recorded by the case's lender from a declaration received in writing, holding contact as the borrower's would", async () => {
+    const { caseId } = await knownCase(svc, clock, { lenderId: lender, agencyId: agency });
+    clock.set(NOW);
+    principal = lenderPrincipal(lender);
+    const r = await call(DECLARE, { caseId, kind: "BEREAVEMENT", ev: "letter of 2026-11-20" });
+    expect(r.errors).toBeUndefined();
+    expect(r.data.declareHardship).toMatchObject({ caseId, status: "DECLARED", kind: "BEREAVEMENT", holdUntil: plusDays(NOW, 14).toISOString() });
+    const [row] = await svc.ds.query("SELECT declared_by_role FROM hardship WHERE id = $1", [r.data.declareHardship.id]);
+    expect(row.declared_by_role).toBe("lender");
+    await heldUntil(caseId, plusDays(NOW, 14));
+  });
+
+  it("still returns an undecided hardship whose 14 days ran out, placing no new pause; deciding it later holds contact again", async () => {
+    const { caseId, borrowerId, hardship } = await declared();
+    const later = plusDays(NOW, 20);
+    clock.set(later);
+    principal = borrowerPrincipal(borrowerId);
+    const again = await call(DECLARE, { caseId, kind: "OTHER" });
+    expect(again.data.declareHardship).toEqual(hardship);
+    principal = lenderPrincipal(lender);
+    expect(await policy(caseId, later)).toMatchObject({ allowed: true, blockedBy: [] });
+    const r = await call(DECIDE, { id: hardship.id, approve: true, days: 10 });
+    expect(r.errors).toBeUndefined();
+    await heldUntil(caseId, plusDays(later, 10));
+  });
+});
+
+describe("announceEndedHardshipHolds", () => {
+  const announced = (hardshipId: string) =>
+    svc.ds.query("SELECT envelope FROM outbox WHERE aggregate_id = $1 ORDER BY seq", [hardshipId]).then((rows: Array<{ envelope: string }>) =>
+      rows.map((r) => JSON.parse(r.envelope)).map((e) => ({ type: e.type, version: e.aggregateVersion, status: e.payload.status, holdUntil: e.payload.holdUntil })),
+    );
+
+  it("tells once that a hold ran out, at its end and not a millisecond before, with the hardship's next version", async () => {
+    const { hardship } = await declared();
+    const end = plusDays(NOW, 14);
+    clock.set(new Date(end.getTime() - 1));
+    await announceEndedHardshipHolds(svc.ds, clock);
+    expect((await announced(hardship.id)).map((e) => e.type)).toEqual(["HardshipDeclared"]);
+    clock.set(end);
+    await announceEndedHardshipHolds(svc.ds, clock);
+    await announceEndedHardshipHolds(svc.ds, clock);
+    // A decision after the lapse holds contact again, and its own end is told in turn.
+    principal = lenderPrincipal(lender);
+    expect((await call(DECIDE, { id: hardship.id, approve: true, days: 5 })).errors).toBeUndefined();
+    clock.set(plusDays(end, 5));
+    await announceEndedHardshipHolds(svc.ds, clock);
+    expect(await announced(hardship.id)).toEqual([
+      { type: "HardshipDeclared", version: 1, status: "DECLARED", holdUntil: end.toISOString() },
+      { type: "HardshipHoldEnded", version: 2, status: "DECLARED", holdUntil: end.toISOString() },
+      { type: "HardshipDecided", version: 3, status: "APPROVED", holdUntil: plusDays(end, 5).toISOString() },
+      { type: "HardshipHoldEnded", version: 4, status: "APPROVED", holdUntil: plusDays(end, 5).toISOString() },
+    ]);
+  });
+
+  it("tells nothing of a rejected hardship or of an open-ended one", async () => {
+    const rejected = await declared();
+    expect((await call(DECIDE, { id: rejected.hardship.id, approve: false })).errors).toBeUndefined();
+    const crisis = await declared("MENTAL_HEALTH_CRISIS");
+    expect((await call(DECIDE, { id: crisis.hardship.id, approve: true })).errors).toBeUndefined();
+    clock.set(plusDays(NOW, 500));
+    await announceEndedHardshipHolds(svc.ds, clock);
+    for (const h of [rejected, crisis]) expect((await announced(h.hardship.id)).map((e) => e.type)).toEqual(["HardshipDeclared", "HardshipDecided"]);
   });
 });
 

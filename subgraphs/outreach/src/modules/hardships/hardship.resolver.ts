@@ -12,7 +12,7 @@ export class HardshipResolver {
   @Policy(P.hardshipDeclaring, "Mutation")
   @Mutation(() => Hardship, {
     description:
-      "The borrower declares a hardship on its own case. Collection contact is held on every channel from now for 14 days while the lender decides (contactPolicy and revealContact refuse with CONTACT_HOLD). While the case has an open hardship, declaring again returns it.",
+      "The borrower declares a hardship on its own case, or the case's lender records one received in writing. Collection contact is held on every channel from now for 14 days while the lender decides (contactPolicy and revealContact refuse with CONTACT_HOLD). While the case has an open hardship (DECLARED and undecided, even once its 14 days ran out, or APPROVED with its hold running), declaring again returns it and places no new pause.",
   })
   async declareHardship(
     @Ctx() ctx: OutreachContext,

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { HardshipDecidedPayload, HardshipDeclaredPayload, Principal } from "@concord/schema";
+import type { HardshipDecidedPayload, HardshipDeclaredPayload, HardshipHoldEndedPayload, Principal } from "@concord/schema";
 import {
   appendToOutbox,
   badInput,
@@ -17,6 +17,7 @@ import {
   type Clock,
   type HoldKind,
 } from "@concord/service-kit";
+import { ownCase } from "../collection-case/own-case";
 import { liftHolds, placeHold } from "../holds/holds";
 import { AFTER_END_HOLD_DAYS, approvedHold, PENDING_HOLD_DAYS, plusDays } from "./hardship-hold";
 import { HardshipKind } from "./hardship.type";
@@ -76,8 +77,9 @@ export async function openHardship(tx: EntityManager, entry: CaseEntry, o: Hards
 }
 
 /**
- * The borrower declares a hardship on its own case: contact is held on every channel from now
- * for 14 days while the lender decides. Another borrower's case is NOT_FOUND, as an unknown one is.
+ * The borrower declares a hardship on its own case, or the case's lender records one it received
+ * in writing: contact is held on every channel from now for 14 days while the lender decides.
+ * Another borrower's or lender's case is NOT_FOUND, as an unknown one is.
  */
 export async function declareHardship(
   ds: DataSource,
@@ -88,16 +90,15 @@ export async function declareHardship(
   evidenceReference: string | null | undefined,
   correlationId: string | null,
 ): Promise<Record<string, any>> {
-  if (p.role !== "borrower" || !p.borrowerId) throw forbidden("hardship declarations");
+  if (p.role !== "borrower" && p.role !== "lender") throw forbidden("hardship declarations");
   if (!isUuid(caseId)) throw notFound("CollectionCase", caseId);
   if (!Object.values(HardshipKind).includes(kind)) throw badInput("Unknown hardship kind", "kind");
   const reference = text(evidenceReference, "evidenceReference", MAX_REFERENCE);
   const now = clock.now();
   return ds.transaction(async (tx) => {
-    const entry = await new CaseDirectory(tx, clock).entry(caseId.toLowerCase());
-    if (!entry) throw notFound("CollectionCase", caseId);
-    if (entry.borrowerId !== p.borrowerId) throw refusedAsNotFound("CollectionCase", caseId, entry.caseId);
-    return openHardship(tx, entry, { declaredByRole: "borrower", declaredBy: p.sub, kind, evidenceReference: reference, activityId: null }, now, correlationId);
+    const entry = await ownCase(new CaseDirectory(tx, clock), p, caseId, "hardship declarations");
+    const opening: HardshipOpening = { declaredByRole: p.role as "borrower" | "lender", declaredBy: p.sub, kind, evidenceReference: reference, activityId: null };
+    return openHardship(tx, entry, opening, now, correlationId);
   });
 }
 
@@ -110,9 +111,12 @@ async function ownHardship(tx: EntityManager, p: Principal, hardshipId: string):
   return found;
 }
 
-const decided = async (tx: EntityManager, row: Record<string, any>, version: number, now: Date, correlationId: string | null) => {
-  const payload: HardshipDecidedPayload = { hardshipId: row.id, caseId: row.case_id, status: row.status, holdUntil: row.hold_until ? new Date(row.hold_until).toISOString() : null };
-  await appendToOutbox(tx, [newEvent({ type: "HardshipDecided", aggregateType: "Hardship", aggregateId: row.id, aggregateVersion: version, lenderId: row.lender_id, payload, correlationId }, now)]);
+const holdUntilOf = (row: Record<string, any>): string | null => (row.hold_until ? new Date(row.hold_until).toISOString() : null);
+
+/** HardshipDecided for `row` as it now stands (its version already raised by the UPDATE). */
+const decided = async (tx: EntityManager, row: Record<string, any>, now: Date, correlationId: string | null) => {
+  const payload: HardshipDecidedPayload = { hardshipId: row.id, caseId: row.case_id, status: row.status, holdUntil: holdUntilOf(row) };
+  await appendToOutbox(tx, [newEvent({ type: "HardshipDecided", aggregateType: "Hardship", aggregateId: row.id, aggregateVersion: row.version, lenderId: row.lender_id, payload, correlationId }, now)]);
 };
 
 /**
@@ -141,7 +145,8 @@ export async function decideHardship(
     const hold = approve ? approvedHold(found.kind, profile.jurisdiction, holdDays, now) : null;
     // An UPDATE ... RETURNING answers [rows, affected count].
     const [[row]] = await tx.query(
-      `UPDATE hardship SET status = $2, decided_at = $3, decided_by = $4, decision_note = $5, hold_until = $6 WHERE id = $1 AND status = 'DECLARED' RETURNING *`,
+      `UPDATE hardship SET status = $2, decided_at = $3, decided_by = $4, decision_note = $5, hold_until = $6, version = version + 1
+        WHERE id = $1 AND status = 'DECLARED' RETURNING *`,
       [found.id, approve ? "APPROVED" : "REJECTED", now, p.sub, decisionNote, hold?.endsAt ?? null],
     );
     if (!row) throw conflict("This hardship is already decided");
@@ -149,7 +154,7 @@ export async function decideHardship(
     if (hold) {
       await placeHold(tx, { caseId: row.case_id, lenderId: row.lender_id, kind: hold.kind, channels: [], startsAt: now, endsAt: hold.endsAt, source: { type: SOURCE, id: row.id } }, now, correlationId);
     }
-    await decided(tx, row, 2, now, correlationId);
+    await decided(tx, row, now, correlationId);
     return row;
   });
 }
@@ -166,7 +171,8 @@ export async function endHardship(ds: DataSource, clock: Clock, p: Principal, ha
   return ds.transaction(async (tx) => {
     const found = await ownHardship(tx, p, hardshipId);
     const [[row]] = await tx.query(
-      `UPDATE hardship SET status = 'ENDED', ended_at = $2, hold_until = $3 WHERE id = $1 AND status = 'APPROVED' AND hold_until IS NULL RETURNING *`,
+      `UPDATE hardship SET status = 'ENDED', ended_at = $2, hold_until = $3, version = version + 1
+        WHERE id = $1 AND status = 'APPROVED' AND hold_until IS NULL RETURNING *`,
       [found.id, now, holdUntil],
     );
     if (!row) throw conflict("Only an approved hardship without an end can be ended");
@@ -175,7 +181,43 @@ export async function endHardship(ds: DataSource, clock: Clock, p: Principal, ha
     const kind: HoldKind = open?.kind ?? "HARDSHIP";
     await liftHolds(tx, { type: SOURCE, id: row.id }, now, correlationId);
     await placeHold(tx, { caseId: row.case_id, lenderId: row.lender_id, kind, channels: [], startsAt: now, endsAt: holdUntil, source: { type: SOURCE, id: row.id } }, now, correlationId);
-    await decided(tx, row, 3, now, correlationId);
+    await decided(tx, row, now, correlationId);
     return row;
   });
+}
+
+/** Hardship holds announced per transaction by the job below. */
+const BATCH = 500;
+
+/**
+ * Announces every hardship hold that has run out by the clock (a pending one after its 14 days, an
+ * approved one after its `holdDays`, an ended one after its 30 days): HardshipHoldEnded, once per
+ * hold end, with the hardship's next version. Contact was allowed again at `hold_until` already
+ * (the hold's own end); this tells the loans subgraph, whose case status follows by events only.
+ * A batch per transaction, until none is left.
+ */
+export async function announceEndedHardshipHolds(ds: DataSource, clock: Clock): Promise<number> {
+  let announced = 0;
+  for (;;) {
+    const done = await ds.transaction(async (tx) => {
+      const now = clock.now();
+      // SKIP LOCKED: a decision holding one of them now decides it; the next run sees the rest.
+      // An UPDATE ... RETURNING answers [rows, affected count].
+      const [due]: [Array<Record<string, any>>, number] = await tx.query(
+        `UPDATE hardship SET version = version + 1, hold_end_announced = hold_until
+          WHERE id IN (SELECT id FROM hardship WHERE hold_until IS NOT NULL AND hold_until <= $1 AND hold_end_announced IS DISTINCT FROM hold_until
+                        ORDER BY hold_until, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [now, BATCH],
+      );
+      const events = due.map((row) => {
+        const payload: HardshipHoldEndedPayload = { hardshipId: row.id, caseId: row.case_id, status: row.status, holdUntil: holdUntilOf(row)! };
+        return newEvent({ type: "HardshipHoldEnded", aggregateType: "Hardship", aggregateId: row.id, aggregateVersion: row.version, lenderId: row.lender_id, payload, correlationId: null }, now);
+      });
+      if (events.length) await appendToOutbox(tx, events);
+      return due.length;
+    });
+    announced += done;
+    if (done < BATCH) return announced;
+  }
 }
