@@ -141,6 +141,16 @@ describe("the demo contacts", () => {
         { timezone: "Europe/London", jurisdiction: "UK_FCA", cap: "7" },
       ]);
       expect(f.said.join("\n")).toContain("CALL_ATTEMPTS_7_DAYS");
+      // One open dispute and one approved hardship holding contact, each opened by a demo report.
+      const disputes = await f.outreach.query("SELECT case_id, status, activity_id FROM dispute");
+      expect(disputes).toEqual([{ case_id: parties.disputedCaseId, status: "OPEN", activity_id: expect.any(String) }]);
+      const hardships = await f.outreach.query("SELECT case_id, status, hold_until FROM hardship");
+      expect(hardships).toEqual([{ case_id: parties.hardshipCaseId, status: "APPROVED", hold_until: new Date(at.getTime() + 60 * 86_400_000) }]);
+      const holds = await f.outreach.query("SELECT case_id, kind FROM contact_hold WHERE lifted_at IS NULL ORDER BY kind");
+      expect(holds).toEqual([
+        { case_id: parties.hardshipCaseId, kind: "BREATHING_SPACE" },
+        { case_id: parties.disputedCaseId, kind: "DISPUTE" },
+      ]);
     } finally {
       await f.drop();
     }

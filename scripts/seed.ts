@@ -34,3 +34,5 @@ if (demo.agencyId) console.log(`  agency:  npm run -s token -- --role agency --a
 if (demo.borrower) console.log(`  borrower ${demo.borrower.name}:  npm run -s token -- --role borrower --borrower ${demo.borrower.id}`);
 console.log("  auditor:  npm run -s token -- --role auditor");
 if (demo.flaggedCaseId) console.log(`  the demo agency's case with a compliance violation (CALL_ATTEMPTS_7_DAYS): ${demo.flaggedCaseId}`);
+if (demo.disputedCaseId) console.log(`  a case with an open dispute: ${demo.disputedCaseId}`);
+if (demo.hardshipCaseId) console.log(`  a case with an approved hardship hold: ${demo.hardshipCaseId}`);

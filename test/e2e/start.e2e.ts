@@ -78,8 +78,9 @@ describe("npm start", () => {
     expect((await gql(url, q)).status).toBe(401);
     // Every example the banner prints runs as printed, with the token its curl sends, and is refused nothing.
     const examples = [...first.output().matchAll(/Bearer \$(\w+)_TOKEN" \\\n {4}-d '(.+)'$/gm)].map((m) => ({ role: m[1]!, ...(JSON.parse(m[2]!) as { query: string }) }));
-    // One per role, then the contact rules': the agency's contactPolicy and reportActivity, the lender's flagged activities.
-    expect(examples.map((x) => x.role)).toEqual(["LENDER", "AGENCY", "BORROWER", "AUDITOR", "AGENCY", "AGENCY", "LENDER"]);
+    // One per role, then the protections' (the lender's and the agency's view of the held cases), then the
+    // contact rules': the agency's contactPolicy and reportActivity, the lender's flagged activities.
+    expect(examples.map((x) => x.role)).toEqual(["LENDER", "AGENCY", "BORROWER", "AUDITOR", "LENDER", "AGENCY", "AGENCY", "AGENCY", "LENDER"]);
     const answers: any[] = [];
     for (const { role, query } of examples) {
       const r = await gql(url, query, {}, as(role));
@@ -87,11 +88,15 @@ describe("npm start", () => {
       expect(Object.values(r.data ?? {}).every((v) => v != null), role).toBe(true);
       answers.push(r.data);
     }
+    // The demo's open dispute and approved hardship, as the lender sees them and as the agency holding them does.
+    expect(answers[4].disputed.disputes).toEqual([expect.objectContaining({ status: "OPEN" })]);
+    expect(answers[4].hardship.hardships).toEqual([expect.objectContaining({ status: "APPROVED", kind: "OTHER" })]);
+    for (const held of [answers[5].disputed, answers[5].hardship]) expect(held.contactPolicy).toMatchObject({ allowed: false, blockedBy: [expect.objectContaining({ rule: "CONTACT_HOLD" })] });
     // The demo's 8th call attempt in 7 days on the demo agency's case, as its lender sees it.
-    const attempts = answers[6].collectionCase.activities.edges.map((e: any) => e.node);
+    const attempts = answers[8].collectionCase.activities.edges.map((e: any) => e.node);
     expect(attempts).toHaveLength(8);
     expect(attempts.filter((a: any) => a.flagged).map((a: any) => a.violations.map((v: any) => v.rule))).toEqual([["CALL_ATTEMPTS_7_DAYS"]]);
-    expect(answers[5].reportActivity.violations).toEqual([]);
+    expect(answers[7].reportActivity.violations).toEqual([]);
     // Printed for the lender: its compliance alerts, as they happen.
     expect(first.output()).toMatch(/CONCORD_TOKEN="\$LENDER_TOKEN" npm run subscribe -- '.*complianceAlerts/);
     const r1 = await gql(url, q, {}, as("LENDER"));

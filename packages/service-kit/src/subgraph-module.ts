@@ -48,6 +48,10 @@ export interface DemoParties {
   flaggedCaseId: string;
   /** Another case the demo agency holds, with demo contacts that broke no rule: the banner reports a contact on it. */
   contactCaseId: string;
+  /** A case the demo agency holds with an open dispute (raised on a demo call). */
+  disputedCaseId: string;
+  /** A case the demo agency holds with an approved hardship holding contact (declared on a demo call). */
+  hardshipCaseId: string;
 }
 
 /** What `seedDemo` gets. */

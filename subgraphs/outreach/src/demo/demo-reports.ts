@@ -2,7 +2,7 @@ import { addDays, derivedUuid, localDateOf, zonedInstant, type Channel, type Dir
 import type { ReportActivityInput } from "../modules/activity/activity.inputs";
 
 /** What a demo case's reports are meant to show. */
-export type DemoStory = "attempts" | "conversation" | "inbound" | "nifa";
+export type DemoStory = "attempts" | "conversation" | "inbound" | "dispute" | "hardship" | "nifa";
 
 /** One demo contact: on which local day before the seeding (1 = the day before) and at what local time. */
 interface DemoContact {
@@ -46,6 +46,15 @@ const STORIES: Record<DemoStory, readonly DemoContact[]> = {
     { daysBack: 2, minute: at(9, 5), channel: "LETTER", direction: "OUTBOUND", outcome: "DELIVERED" },
     { daysBack: 1, minute: at(18, 40), channel: "CALL", direction: "INBOUND", outcome: "CALLBACK_REQUESTED", durationSeconds: 95, notes: "Borrower rang back; asked to be called next week" },
   ],
+  // The borrower disputes the debt on a call: the report opens a dispute, holding contact until the lender resolves it.
+  dispute: [
+    { daysBack: 4, minute: at(10, 30), channel: "LETTER", direction: "OUTBOUND", outcome: "DELIVERED" },
+    { daysBack: 2, minute: at(11, 0), channel: "CALL", direction: "OUTBOUND", outcome: "DISPUTE_RAISED", durationSeconds: 240, notes: "Borrower says the March payment was made and is missing from the balance" },
+  ],
+  // The borrower tells of a hardship on a call: the report declares it, and the seeding approves it as the lender.
+  hardship: [
+    { daysBack: 1, minute: at(12, 15), channel: "CALL", direction: "INBOUND", outcome: "HARDSHIP_DECLARED", durationSeconds: 360, notes: "Borrower lost their job last month and asked for time" },
+  ],
   // CN_NIFA: connected calls (at most 3 a day) and unanswered ones (at most 6) well inside the caps.
   nifa: [
     { daysBack: 2, minute: at(10, 0), channel: "CALL", direction: "OUTBOUND", outcome: "NO_ANSWER" },
@@ -55,7 +64,7 @@ const STORIES: Record<DemoStory, readonly DemoContact[]> = {
 };
 
 /** The stories of the demo agency's first cases, in case-id order. */
-export const DEMO_AGENCY_STORIES: readonly DemoStory[] = ["attempts", "conversation", "inbound"];
+export const DEMO_AGENCY_STORIES: readonly DemoStory[] = ["attempts", "conversation", "inbound", "dispute", "hardship"];
 /** How many cases of each other agency get reports (story `nifa`: the other demo agency works the Chinese lender's cases). */
 export const OTHER_AGENCY_CASES = 2;
 

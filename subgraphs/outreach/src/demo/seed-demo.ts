@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import { CLOSED_CASE_STATUSES, type Principal } from "@concord/schema";
 import type { DemoParties, DemoSeedContext, Jurisdiction } from "@concord/service-kit";
 import { reportActivity } from "../modules/activity/activity.service";
+import { decideHardship } from "../modules/hardships/hardship.service";
 import { setContactProfile } from "../modules/profile/profile.service";
 import type { ContactProfileOverrides } from "../modules/profile/profile.type";
 import { DEMO_AGENCY_STORIES, DEMO_KEY_PREFIX, demoKeysOf, demoReports, OTHER_AGENCY_CASES, type DemoStory } from "./demo-reports";
@@ -114,7 +115,9 @@ export async function seedDemo(ctx: DemoSeedContext): Promise<Partial<DemoPartie
   const demoKeys = DEMO_AGENCY_STORIES.flatMap((story, i) => demoKeysOf(seed, `demo-agency-${i}`, story));
   // The demo agency's cases are reported last: with all of them there, the seeding was complete.
   if (demoKeys.every((k) => earlierCase.has(k))) {
-    return { flaggedCaseId: caseOf("demo-agency-0", "attempts"), contactCaseId: caseOf("demo-agency-1", "conversation") };
+    const caseOfStory = (story: DemoStory) => caseOf(`demo-agency-${DEMO_AGENCY_STORIES.indexOf(story)}`, story);
+    await approveDemoHardship(ds, clock, caseOfStory("hardship"));
+    return partiesOf(caseOfStory);
   }
   const anchor = earlier[0] ? new Date(earlier[0].reported_at) : clock.now();
 
@@ -131,10 +134,34 @@ export async function seedDemo(ctx: DemoSeedContext): Promise<Partial<DemoPartie
       for (const v of r.violations) broken.add(v.rule);
     }
   }
+  const caseOfStory = (story: DemoStory) => slots.find((s) => s.story === story)?.caseId;
+  const approved = await approveDemoHardship(ds, clock, caseOfStory("hardship"));
   if (profiles.length) say(`Chose the demo lenders' contact profiles: ${profiles.join(", ")}.`);
   if (reported) {
     const rules = broken.size ? `; broken and alerted to the lender: ${[...broken].join(", ")}` : "";
     say(`Reported ${reported} demo contacts on ${slots.length} placed cases${rules}.`);
   }
-  return { flaggedCaseId: slots.find((s) => s.story === "attempts")?.caseId, contactCaseId: slots.find((s) => s.story === "conversation")?.caseId };
+  if (approved) say("Opened a dispute and approved a hardship (its contact hold) from the demo contacts.");
+  return partiesOf(caseOfStory);
+}
+
+/** The demo cases `npm start`'s banner names, by their story. */
+const partiesOf = (caseOfStory: (story: DemoStory) => string | undefined): Partial<DemoParties> => ({
+  flaggedCaseId: caseOfStory("attempts"),
+  contactCaseId: caseOfStory("conversation"),
+  disputedCaseId: caseOfStory("dispute"),
+  hardshipCaseId: caseOfStory("hardship"),
+});
+
+/**
+ * The lender approves the hardship the demo's report declared on `caseId` (standard length: 60
+ * days, breathing space under UK_FCA), so the demo shows an approved hardship hold rather than
+ * a pending one that lapses. Already decided (a seeding before): nothing. Says whether it approved.
+ */
+async function approveDemoHardship(ds: DataSource, clock: DemoSeedContext["clock"], caseId: string | undefined): Promise<boolean> {
+  if (!caseId) return false;
+  const [declared] = await ds.query("SELECT id, lender_id FROM hardship WHERE case_id = $1 AND status = 'DECLARED' AND activity_id IS NOT NULL", [caseId]);
+  if (!declared) return false;
+  await decideHardship(ds, clock, asLender(declared.lender_id), declared.id, true, null, "Approved by the demo seeding: job loss, letter seen", null);
+  return true;
 }
