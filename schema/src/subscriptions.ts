@@ -7,8 +7,8 @@ import type { ScopeName } from "./scopes";
  *
  * A subscription field is declared twice over, and both halves are declarations: its GraphQL
  * shape in the subgraph that owns its payload (so it composes into the supergraph), and here
- * what feeds it — which bus events, who they concern, and which ordinary query resolves the
- * payload's object. The gateway serves every entry of {@link SUBSCRIPTIONS} the same way; adding
+ * what feeds it — which bus events, who they concern, and which ordinary queries resolve the
+ * payload's objects (one per kind of event, or one for all). The gateway serves every entry of {@link SUBSCRIPTIONS} the same way; adding
  * a field (restructuring's planUpdated, say) is one more entry, not new plumbing.
  */
 
@@ -78,9 +78,10 @@ export interface SubscriptionDeclaration {
   /**
    * The payload's objects: each payload field `field` is resolved by the root query `query(id:)`
    * through the federated graph with the subscriber's principal, exactly as a query would be.
-   * Each subject has at least one; an event's objects are the entries whose `subjects` take its
-   * subject, and its payload's other entity fields are null. When the subscriber may not see an
-   * object of the event, the event is not delivered to it.
+   * An event's objects are the entries whose `subjects` take its subject (every subject needs
+   * one); the payload's other entity fields are null for it. The objects of the event that the
+   * subscriber selected are resolved (the first's `__typename` when it selected none), and when
+   * it may not see one of them, the event is not delivered to it.
    */
   entities: readonly EntitySource[];
   /** The payload's other fields, taken from the event itself (the cursor is the bus sequence). */
