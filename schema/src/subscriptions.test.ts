@@ -75,6 +75,6 @@ describe("who an event concerns", () => {
     expect(alerts.concerns(violation, lender(L1), {}, held(null))).toBe(true);
     expect(alerts.concerns(violation, lender(L2), {}, held(null))).toBe(false);
     expect(alerts.concerns(violation, agency(A1), {}, held(A1))).toBe(false);
-    expect(alerts.entity.idOf(violation)).toBe(L2);
+    expect(alerts.entities[0]!.idOf(violation)).toBe(L2);
   });
 });

@@ -7,8 +7,8 @@ import type { ScopeName } from "./scopes";
  *
  * A subscription field is declared twice over, and both halves are declarations: its GraphQL
  * shape in the subgraph that owns its payload (so it composes into the supergraph), and here
- * what feeds it — which bus events, who they concern, and which ordinary query resolves the
- * payload's object. The gateway serves every entry of {@link SUBSCRIPTIONS} the same way; adding
+ * what feeds it — which bus events, who they concern, and which ordinary queries resolve the
+ * payload's objects (one per kind of event, or one for all). The gateway serves every entry of {@link SUBSCRIPTIONS} the same way; adding
  * a field (restructuring's planUpdated, say) is one more entry, not new plumbing.
  */
 
@@ -48,6 +48,18 @@ export const CASE_HOLDER: HolderLookup = {
   },
 };
 
+/** One object a subscription's payload carries, and the events it is resolved for. */
+export interface EntitySource {
+  /** The payload field. */
+  field: string;
+  /** The root query resolving it as `query(id:)`. */
+  query: string;
+  /** The object's id in an event; an event without it is not delivered. */
+  idOf(e: EventEnvelope): string | null;
+  /** The subjects it is resolved for (among the declaration's); omitted, all of them. */
+  subjects?: readonly string[];
+}
+
 /** The arguments a subscriber passed, as GraphQL coerced them. */
 export type SubscriptionArgs = Record<string, unknown>;
 
@@ -58,17 +70,20 @@ export interface SubscriptionDeclaration {
   roles: readonly Role[];
   /**
    * The scope a subscriber's token must grant (refused with FORBIDDEN naming it otherwise). It
-   * must also let the subscriber run `entity.query`, which resolves each event's object.
+   * must also let the subscriber run each `entities[].query`, which resolves an event's object.
    */
   scope: ScopeName;
   /** The events that feed it, as bus subjects `<AggregateType>.<EventType>`. */
   subjects: readonly string[];
   /**
-   * The payload's object: the payload field `field` is resolved by the root query `query(id:)`
+   * The payload's objects: each payload field `field` is resolved by the root query `query(id:)`
    * through the federated graph with the subscriber's principal, exactly as a query would be.
-   * When the subscriber may not see that object, the event is not delivered to it.
+   * An event's objects are the entries whose `subjects` take its subject (every subject needs
+   * one); the payload's other entity fields are null for it. The objects of the event that the
+   * subscriber selected are resolved (the first's `__typename` when it selected none), and when
+   * it may not see one of them, the event is not delivered to it.
    */
-  entity: { field: string; query: string; idOf(e: EventEnvelope): string | null };
+  entities: readonly EntitySource[];
   /** The payload's other fields, taken from the event itself (the cursor is the bus sequence). */
   meta: Record<string, (e: EventEnvelope, cursor: string) => unknown>;
   /**
@@ -148,7 +163,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
     roles: ["lender", "agency"],
     scope: "cases:read",
     subjects: CASE_SUBJECTS,
-    entity: { field: "case", query: "collectionCase", idOf: caseIdOf },
+    entities: [{ field: "case", query: "collectionCase", idOf: caseIdOf }],
     meta: caseMeta,
     narrowedBy: { arg: "caseId", keyOf: caseIdOf },
     concerns: (e, p, args, facts) => {
@@ -164,7 +179,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
     scope: "cases:read",
     // A borrower follows its own cases and payments; who collects them is the lender's business.
     subjects: ["CollectionCase.CaseOpened", "CollectionCase.CaseUpdated", "CollectionCase.CaseResolved", "Loan.PaymentRecorded"],
-    entity: { field: "case", query: "collectionCase", idOf: caseIdOf },
+    entities: [{ field: "case", query: "collectionCase", idOf: caseIdOf }],
     meta: caseMeta,
     narrowedBy: { arg: "caseId", keyOf: caseIdOf },
     concerns: (e, p, args) => !!caseIdOf(e) && !!p.borrowerId && e.payload.borrowerId === p.borrowerId && matchesCaseFilter(e, args),
@@ -174,7 +189,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
     roles: ["agency"],
     scope: "placements:read",
     subjects: ["Placement.PlacementStarted"],
-    entity: { field: "placement", query: "placement", idOf: (e) => e.aggregateId },
+    entities: [{ field: "placement", query: "placement", idOf: (e) => e.aggregateId }],
     meta: {
       cursor: (_e, cursor) => cursor,
       occurredAt: (e) => e.occurredAt,
@@ -189,7 +204,7 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
     scope: "violations:read",
     // The protections issue adds complaints overdue here: one more subject and kind.
     subjects: ["Activity.ComplianceViolation"],
-    entity: { field: "violation", query: "complianceViolation", idOf: (e) => str(e.payload.violationId) },
+    entities: [{ field: "violation", query: "complianceViolation", idOf: (e) => str(e.payload.violationId) }],
     meta: {
       cursor: (_e, cursor) => cursor,
       kind: () => "VIOLATION",

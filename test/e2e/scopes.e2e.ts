@@ -172,7 +172,7 @@ describe("scope declarations", () => {
 
   it("give each subscription a scope that also lets its subscriber resolve the events' object", () => {
     for (const d of SUBSCRIPTIONS) {
-      expect(declaredScopes().find((s) => s.type === "Query" && s.field === d.entity.query)?.scope, d.field).toBe(d.scope);
+      for (const en of d.entities) expect(declaredScopes().find((s) => s.type === "Query" && s.field === en.query)?.scope, `${d.field}.${en.field}`).toBe(d.scope);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { buildSchema, parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CASE_HOLDER, SUBSCRIPTIONS, type Principal } from "@concord/schema";
+import { CASE_HOLDER, SUBSCRIPTIONS, type Principal, type SubscriptionDeclaration } from "@concord/schema";
 import { createLogger, newEvent, PgEventBus, subjectOf, uuidv7, type EventBus } from "@concord/service-kit";
 import { createTestDatabase, until, type TestDatabase } from "@concord/test-kit";
 import { SubscriptionHub, type Resolve } from "./hub";
@@ -231,6 +231,68 @@ describe("the subscription hub", () => {
     const ahead = reader(hub, lender(), plan(CASE_UPDATES));
     await expect(hub.add(ahead.sub, String((await bus.head()) + 5))).rejects.toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
     expect(hub.size).toBe(0);
+    await hub.stop();
+  });
+});
+
+describe("the hub with a field fed by several subjects", () => {
+  const VIOLATION = "Activity.ComplianceViolation";
+  const OVERDUE = "Complaint.ComplaintOverdue";
+  const text = (v: unknown) => (typeof v === "string" ? v : null);
+  const alerts: SubscriptionDeclaration = {
+    field: "alerts",
+    roles: ["lender"],
+    scope: "violations:read",
+    subjects: [VIOLATION, OVERDUE],
+    entities: [
+      { field: "violation", query: "complianceViolation", idOf: (e) => text(e.payload.violationId), subjects: [VIOLATION] },
+      { field: "complaint", query: "complaint", idOf: (e) => text(e.payload.complaintId), subjects: [OVERDUE] },
+    ],
+    meta: { cursor: (_e, cursor) => cursor, kind: (e) => (e.type === "ComplaintOverdue" ? "COMPLAINT_OVERDUE" : "VIOLATION") },
+    concerns: (e, p) => e.lenderId === p.lenderId,
+  };
+  const alertsSchema = buildSchema(`
+    type Query { complianceViolation(id: ID!): ComplianceViolation complaint(id: ID!): Complaint }
+    type ComplianceViolation { id: ID! }
+    type Complaint { id: ID! }
+    type Alert { cursor: String! kind: String! violation: ComplianceViolation complaint: Complaint }
+    type Subscription { alerts(after: String): Alert! }
+  `);
+  const publish = async (aggregateType: string, type: string, payload: Record<string, unknown>) => {
+    const e = newEvent({ type, aggregateType, aggregateId: uuidv7(), lenderId: LENDER, payload }, new Date());
+    await bus.publish([{ id: e.id, subject: subjectOf(e), data: JSON.stringify(e) }]);
+  };
+
+  it("resolves each event's own object by its own id, and delivers nothing of an event lacking it", async () => {
+    const asked: [string, Record<string, unknown>][] = [];
+    const hub = hubWith(
+      async (q, v) => {
+        asked.push([q.includes("complaint(id:") ? "complaint" : "violation", v]);
+        // The complaint k-hidden is not the subscriber's to see.
+        if (v.concordSubscriptionId2 === "k-hidden") return { data: { complaint: null }, errors: [{ message: "no", path: ["complaint"], extensions: { code: "NOT_FOUND" } }] };
+        return { data: { violation: { id: v.concordSubscriptionId }, complaint: { id: v.concordSubscriptionId2 } } };
+      },
+      { declarations: [alerts] },
+    );
+    await hub.start();
+    const p = planSubscription(alertsSchema, [alerts], parse(`subscription { alerts { kind violation { id } complaint { id } } }`), undefined, {});
+    if (Array.isArray(p)) throw new Error(p.map((e) => e.message).join("; "));
+    const r = reader(hub, lender(), p);
+    await hub.add(r.sub);
+    await publish("Activity", "ComplianceViolation", { caseId: uuidv7(), violationId: "v1" });
+    await publish("Complaint", "ComplaintOverdue", { caseId: uuidv7() });
+    await publish("Complaint", "ComplaintOverdue", { caseId: uuidv7(), complaintId: "k-hidden" });
+    await publish("Complaint", "ComplaintOverdue", { caseId: uuidv7(), complaintId: "k1" });
+    await until(() => r.got.length === 2);
+    expect(r.got.map((d) => d.data.alerts)).toEqual([
+      { kind: "VIOLATION", violation: { id: "v1" }, complaint: null },
+      { kind: "COMPLAINT_OVERDUE", violation: null, complaint: { id: "k1" } },
+    ]);
+    expect(asked).toEqual([
+      ["violation", { concordSubscriptionId: "v1" }],
+      ["complaint", { concordSubscriptionId2: "k-hidden" }],
+      ["complaint", { concordSubscriptionId2: "k1" }],
+    ]);
     await hub.stop();
   });
 });

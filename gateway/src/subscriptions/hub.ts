@@ -10,7 +10,7 @@ import {
   type SubscriptionDeclaration,
 } from "@concord/schema";
 import { badInput, ConcordError, parseEnvelope, type BusSubscription, type EventBus, type LogEntry, type Logger } from "@concord/service-kit";
-import { ID_VARIABLE, type Resolution, type Shaped, type SubscriptionPlan } from "./plan";
+import type { Resolution, Shaped, SubjectPlan } from "./plan";
 import type { Subscriber } from "./subscriber";
 
 /**
@@ -205,7 +205,7 @@ export class SubscriptionHub {
     const d = sub.plan.declaration;
     if (e && entry.seq > sub.lastSeq && d.subjects.includes(entry.subject)) {
       await this.knowHolder(e);
-      if (d.concerns(e, sub.principal, sub.plan.args, this.facts)) await this.resolveFor([sub], e, entry.seq);
+      if (d.concerns(e, sub.principal, sub.plan.args, this.facts)) await this.resolveFor([sub], e, entry.subject, entry.seq);
     }
     // Passed over or delivered, it is behind the subscriber now (unless it failed and ended).
     if (!sub.closed) sub.lastSeq = Math.max(sub.lastSeq, entry.seq);
@@ -235,15 +235,22 @@ export class SubscriptionHub {
       if (g) g.push(s);
       else groups.set(k, [s]);
     }
-    await forEachLimit([...groups.values()], this.opts.concurrency ?? 32, (g) => this.resolveFor(g, e, entry.seq));
+    await forEachLimit([...groups.values()], this.opts.concurrency ?? 32, (g) => this.resolveFor(g, e, entry.subject, entry.seq));
   }
 
   /** One resolution for a group of subscribers with the same rights and selection. */
-  private async resolveFor(group: Subscriber[], e: EventEnvelope, seq: number): Promise<void> {
+  private async resolveFor(group: Subscriber[], e: EventEnvelope, subject: string, seq: number): Promise<void> {
     const plan = group[0]!.plan;
-    const id = plan.declaration.entity.idOf(e);
-    if (!id) return;
-    const shaped = await this.resolveShaped(plan, group[0]!.principal, e, id, seq);
+    const sp = plan.forSubject(subject);
+    if (!sp) return;
+    // The id of each object the subject's query asks for; an event lacking one is not delivered.
+    const ids: Record<string, string> = {};
+    for (const { variable, idOf } of sp.ids) {
+      const id = idOf(e);
+      if (!id) return;
+      ids[variable] = id;
+    }
+    const shaped = await this.resolveShaped(sp, group[0]!.principal, e, ids, seq);
     if (shaped.outcome === "deliver") for (const s of group) s.push(shaped.delivery, seq);
     else if (shaped.outcome === "failed") {
       this.opts.logger.error({ seq, field: plan.declaration.field, reason: shaped.reason, subscribers: group.length }, "could not resolve an event; its subscribers must resume");
@@ -251,12 +258,12 @@ export class SubscriptionHub {
     }
   }
 
-  private async resolveShaped(plan: SubscriptionPlan, principal: Principal, e: EventEnvelope, id: string, seq: number): Promise<Shaped> {
+  private async resolveShaped(plan: SubjectPlan, principal: Principal, e: EventEnvelope, ids: Record<string, string>, seq: number): Promise<Shaped> {
     const attempts = this.opts.attempts ?? 3;
     let shaped: Shaped = { outcome: "failed", reason: "not tried" };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        const r = await withTimeout(this.opts.resolve(plan.query, { ...plan.variables, [ID_VARIABLE]: id }, principal, e), this.opts.resolveTimeoutMs ?? 10_000);
+        const r = await withTimeout(this.opts.resolve(plan.query, { ...plan.variables, ...ids }, principal, e), this.opts.resolveTimeoutMs ?? 10_000);
         shaped = plan.shape(e, String(seq), r);
       } catch (err) {
         shaped = { outcome: "failed", reason: (err as Error).message };
