@@ -13,6 +13,7 @@ import {
   disputeResolvedPayloadSchema,
   hardshipDecidedPayloadSchema,
   hardshipDeclaredPayloadSchema,
+  noticeSentPayloadSchema,
   EVENT_TYPES,
   homeVisitApprovedPayloadSchema,
   homeVisitClosedPayloadSchema,
@@ -46,6 +47,7 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   DisputeResolved: disputeResolvedPayloadSchema,
   HardshipDeclared: hardshipDeclaredPayloadSchema,
   HardshipDecided: hardshipDecidedPayloadSchema,
+  NoticeSent: noticeSentPayloadSchema,
 };
 
 describe("docs/", () => {

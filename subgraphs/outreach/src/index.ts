@@ -3,16 +3,18 @@ import { startSubgraph, type SubgraphOptions, type SubgraphService } from "@conc
 import { buildOutreachSchema } from "./schema";
 import { createContext, type OutreachContext } from "./context";
 import { migrations } from "./migrations";
+import { applyCaseBalance, CASE_BALANCE_CONSUMER } from "./modules/notices/case-balance";
 
 export { buildOutreachSchema } from "./schema";
 export { buildOutreachSchema as buildSchema } from "./schema";
 export { migrations } from "./migrations";
 export { seedDemo } from "./demo/seed-demo";
+export { legalWarningGiven, type LegalWarningCheck } from "./modules/notices/notice.service";
 
 export type OutreachOptions = SubgraphOptions;
 export type OutreachService = SubgraphService<OutreachContext>;
 
-/** Migrates the outreach database and serves the subgraph; with a bus, relays its outbox (compliance violations, profiles) and keeps the case directory. */
+/** Migrates the outreach database and serves the subgraph; with a bus, relays its outbox (compliance violations, profiles, protections, notices), keeps the case directory and what each case has overdue (for notices). */
 export function start(opts: OutreachOptions): Promise<OutreachService> {
-  return startSubgraph<OutreachContext>({ name: "outreach", migrations, buildSchema: buildOutreachSchema, createContext }, opts);
+  return startSubgraph<OutreachContext>({ name: "outreach", migrations, buildSchema: buildOutreachSchema, createContext, consumers: () => [{ name: CASE_BALANCE_CONSUMER, handle: (event, tx) => applyCaseBalance(tx, event) }] }, opts);
 }
