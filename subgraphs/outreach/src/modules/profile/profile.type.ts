@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { LocalDate, NOTICE_STAGES, Policy, Scope, type ContactParameters as EngineParameters, type IsoWeekday, type Jurisdiction, type NoticeRules, type NoticeStage } from "@concord/service-kit";
+import { LocalDate, NOTICE_STAGES, Policy, Rows, Scope, type ContactParameters as EngineParameters, type IsoWeekday, type Jurisdiction, type NoticeRules, type NoticeStage } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import { JurisdictionEnum } from "../activity/enums";
 import { NoticeStageEnum } from "../notices/notice.type";
@@ -96,6 +96,7 @@ export class NoticePrerequisite {
 @ObjectType({ description: "The notice part of a contact profile: each stage's prerequisites, and how long a LEGAL_WARNING must precede a legal step." })
 export class NoticeProfile {
   @Policy(P.public)
+  @Rows({ selectedBy: "the profile itself: every stage of the catalogue, for a caller who may see the profile" })
   @Field(() => [NoticePrerequisite], { description: "Every stage of the catalogue, in catalogue order." })
   requires: NoticePrerequisite[];
 
