@@ -14,6 +14,7 @@ import {
   hardshipDecidedPayloadSchema,
   hardshipHoldEndedPayloadSchema,
   hardshipDeclaredPayloadSchema,
+  noticeSentPayloadSchema,
   EVENT_TYPES,
   homeVisitApprovedPayloadSchema,
   homeVisitClosedPayloadSchema,
@@ -48,6 +49,7 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   HardshipDeclared: hardshipDeclaredPayloadSchema,
   HardshipDecided: hardshipDecidedPayloadSchema,
   HardshipHoldEnded: hardshipHoldEndedPayloadSchema,
+  NoticeSent: noticeSentPayloadSchema,
 };
 
 describe("docs/", () => {

@@ -252,6 +252,25 @@ export const hardshipHoldEndedPayloadSchema = z.object({
 });
 export type HardshipHoldEndedPayload = z.infer<typeof hardshipHoldEndedPayloadSchema>;
 
+/**
+ * Payload of NoticeSent: a notice of the catalogue was sent on a case and recorded as an activity.
+ * Ids, the stage, channel and language only: the rendered text stays in outreach.
+ */
+export const noticeSentPayloadSchema = z.object({
+  noticeId: uuid,
+  caseId: uuid,
+  activityId: uuid,
+  stage: z.enum(["FIRST_REMINDER", "GRACE_NOTICE", "CREDIT_RECORD_CONSEQUENCE", "LEGAL_WARNING", "VALIDATION_NOTICE"]),
+  channel: z.enum(["LETTER", "EMAIL"]),
+  language: z.string().min(2),
+  /** A notice the law requires (passes a cease request). */
+  required: z.boolean(),
+  sentAt: instant,
+  /** LEGAL_WARNING: the earliest instant a legal step may follow it under the lender's profile then; else null. */
+  earliestLegalStepAt: instant.nullable(),
+});
+export type NoticeSentPayload = z.infer<typeof noticeSentPayloadSchema>;
+
 /** Payload of ComplianceViolation: a contact that was made against a contact rule. Ids and the rule, never PII. */
 export const complianceViolationPayloadSchema = z.object({
   violationId: uuid,
@@ -289,6 +308,7 @@ export const EVENT_TYPES = {
   HardshipDeclared: 1,
   HardshipDecided: 1,
   HardshipHoldEnded: 1,
+  NoticeSent: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 

@@ -90,7 +90,7 @@ export const SCOPES = {
   "activities:write": {
     kind: "write",
     roles: ["lender", "agency"],
-    description: "Report contact activities on a case: calls, messages, letters, visits and their outcomes (reportActivity).",
+    description: "Report contact activities on a case: calls, messages, letters, visits and their outcomes (reportActivity); send a notice of the catalogue, recorded as an activity (sendNotice).",
   },
   "compliance:read": {
     kind: "read",

@@ -197,6 +197,7 @@ describe("queries with a token without a scope claim", () => {
     complianceViolation: { query: `query($id: ID!) { complianceViolation(id: $id) { id } }`, variables: () => ({ id: violationId }) },
     dispute: { query: `query($id: ID!) { dispute(id: $id) { id } }`, variables: () => ({ id: disputeId }) },
     hardship: { query: `query($id: ID!) { hardship(id: $id) { id } }`, variables: () => ({ id: hardshipId }) },
+    notices: { query: `query($id: ID!) { notices(caseId: $id) { stage status } }`, variables: () => ({ id: cases.C.id }) },
   };
 
   it("has a case for every root query", async () => {
@@ -381,6 +382,15 @@ describe("mutations", () => {
       role: "lender",
       query: `mutation($i: AllocateCasesInput!) { allocateCases(input: $i) { placed { caseId } } }`,
       prepare: async () => ({ i: { expiresAt: "2027-02-01T00:00:00Z", commissionBps: 1500, maxDiscountBps: 1000, maxInstalments: 12 } }),
+    },
+    sendNotice: {
+      role: "lender",
+      query: `mutation($id: ID!) { sendNotice(caseId: $id, stage: FIRST_REMINDER, channel: LETTER) { id status } }`,
+      prepare: async () => {
+        // The notice states what the case has overdue, as outreach's case-balance consumer keeps it.
+        await until(async () => (await fed.subgraphs.outreach!.ds.query("SELECT 1 FROM case_balance WHERE case_id = $1", [cases.C.id])).length === 1, "outreach to know what case C has overdue");
+        return { id: cases.C.id };
+      },
     },
     // Last: an open dispute holds contact on case C until the next one resolves it.
     raiseDispute: { role: "borrower", query: `mutation($id: ID!) { raiseDispute(caseId: $id, reason: "Not my loan") { id status } }`, prepare: async () => ({ id: cases.C.id }) },

@@ -4,17 +4,23 @@ import { buildOutreachSchema } from "./schema";
 import { createContext, type OutreachContext } from "./context";
 import { migrations } from "./migrations";
 import { announceEndedHardshipHolds } from "./modules/hardships/hardship.service";
+import { applyCaseBalance, CASE_BALANCE_CONSUMER } from "./modules/notices/case-balance";
 
 export { buildOutreachSchema } from "./schema";
 export { buildOutreachSchema as buildSchema } from "./schema";
 export { migrations } from "./migrations";
 export { seedDemo } from "./demo/seed-demo";
 export { announceEndedHardshipHolds } from "./modules/hardships/hardship.service";
+export { legalWarningGiven, type LegalWarningCheck } from "./modules/notices/notice.service";
 
 export type OutreachOptions = SubgraphOptions;
 export type OutreachService = SubgraphService<OutreachContext>;
 
-/** Migrates the outreach database and serves the subgraph; with a bus, relays its outbox (compliance violations, profiles, protections), keeps the case directory and runs its jobs (hardship holds that ran out). */
+/**
+ * Migrates the outreach database and serves the subgraph; with a bus, relays its outbox
+ * (compliance violations, profiles, protections, notices), keeps the case directory and what
+ * each case has overdue (for notices), and runs its jobs (hardship holds that ran out).
+ */
 export function start(opts: OutreachOptions): Promise<OutreachService> {
   return startSubgraph<OutreachContext>(
     {
@@ -22,6 +28,7 @@ export function start(opts: OutreachOptions): Promise<OutreachService> {
       migrations,
       buildSchema: buildOutreachSchema,
       createContext,
+      consumers: () => [{ name: CASE_BALANCE_CONSUMER, handle: (event, tx) => applyCaseBalance(tx, event) }],
       jobs: [{ name: "hardship-holds-ended", everyMs: 60_000, run: announceEndedHardshipHolds }],
     },
     opts,

@@ -9,6 +9,7 @@ import { CaseHardshipsResolver, HardshipResolver } from "./modules/hardships/har
 import { ContactProfileResolver } from "./modules/profile/profile.resolver";
 import { CasePreferenceResolver, ContactPreferenceResolver } from "./modules/preference/preference.resolver";
 import { auditTrail } from "./modules/audit/audit-slice";
+import { NoticeResolver } from "./modules/notices/notice.resolver";
 
 type Ref = { id: string };
 
@@ -28,6 +29,7 @@ export function buildOutreachSchema(): Promise<GraphQLSchema> {
         CaseDisputesResolver,
         HardshipResolver,
         CaseHardshipsResolver,
+        NoticeResolver,
         ...auditTrail.resolvers,
       ],
       orphanedTypes: [CollectionCase, auditTrail.pageType],

@@ -15,3 +15,4 @@ export { agencyChannelRule } from "./rules/agency-channel";
 export { activePlacementRule } from "./rules/active-placement";
 export { debtorOnlyRule } from "./rules/debtor-only";
 export { timeZoneUnknownRule } from "./rules/time-zone-unknown";
+export * from "./notice-rules";

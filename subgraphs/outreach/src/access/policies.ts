@@ -106,6 +106,18 @@ const outreachPolicies = definePolicies({
     description: "Deciding a hardship and ending an open-ended one (decideHardship, endHardship): the lender, on its own cases.",
     rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
   },
+  noticeStatus: {
+    description: "That a notice was sent or is due on a case (stage, status, channel, language, when, its activity): the case's lender, an agency holding the case, the borrower it is about, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  noticeContent: {
+    description: "A notice's rendered subject and text (amounts and dates, no PII): the case's lender, an agency holding the case, the borrower it is about; never an auditor (status only).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
+  },
+  noticeSending: {
+    description: "Sending a notice (sendNotice): the lender, on its own cases (every stage); an agency, on a case it holds (the reminders and the validation notice).",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: NEVER },
+  },
   complianceAlerts: {
     description: "Live compliance alerts (complianceAlerts): lenders, for their own cases.",
     rules: subscriberRules("complianceAlerts"),

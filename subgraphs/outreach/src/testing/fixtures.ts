@@ -1,6 +1,7 @@
 import { applyToCaseDirectory, createLogger, newEvent, uuidv7, type Clock } from "@concord/service-kit";
 import { createTestDatabase, TEST_GATEWAY_KEYS, type TestDatabase } from "@concord/test-kit";
 import { start, type OutreachService } from "../index";
+import { applyCaseBalance } from "../modules/notices/case-balance";
 
 /** An outreach subgraph on a fresh database of its own, at `clock`. */
 export async function startOutreach(label: string, clock: Clock): Promise<{ db: TestDatabase; svc: OutreachService; stop(): Promise<void> }> {
@@ -58,7 +59,11 @@ export async function knownCase(svc: OutreachService, clock: Clock, o: CaseOptio
       ) as any,
     );
   }
-  await svc.ds.transaction((tx) => applyToCaseDirectory(tx, events));
+  await svc.ds.transaction(async (tx) => {
+    await applyToCaseDirectory(tx, events);
+    // What the case has overdue, as the outreach.case-balance consumer keeps it.
+    await applyCaseBalance(tx, events[0]!);
+  });
   return { caseId, borrowerId, placementId };
 }
 

@@ -128,100 +128,103 @@ function replay(found: { activity: Record<string, any>; violations: Array<Record
  * (before it, and after it for one reported late), so every count is of every stored contact.
  */
 export async function reportActivity(ds: DataSource, clock: Clock, p: Principal, i: ReportActivityInput, correlationId: string | null): Promise<ReportResult> {
+  return ds.transaction((tx) => recordActivity(tx, clock, p, i, correlationId));
+}
+
+/** reportActivity in the caller's transaction `tx` (sendNotice records its notice with it). */
+export async function recordActivity(tx: EntityManager, clock: Clock, p: Principal, i: ReportActivityInput, correlationId: string | null): Promise<ReportResult> {
   const now = clock.now();
   if (p.role !== "lender" && p.role !== "agency") throw forbidden("activity reports");
   const org = p.role === "agency" ? p.agencyId : p.lenderId;
   if (!org || !isUuid(org)) throw forbidden("activity reports");
   if (!isUuid(i.caseId)) throw notFound("CollectionCase", i.caseId);
   const { key, content, hash } = normalise(i, now);
-  return ds.transaction(async (tx) => {
-    const directory = new CaseDirectory(tx, clock);
-    const entry = await directory.entry(content.caseId);
-    // Every report about the borrower waits for the one before it: the per-debtor counts (connected
-    // calls a day) span the borrower's cases, and each count is then exact; duplicates are found.
-    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [entry?.borrowerId ?? content.caseId]);
-    // A retry gets the first report back, even once the placement has ended.
-    const earlier = await storedUnder(tx, org, key);
-    if (earlier) return replay(earlier, hash);
-    if (!entry) throw notFound("CollectionCase", i.caseId);
-    if (p.role === "lender" && entry.lenderId !== p.lenderId) throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
+  const directory = new CaseDirectory(tx, clock);
+  const entry = await directory.entry(content.caseId);
+  // Every report about the borrower waits for the one before it: the per-debtor counts (connected
+  // calls a day) span the borrower's cases, and each count is then exact; duplicates are found.
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [entry?.borrowerId ?? content.caseId]);
+  // A retry gets the first report back, even once the placement has ended.
+  const earlier = await storedUnder(tx, org, key);
+  if (earlier) return replay(earlier, hash);
+  if (!entry) throw notFound("CollectionCase", i.caseId);
+  if (p.role === "lender" && entry.lenderId !== p.lenderId) throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
 
-    const at = new Date(content.occurredAt);
-    const made = { required: content.required === true, caseId: entry.caseId, occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
-    // An agency reports the contacts it made while it held the case, whether or not it holds it
-    // still; a contact it reports on a case it holds, made before its placement began, breaks
-    // ACTIVE_PLACEMENT (and is kept).
-    let actor = actorOf(p.role === "agency" ? "agency" : "lender", entry, p.agencyId ?? null);
-    if (p.role === "agency") {
-      const then = await placementAt(tx, entry.caseId, org, at);
-      if (!then && !actor.holdsCase) {
-        if (await directoryStopped(tx)) throw unavailable();
-        // A case the agency held once it knows exists: say why. Any other is no case at all to it.
-        if (await directory.heldEver(org, [entry.caseId])) throw forbidden("a report on a case your agency did not hold when the contact was made", entry.caseId);
-        throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
-      }
-      actor = { role: "agency", holdsCase: !!then, allowedChannels: then ? then.channels : actor.allowedChannels };
+  const at = new Date(content.occurredAt);
+  const made = { required: content.required === true, caseId: entry.caseId, occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
+  // An agency reports the contacts it made while it held the case, whether or not it holds it
+  // still; a contact it reports on a case it holds, made before its placement began, breaks
+  // ACTIVE_PLACEMENT (and is kept).
+  let actor = actorOf(p.role === "agency" ? "agency" : "lender", entry, p.agencyId ?? null);
+  if (p.role === "agency") {
+    const then = await placementAt(tx, entry.caseId, org, at);
+    if (!then && !actor.holdsCase) {
+      if (await directoryStopped(tx)) throw unavailable();
+      // A case the agency held once it knows exists: say why. Any other is no case at all to it.
+      if (await directory.heldEver(org, [entry.caseId])) throw forbidden("a report on a case your agency did not hold when the contact was made", entry.caseId);
+      throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
     }
-    const { situation } = await loadSituation(tx, directory, entry, { at, channel: made.channel, party: made.party, contactPoint: made.contactPoint, actor, around: true, required: made.required });
-    // Not judged on what this subgraph does not know: holds or profile changes may be queued.
-    if (situation.holds.some((h) => h.holdId === DIRECTORY_STOPPED_HOLD_ID)) throw unavailable();
-    const breaches: Breach[] = breachesOf(situation, made);
-    const id = uuidv7(now.getTime());
-    const [activity] = await tx.query(
-      `INSERT INTO activity (id, case_id, lender_id, borrower_id, reporter_role, reporter_org, agency_id, idempotency_key, content_hash,
-         channel, direction, party, contact_point, outcome, occurred_at, agent_id, notes, recording_reference, duration_seconds, violation_count, reported_at, required)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
-       ON CONFLICT (reporter_org, idempotency_key) DO NOTHING RETURNING *`,
-      [
-        id, entry.caseId, entry.lenderId, entry.borrowerId, p.role, org, p.role === "agency" ? org : null, key, hash,
-        content.channel, content.direction, content.party, content.contactPoint, content.outcome, at, content.agentId,
-        content.notes, content.recordingReference, content.durationSeconds, breaches.length, now, made.required,
-      ],
+    actor = { role: "agency", holdsCase: !!then, allowedChannels: then ? then.channels : actor.allowedChannels };
+  }
+  const { situation } = await loadSituation(tx, directory, entry, { at, channel: made.channel, party: made.party, contactPoint: made.contactPoint, actor, around: true, required: made.required });
+  // Not judged on what this subgraph does not know: holds or profile changes may be queued.
+  if (situation.holds.some((h) => h.holdId === DIRECTORY_STOPPED_HOLD_ID)) throw unavailable();
+  const breaches: Breach[] = breachesOf(situation, made);
+  const id = uuidv7(now.getTime());
+  const [activity] = await tx.query(
+    `INSERT INTO activity (id, case_id, lender_id, borrower_id, reporter_role, reporter_org, agency_id, idempotency_key, content_hash,
+       channel, direction, party, contact_point, outcome, occurred_at, agent_id, notes, recording_reference, duration_seconds, violation_count, reported_at, required)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+     ON CONFLICT (reporter_org, idempotency_key) DO NOTHING RETURNING *`,
+    [
+      id, entry.caseId, entry.lenderId, entry.borrowerId, p.role, org, p.role === "agency" ? org : null, key, hash,
+      content.channel, content.direction, content.party, content.contactPoint, content.outcome, at, content.agentId,
+      content.notes, content.recordingReference, content.durationSeconds, breaches.length, now, made.required,
+    ],
+  );
+  if (!activity) {
+    // The same key on another case, committed while this one waited: a retry or a conflict.
+    const other = await storedUnder(tx, org, key);
+    if (!other) throw conflict("This idempotencyKey is being reported concurrently; retry");
+    return replay(other, hash);
+  }
+  // The borrower disputed the debt during the contact: the dispute, and its hold, come with the report.
+  if (content.outcome === "DISPUTE_RAISED") {
+    await openDispute(tx, entry, { raisedByRole: p.role as "lender" | "agency", raisedBy: p.sub, reason: null, activityId: activity.id }, now, correlationId);
+  }
+  // The borrower told the collector of a hardship: it is declared, and contact held, with the report.
+  // Its kind is OTHER: what the borrower is going through stays with the borrower and the lender.
+  if (content.outcome === "HARDSHIP_DECLARED") {
+    const opening = { declaredByRole: p.role as "lender" | "agency", declaredBy: p.sub, kind: HardshipKind.OTHER, evidenceReference: null, activityId: activity.id };
+    await openHardship(tx, entry, opening, now, correlationId);
+  }
+  const violations: Array<Record<string, any>> = [];
+  for (const b of breaches) {
+    const [v] = await tx.query(
+      `INSERT INTO activity_violation (id, activity_id, case_id, lender_id, agency_id, rule, message, limit_text, observed, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+      [uuidv7(now.getTime()), activity.id, entry.caseId, entry.lenderId, activity.agency_id, b.rule, b.message, b.limit, b.observed, at],
     );
-    if (!activity) {
-      // The same key on another case, committed while this one waited: a retry or a conflict.
-      const other = await storedUnder(tx, org, key);
-      if (!other) throw conflict("This idempotencyKey is being reported concurrently; retry");
-      return replay(other, hash);
-    }
-    // The borrower disputed the debt during the contact: the dispute, and its hold, come with the report.
-    if (content.outcome === "DISPUTE_RAISED") {
-      await openDispute(tx, entry, { raisedByRole: p.role as "lender" | "agency", raisedBy: p.sub, reason: null, activityId: activity.id }, now, correlationId);
-    }
-    // The borrower told the collector of a hardship: it is declared, and contact held, with the report.
-    // Its kind is OTHER: what the borrower is going through stays with the borrower and the lender.
-    if (content.outcome === "HARDSHIP_DECLARED") {
-      const opening = { declaredByRole: p.role as "lender" | "agency", declaredBy: p.sub, kind: HardshipKind.OTHER, evidenceReference: null, activityId: activity.id };
-      await openHardship(tx, entry, opening, now, correlationId);
-    }
-    const violations: Array<Record<string, any>> = [];
-    for (const b of breaches) {
-      const [v] = await tx.query(
-        `INSERT INTO activity_violation (id, activity_id, case_id, lender_id, agency_id, rule, message, limit_text, observed, occurred_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-        [uuidv7(now.getTime()), activity.id, entry.caseId, entry.lenderId, activity.agency_id, b.rule, b.message, b.limit, b.observed, at],
-      );
-      violations.push(v);
-    }
-    if (violations.length) {
-      await appendToOutbox(
-        tx,
-        violations.map((v) => {
-          const payload: ComplianceViolationPayload = {
-            violationId: v.id,
-            activityId: activity.id,
-            caseId: entry.caseId,
-            agencyId: activity.agency_id,
-            reporterRole: p.role as "lender" | "agency",
-            rule: v.rule,
-            limit: v.limit_text,
-            observed: v.observed,
-            occurredAt: at.toISOString(),
-          };
-          return newEvent({ type: "ComplianceViolation", aggregateType: "Activity", aggregateId: activity.id, lenderId: entry.lenderId, payload, correlationId }, now);
-        }),
-      );
-    }
-    return { activity, violations, replayed: false };
-  });
+    violations.push(v);
+  }
+  if (violations.length) {
+    await appendToOutbox(
+      tx,
+      violations.map((v) => {
+        const payload: ComplianceViolationPayload = {
+          violationId: v.id,
+          activityId: activity.id,
+          caseId: entry.caseId,
+          agencyId: activity.agency_id,
+          reporterRole: p.role as "lender" | "agency",
+          rule: v.rule,
+          limit: v.limit_text,
+          observed: v.observed,
+          occurredAt: at.toISOString(),
+        };
+        return newEvent({ type: "ComplianceViolation", aggregateType: "Activity", aggregateId: activity.id, lenderId: entry.lenderId, payload, correlationId }, now);
+      }),
+    );
+  }
+  return { activity, violations, replayed: false };
 }

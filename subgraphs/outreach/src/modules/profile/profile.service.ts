@@ -9,12 +9,15 @@ import {
   forbidden,
   JURISDICTIONS,
   newEvent,
+  noticeRulesFrom,
+  noticeRulesOf,
+  tightenNoticeRules,
   tightenProfile,
   type Clock,
   type ContactParameters as EngineParameters,
   type Jurisdiction,
 } from "@concord/service-kit";
-import { ContactProfile, isoWeekdayOf, parametersOut, type ContactProfileOverrides } from "./profile.type";
+import { ContactProfile, isoWeekdayOf, noticeProfileOut, parametersOut, type ContactProfileOverrides } from "./profile.type";
 
 /** The longest quiet period a lender may set, in days (reports reach 90 days back too). */
 const MAX_QUIET_DAYS = 90;
@@ -68,6 +71,8 @@ export function profileOut(lenderId: string, row: Record<string, any> | undefine
     updatedAt: row ? new Date(row.updated_at) : null,
     parameters: parametersOut(row?.parameters ?? CONTACT_PROFILES[jurisdiction].parameters),
     profileDefaults: parametersOut(CONTACT_PROFILES[jurisdiction].parameters),
+    notices: noticeProfileOut(noticeRulesFrom(jurisdiction, row?.notice_rules)),
+    noticeDefaults: noticeProfileOut(noticeRulesOf(jurisdiction)),
   });
 }
 
@@ -103,6 +108,13 @@ export async function setContactProfile(
     const field = FIELD_OF[result.parameter];
     throw badInput(`${field} may not be looser than ${jurisdiction}'s ${result.limit} (${result.message})`, `overrides.${field}`);
   }
+  const requires = overrides?.notices?.requires;
+  if (requires && new Set(requires.map((r) => r.stage)).size !== requires.length) throw badInput("Each notice stage at most once", "overrides.notices.requires");
+  const notices = tightenNoticeRules(jurisdiction, {
+    legalWarningLeadDays: overrides?.notices?.legalWarningLeadDays ?? undefined,
+    requires: requires ? Object.fromEntries(requires.map((r) => [r.stage, r.requires])) : undefined,
+  });
+  if (!notices.ok) throw badInput(notices.message, `overrides.notices.${notices.field}`);
   const lenderId = p.lenderId;
   const now = clock.now();
   return ds.transaction(async (tx) => {
@@ -111,15 +123,19 @@ export async function setContactProfile(
     const [row] = await tx.query("SELECT * FROM contact_profile WHERE lender_id = $1", [lenderId]);
     const parameters = result.profile.parameters;
     // jsonb keeps keys in its own order, not the one written: compare values, not their text.
-    if (row && row.jurisdiction === jurisdiction && isDeepStrictEqual(row.parameters, parameters)) return profileOut(lenderId, row);
+    const noticeRules = notices.rules;
+    if (row && row.jurisdiction === jurisdiction && isDeepStrictEqual(row.parameters, parameters) && isDeepStrictEqual(noticeRulesFrom(jurisdiction, row.notice_rules), noticeRules)) {
+      return profileOut(lenderId, row);
+    }
     const version = row ? Number(row.version) + 1 : 1;
     const [saved] = await tx.query(
-      `INSERT INTO contact_profile (lender_id, jurisdiction, overrides, parameters, version, updated_by, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO contact_profile (lender_id, jurisdiction, overrides, parameters, version, updated_by, updated_at, notice_rules)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (lender_id) DO UPDATE SET jurisdiction = EXCLUDED.jurisdiction, overrides = EXCLUDED.overrides,
-         parameters = EXCLUDED.parameters, version = EXCLUDED.version, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+         parameters = EXCLUDED.parameters, version = EXCLUDED.version, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at,
+         notice_rules = EXCLUDED.notice_rules
        RETURNING *`,
-      [lenderId, jurisdiction, JSON.stringify(asked), JSON.stringify(parameters), version, p.sub, now],
+      [lenderId, jurisdiction, JSON.stringify(asked), JSON.stringify(parameters), version, p.sub, now, JSON.stringify(noticeRules)],
     );
     const payload: ContactProfileSetPayload = { lenderId, jurisdiction, parameters };
     await appendToOutbox(tx, [

@@ -1,8 +1,9 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
-import { LocalDate, Policy, Scope, type ContactParameters as EngineParameters, type IsoWeekday, type Jurisdiction } from "@concord/service-kit";
+import { LocalDate, NOTICE_STAGES, Policy, Rows, Scope, type ContactParameters as EngineParameters, type IsoWeekday, type Jurisdiction, type NoticeRules, type NoticeStage } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import { JurisdictionEnum } from "../activity/enums";
+import { NoticeStageEnum } from "../notices/notice.type";
 
 export enum Weekday {
   MONDAY = "MONDAY",
@@ -79,6 +80,57 @@ export function parametersOut(p: EngineParameters): ContactParameters {
   });
 }
 
+// --- Notices: which stage requires which earlier one, and the legal warning's lead (modules/notices).
+
+@ObjectType({ description: "A notice stage and the stages that must have been sent on the case before it." })
+export class NoticePrerequisite {
+  @Policy(P.public)
+  @Field(() => NoticeStageEnum)
+  stage: NoticeStage;
+
+  @Policy(P.public)
+  @Field(() => [NoticeStageEnum])
+  requires: NoticeStage[];
+}
+
+@ObjectType({ description: "The notice part of a contact profile: each stage's prerequisites, and how long a LEGAL_WARNING must precede a legal step." })
+export class NoticeProfile {
+  @Policy(P.public)
+  @Rows({ selectedBy: "the profile itself: every stage of the catalogue, for a caller who may see the profile" })
+  @Field(() => [NoticePrerequisite], { description: "Every stage of the catalogue, in catalogue order." })
+  requires: NoticePrerequisite[];
+
+  @Policy(P.public)
+  @Field(() => Int, { description: "Days the LEGAL_WARNING must have been sent before a legal step (default 14)." })
+  legalWarningLeadDays: number;
+}
+
+export const noticeProfileOut = (r: NoticeRules): NoticeProfile =>
+  Object.assign(new NoticeProfile(), {
+    requires: NOTICE_STAGES.map((stage) => Object.assign(new NoticePrerequisite(), { stage, requires: r.requires[stage] })),
+    legalWarningLeadDays: r.legalWarningLeadDays,
+  });
+
+@InputType({ description: "A stage's prerequisites, the whole list: it must keep every one the jurisdiction sets." })
+export class NoticePrerequisiteInput {
+  @Field(() => NoticeStageEnum)
+  stage: NoticeStage;
+
+  @Field(() => [NoticeStageEnum])
+  requires: NoticeStage[];
+}
+
+@InputType({ description: "Notice rules to tighten: more prerequisites, a longer lead. Those left out take the jurisdiction's." })
+export class NoticeProfileOverrides {
+  @Field(() => [NoticePrerequisiteInput], { nullable: true })
+  requires?: NoticePrerequisiteInput[] | null;
+
+  @Field(() => Int, { nullable: true, description: "At least the jurisdiction's (14), at most 365." })
+  legalWarningLeadDays?: number | null;
+}
+
+// --- end of notices
+
 @Scope<ContactProfile>("compliance:read", (p) => ({ lenderId: p.lenderId }))
 @ObjectType({ description: "A lender's contact profile: the jurisdiction it follows and the parameters in force (the profile's defaults, tightened by the lender)." })
 export class ContactProfile {
@@ -109,6 +161,14 @@ export class ContactProfile {
   @Policy(P.contactProfileView)
   @Field(() => ContactParameters, { nullable: true, description: "The jurisdiction's own parameters: the loosest the lender may set." })
   profileDefaults: ContactParameters;
+
+  @Policy(P.contactProfileView)
+  @Field(() => NoticeProfile, { nullable: true, description: "The notice rules in force (sendNotice, the legal step)." })
+  notices: NoticeProfile;
+
+  @Policy(P.contactProfileView)
+  @Field(() => NoticeProfile, { nullable: true, description: "The jurisdiction's own notice rules: the loosest the lender may set." })
+  noticeDefaults: NoticeProfile;
 }
 
 @InputType({ description: "Parameters to tighten, each at most as loose as the jurisdiction's own; those left out take the jurisdiction's value. Loosening one is BAD_USER_INPUT naming it, and nothing changes." })
@@ -142,4 +202,7 @@ export class ContactProfileOverrides {
 
   @Field(() => Boolean, { nullable: true })
   flagVulnerable?: boolean | null;
+
+  @Field(() => NoticeProfileOverrides, { nullable: true, description: "Notice rules to tighten (prerequisites, the legal warning's lead)." })
+  notices?: NoticeProfileOverrides | null;
 }
