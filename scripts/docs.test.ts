@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
   caseEventPayloadSchema,
+  complaintFiledPayloadSchema,
+  complaintOverduePayloadSchema,
+  complaintRespondedPayloadSchema,
   complianceViolationPayloadSchema,
   contactHoldLiftedPayloadSchema,
   contactHoldPlacedPayloadSchema,
@@ -46,6 +49,9 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   DisputeResolved: disputeResolvedPayloadSchema,
   HardshipDeclared: hardshipDeclaredPayloadSchema,
   HardshipDecided: hardshipDecidedPayloadSchema,
+  ComplaintFiled: complaintFiledPayloadSchema,
+  ComplaintResponded: complaintRespondedPayloadSchema,
+  ComplaintOverdue: complaintOverduePayloadSchema,
 };
 
 describe("docs/", () => {
