@@ -25,7 +25,8 @@ const COMPLEX = `mutation($id: ID!) { markComplaintComplex(complaintId: $id) { i
 const COMPLAINT = `query($id: ID!) { complaint(id: $id) { id category status description respondBy overdueStages responses { response } } }`;
 const PROFILE = (j: string) => `mutation { setContactProfile(jurisdiction: ${j}) { jurisdiction } }`;
 
-const outbox = async (id: string) =>
+type Outboxed = { type: string; aggregateType: string; aggregateVersion: number; lenderId: string; payload: Record<string, any> };
+const outbox = async (id: string): Promise<Outboxed[]> =>
   (await svc.ds.query("SELECT type, envelope FROM outbox WHERE aggregate_id = $1 ORDER BY seq", [id])).map((e: any) => ({ type: e.type as string, ...JSON.parse(e.envelope) }));
 
 async function file(caseId: string, o: { category?: string; description?: string; key?: string } = {}) {
