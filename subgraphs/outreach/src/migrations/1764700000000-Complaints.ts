@@ -40,8 +40,17 @@ export class Complaints1764700000000 implements MigrationInterface {
       );
       CREATE UNIQUE INDEX complaint_idempotency_idx ON complaint (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL;
       CREATE INDEX complaint_case_idx ON complaint (case_id, received_at, id);
-      -- the deadline job's candidates: complaints not yet closed
-      CREATE INDEX complaint_open_idx ON complaint (final_response_due_at) WHERE status <> 'CLOSED';
+
+      -- The deadlines still to watch, one row per complaint and stage: deleted when a response meets
+      -- the stage in time (strictly before the deadline) or when the job reports it overdue, so the
+      -- job reads only what may still fall due.
+      CREATE TABLE complaint_deadline (
+        complaint_id uuid NOT NULL REFERENCES complaint(id),
+        stage text NOT NULL CHECK (stage IN ('FIRST_RESPONSE', 'FINAL_RESPONSE')),
+        deadline timestamptz NOT NULL,
+        PRIMARY KEY (complaint_id, stage)
+      );
+      CREATE INDEX complaint_deadline_due_idx ON complaint_deadline (deadline);
 
       CREATE TABLE complaint_response (
         id uuid PRIMARY KEY,
@@ -56,6 +65,7 @@ export class Complaints1764700000000 implements MigrationInterface {
       -- A complaint has at most one final response.
       CREATE UNIQUE INDEX complaint_final_response_idx ON complaint_response (complaint_id) WHERE final;
 
+      -- The stages the job reported overdue (ComplaintOverdue), once each.
       CREATE TABLE complaint_overdue (
         complaint_id uuid NOT NULL REFERENCES complaint(id),
         stage text NOT NULL CHECK (stage IN ('FIRST_RESPONSE', 'FINAL_RESPONSE')),
@@ -67,6 +77,6 @@ export class Complaints1764700000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query("DROP TABLE complaint_overdue; DROP TABLE complaint_response; DROP TABLE complaint");
+    await q.query("DROP TABLE complaint_overdue; DROP TABLE complaint_response; DROP TABLE complaint_deadline; DROP TABLE complaint");
   }
 }

@@ -324,12 +324,22 @@ describe("the complaint-deadlines job", () => {
     expect((await call(COMPLAINT, { id: ignored.id })).data.complaint.overdueStages).toEqual(["FIRST_RESPONSE", "FINAL_RESPONSE"]);
   });
 
-  it("reports a CN_NIFA complaint's one deadline as FINAL_RESPONSE only", async () => {
-    const { caseId, borrowerId } = await caseUnder("CN_NIFA", "Asia/Shanghai");
+  it("reports a CN_NIFA complaint's one deadline as FINAL_RESPONSE only, and a complex one's at 30 days, not 15", async () => {
+    const { caseId, borrowerId, lenderId } = await caseUnder("CN_NIFA", "Asia/Shanghai");
     principal = borrowerPrincipal(borrowerId);
     const c = await file(caseId);
+    const complex = await file(caseId);
+    principal = lenderPrincipal(lenderId);
+    const extended = (await call(COMPLEX, { id: complex.id })).data.markComplaintComplex.finalResponseDueAt;
     clock.set(c.finalResponseDueAt);
     await reportOverdueComplaints(svc.ds, clock);
     expect(await overdue(c.id)).toEqual([{ complaintId: c.id, caseId, stage: "FINAL_RESPONSE", deadline: c.finalResponseDueAt }]);
+    expect(await overdue(complex.id)).toEqual([]);
+    clock.set(new Date(new Date(extended).getTime() - 1));
+    await reportOverdueComplaints(svc.ds, clock);
+    expect(await overdue(complex.id)).toEqual([]);
+    clock.set(extended);
+    await reportOverdueComplaints(svc.ds, clock);
+    expect(await overdue(complex.id)).toEqual([{ complaintId: complex.id, caseId, stage: "FINAL_RESPONSE", deadline: "2026-12-25T16:00:00.000Z" }]);
   });
 });

@@ -83,6 +83,11 @@ export async function fileComplaint(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'OPEN', $11, $12, $13, $14, $15) RETURNING *`,
       [id, entry.caseId, entry.lenderId, entry.borrowerId, category, what, p.role, p.sub, scope, key, now, profile.jurisdiction, zone, due.firstResponseDueAt, due.finalResponseDueAt],
     );
+    await tx.query(
+      `INSERT INTO complaint_deadline (complaint_id, stage, deadline)
+       SELECT $1, s.stage, s.deadline FROM (VALUES ('FIRST_RESPONSE', $2::timestamptz), ('FINAL_RESPONSE', $3::timestamptz)) AS s(stage, deadline) WHERE s.deadline IS NOT NULL`,
+      [id, due.firstResponseDueAt, due.finalResponseDueAt],
+    );
     // Ids, the category and the deadlines: the description is free text and may hold PII.
     const payload: ComplaintFiledPayload = {
       complaintId: id,
@@ -139,6 +144,8 @@ export async function respondToComplaint(
       now,
       p.sub,
     ]);
+    // The stages this response meets in time are no longer watched; one met late stays for the job to report.
+    await tx.query("DELETE FROM complaint_deadline WHERE complaint_id = $1 AND deadline > $2 AND (stage = 'FIRST_RESPONSE' OR $3)", [found.id, now, final]);
     const [[row]] = await tx.query(
       `UPDATE complaint SET status = $2, first_responded_at = coalesce(first_responded_at, $3), closed_at = $4, version = version + 1 WHERE id = $1 RETURNING *`,
       [found.id, final ? ComplaintStatus.CLOSED : ComplaintStatus.RESPONDED, now, final ? now : null],
@@ -167,6 +174,7 @@ export async function markComplaintComplex(ds: DataSource, clock: Clock, p: Prin
     }
     const due = complaintDeadlines(jurisdiction, new Date(found.received_at), found.deadline_zone, true);
     const [[row]] = await tx.query("UPDATE complaint SET complex = true, final_response_due_at = $2, version = version + 1 WHERE id = $1 RETURNING *", [found.id, due.finalResponseDueAt]);
+    await tx.query("UPDATE complaint_deadline SET deadline = $2 WHERE complaint_id = $1 AND stage = 'FINAL_RESPONSE'", [found.id, due.finalResponseDueAt]);
     return row;
   });
 }
@@ -191,21 +199,20 @@ export async function reportOverdueComplaints(ds: DataSource, clock: Clock): Pro
   for (;;) {
     const now = clock.now();
     const done = await ds.transaction(async (tx) => {
-      // SKIP LOCKED: a response under way decides first; the next run sees the rest.
+      // The complaint and its deadline rows locked (SKIP LOCKED): a response under way decides
+      // first, and a deadline it met in time is gone by the time this could lock it.
       const due: Array<{ id: string; case_id: string; lender_id: string; stage: ComplaintStage; deadline: Date }> = await tx.query(
-        `SELECT c.id, c.case_id, c.lender_id, s.stage, s.deadline
-           FROM complaint c
-           CROSS JOIN LATERAL (VALUES ('FIRST_RESPONSE', c.first_response_due_at, c.first_responded_at),
-                                      ('FINAL_RESPONSE', c.final_response_due_at, c.closed_at)) AS s(stage, deadline, met_at)
-          WHERE s.deadline IS NOT NULL AND s.deadline <= $1 AND (s.met_at IS NULL OR s.met_at >= s.deadline)
-            AND NOT EXISTS (SELECT 1 FROM complaint_overdue o WHERE o.complaint_id = c.id AND o.stage = s.stage)
-          ORDER BY s.deadline, c.id, s.stage
+        `SELECT c.id, c.case_id, c.lender_id, d.stage, d.deadline
+           FROM complaint_deadline d JOIN complaint c ON c.id = d.complaint_id
+          WHERE d.deadline <= $1
+          ORDER BY d.deadline, c.id, d.stage
           LIMIT $2
-          FOR UPDATE OF c SKIP LOCKED`,
+          FOR UPDATE OF c, d SKIP LOCKED`,
         [now, BATCH],
       );
       for (const d of due) {
         const [[row]] = await tx.query("UPDATE complaint SET version = version + 1 WHERE id = $1 RETURNING version", [d.id]);
+        await tx.query("DELETE FROM complaint_deadline WHERE complaint_id = $1 AND stage = $2", [d.id, d.stage]);
         await tx.query("INSERT INTO complaint_overdue (complaint_id, stage, deadline, reported_at) VALUES ($1, $2, $3, $4)", [d.id, d.stage, d.deadline, now]);
         const payload: ComplaintOverduePayload = { complaintId: d.id, caseId: d.case_id, stage: d.stage, deadline: new Date(d.deadline).toISOString() };
         await appendToOutbox(tx, [
