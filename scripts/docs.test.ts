@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
   caseEventPayloadSchema,
+  complaintFiledPayloadSchema,
+  complaintOverduePayloadSchema,
+  complaintRespondedPayloadSchema,
   complianceViolationPayloadSchema,
   contactHoldLiftedPayloadSchema,
   contactHoldPlacedPayloadSchema,
@@ -50,6 +53,9 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   HardshipDecided: hardshipDecidedPayloadSchema,
   HardshipHoldEnded: hardshipHoldEndedPayloadSchema,
   NoticeSent: noticeSentPayloadSchema,
+  ComplaintFiled: complaintFiledPayloadSchema,
+  ComplaintResponded: complaintRespondedPayloadSchema,
+  ComplaintOverdue: complaintOverduePayloadSchema,
 };
 
 describe("docs/", () => {

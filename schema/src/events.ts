@@ -271,6 +271,51 @@ export const noticeSentPayloadSchema = z.object({
 });
 export type NoticeSentPayload = z.infer<typeof noticeSentPayloadSchema>;
 
+/** A complaint's categories (fileComplaint). */
+export const COMPLAINT_CATEGORIES = ["CONDUCT", "CONTACT_FREQUENCY", "PRIVACY", "AMOUNT", "OTHER"] as const;
+/** OPEN until the lender first responds, RESPONDED after a response that is not final, CLOSED by the final one. */
+export const COMPLAINT_STATUSES = ["OPEN", "RESPONDED", "CLOSED"] as const;
+/** The deadlines a complaint's answers meet: a first response (UK_FCA: the summary resolution) and the final response. */
+export const COMPLAINT_STAGES = ["FIRST_RESPONSE", "FINAL_RESPONSE"] as const;
+
+/**
+ * Payload of ComplaintFiled: the borrower filed a complaint, or the lender recorded one it
+ * received in writing. Ids, the category and the deadlines only: the description is free text
+ * and never leaves outreach.
+ */
+export const complaintFiledPayloadSchema = z.object({
+  complaintId: uuid,
+  caseId: uuid,
+  category: z.enum(COMPLAINT_CATEGORIES),
+  filedByRole: z.enum(["borrower", "lender"]),
+  status: z.literal("OPEN"),
+  receivedAt: instant,
+  /** Null where the lender's profile has one deadline only (CN_NIFA). */
+  firstResponseDueAt: instant.nullable(),
+  finalResponseDueAt: instant,
+});
+export type ComplaintFiledPayload = z.infer<typeof complaintFiledPayloadSchema>;
+
+/** Payload of ComplaintResponded: the lender responded to a complaint; a final response closes it. Never the response's text. */
+export const complaintRespondedPayloadSchema = z.object({
+  complaintId: uuid,
+  caseId: uuid,
+  final: z.boolean(),
+  status: z.enum(["RESPONDED", "CLOSED"]),
+  /** The next deadline still to meet; null once closed. */
+  respondBy: instant.nullable(),
+});
+export type ComplaintRespondedPayload = z.infer<typeof complaintRespondedPayloadSchema>;
+
+/** Payload of ComplaintOverdue: a complaint's deadline passed with no response of that stage. Ids only. */
+export const complaintOverduePayloadSchema = z.object({
+  complaintId: uuid,
+  caseId: uuid,
+  stage: z.enum(COMPLAINT_STAGES),
+  deadline: instant,
+});
+export type ComplaintOverduePayload = z.infer<typeof complaintOverduePayloadSchema>;
+
 /** Payload of ComplianceViolation: a contact that was made against a contact rule. Ids and the rule, never PII. */
 export const complianceViolationPayloadSchema = z.object({
   violationId: uuid,
@@ -309,6 +354,9 @@ export const EVENT_TYPES = {
   HardshipDecided: 1,
   HardshipHoldEnded: 1,
   NoticeSent: 1,
+  ComplaintFiled: 1,
+  ComplaintResponded: 1,
+  ComplaintOverdue: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 

@@ -105,12 +105,12 @@ export const SCOPES = {
   "protections:read": {
     kind: "read",
     roles: ALL,
-    description: "Read a case's borrower protections (disputes, hardships, cease requests, contact preferences): the borrower its own, the lender its cases', an agency only that a hold exists and until when, auditors without PII.",
+    description: "Read a case's borrower protections (disputes, complaints, hardships, cease requests, contact preferences): the borrower its own, the lender its cases', an agency only that a hold or complaint exists and how it stands, auditors without PII or free text.",
   },
   "protections:write": {
     kind: "write",
     roles: ["borrower", "lender"],
-    description: "Raise a dispute, ask to cease communication, set contact preferences (the borrower; the lender records one received in writing); resolve a dispute (the lender); declare a hardship (the borrower), decide and end one (the lender).",
+    description: "Raise a dispute, ask to cease communication, set contact preferences (the borrower; the lender records one received in writing); resolve a dispute (the lender); declare a hardship (the borrower), decide and end one (the lender); file a complaint (the borrower; the lender records one received in writing), respond to one and mark it complex (the lender).",
   },
   "offers:write": {
     kind: "write",

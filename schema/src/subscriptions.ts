@@ -58,6 +58,12 @@ export interface EntitySource {
   idOf(e: EventEnvelope): string | null;
   /** The subjects it is resolved for (among the declaration's); omitted, all of them. */
   subjects?: readonly string[];
+  /**
+   * The scope `query` needs when it is not the declaration's own: a subscriber whose token lacks
+   * it is refused the object, so the events it resolves are not delivered to that subscriber
+   * (least privilege: a lender's alerts token without `protections:read` hears of no complaint).
+   */
+  scope?: ScopeName;
 }
 
 /** The arguments a subscriber passed, as GraphQL coerced them. */
@@ -70,7 +76,8 @@ export interface SubscriptionDeclaration {
   roles: readonly Role[];
   /**
    * The scope a subscriber's token must grant (refused with FORBIDDEN naming it otherwise). It
-   * must also let the subscriber run each `entities[].query`, which resolves an event's object.
+   * must also let the subscriber run each `entities[].query`, which resolves an event's object,
+   * unless that entity names its own `scope`.
    */
   scope: ScopeName;
   /** The events that feed it, as bus subjects `<AggregateType>.<EventType>`. */
@@ -202,15 +209,19 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
     field: "complianceAlerts",
     roles: ["lender"],
     scope: "violations:read",
-    // The protections issue adds complaints overdue here: one more subject and kind.
-    subjects: ["Activity.ComplianceViolation"],
-    entities: [{ field: "violation", query: "complianceViolation", idOf: (e) => str(e.payload.violationId) }],
+    // A contact rule broken (VIOLATION), and a complaint's response deadline passed unanswered (COMPLAINT_OVERDUE).
+    subjects: ["Activity.ComplianceViolation", "Complaint.ComplaintOverdue"],
+    entities: [
+      { field: "violation", query: "complianceViolation", idOf: (e) => str(e.payload.violationId), subjects: ["Activity.ComplianceViolation"] },
+      { field: "complaint", query: "complaint", idOf: (e) => str(e.payload.complaintId), subjects: ["Complaint.ComplaintOverdue"], scope: "protections:read" },
+    ],
     meta: {
       cursor: (_e, cursor) => cursor,
-      kind: () => "VIOLATION",
+      kind: (e) => (e.type === "ComplaintOverdue" ? "COMPLAINT_OVERDUE" : "VIOLATION"),
       occurredAt: (e) => e.occurredAt,
       caseId: (e) => caseIdOf(e),
-      rule: (e) => str(e.payload.rule),
+      rule: (e) => (e.type === "ComplianceViolation" ? str(e.payload.rule) : null),
+      stage: (e) => (e.type === "ComplaintOverdue" ? str(e.payload.stage) : null),
     },
     concerns: (e, p) => p.role === "lender" && !!p.lenderId && e.lenderId === p.lenderId,
   },

@@ -138,6 +138,19 @@ beforeAll(async () => {
   );
   expect(reported.data.reportActivity.violations.length).toBeGreaterThan(0);
   ids.activity1 = reported.data.reportActivity.activity.id;
+  // A complaint borrower 1 filed about case 1, with a response from lender 1.
+  const filed = await fed.query(
+    `mutation($id: ID!) { fileComplaint(caseId: $id, category: CONDUCT, description: "Called at 3am") { id } }`,
+    { id: ids.case1 },
+    await fed.token({ role: "borrower", borrower_id: ids.borrower1 }),
+  );
+  expect(filed.errors).toBeUndefined();
+  const answered = await fed.query(
+    `mutation($id: ID!) { respondToComplaint(complaintId: $id, response: "We are looking into it", final: false) { id } }`,
+    { id: filed.data.fileComplaint.id },
+    lenderToken,
+  );
+  expect(answered.errors).toBeUndefined();
   callers = [
     { name: "its lender", role: "lender", claims: { lender_id: ids.lender1 }, relations: ["ownLender"] },
     { name: "another lender", role: "lender", claims: { lender_id: ids.lender2 }, relations: [] },
@@ -180,6 +193,7 @@ const CASE1: Gate = { policy: "caseStatus", path: ["collectionCase"], root: "Col
 const LOAN1: Gate = { policy: "caseStatus", path: ["loan"], root: "Loan" };
 const AGENCY: Gate = { policy: "agencyProfile", path: ["agency"], root: "Agency" };
 const ACTIVITIES: Gate = { policy: "caseActivities", path: ["collectionCase", "activities"] };
+const COMPLAINTS: Gate = { policy: "caseComplaints", path: ["collectionCase", "complaints"] };
 const DECISION: Gate = { policy: "contactDecision", path: ["collectionCase", "contactPolicy"] };
 /** Arguments a field needs to be asked for at all. */
 const ARGS: Record<string, string> = { "CollectionCase.contactPolicy": "(channel: SMS)" };
@@ -239,6 +253,16 @@ const ROUTES: Record<string, { wrap: (inner: string) => string; path: string[]; 
     wrap: (f) => `collectionCase(id: "$case1") { contactPolicy(channel: SMS) { profile { ${f} } } }`,
     path: ["collectionCase", "contactPolicy", "profile"],
     gates: [CASE1, DECISION, { policy: "contactDecision", path: ["collectionCase", "contactPolicy", "profile"] }],
+  },
+  Complaint: {
+    wrap: (f) => `collectionCase(id: "$case1") { complaints { ${f} } }`,
+    path: ["collectionCase", "complaints", "0"],
+    gates: [CASE1, COMPLAINTS],
+  },
+  ComplaintResponse: {
+    wrap: (f) => `collectionCase(id: "$case1") { complaints { responses { ${f} } } }`,
+    path: ["collectionCase", "complaints", "0", "responses", "0"],
+    gates: [CASE1, COMPLAINTS, { policy: "complaintDetail", path: ["collectionCase", "complaints", "0", "responses"] }],
   },
   AuditEntry: {
     wrap: (f) => `auditEntries(first: 1) { entries { ${f} } }`,

@@ -32,6 +32,8 @@ let violationId: string;
 let disputeId: string;
 /** A hardship of case C, declared and rejected before the tests. */
 let hardshipId: string;
+/** A complaint about case C its borrower filed before the tests. */
+let complaintId: string;
 let refs = 0;
 
 const claimsOf = (role: Role) =>
@@ -73,6 +75,12 @@ async function nightCall() {
 }
 
 /** What is in every subgraph's tables but the audit log: a row count and a digest of the rows, per table. */
+/** The latest complaint about case C not yet closed. */
+async function openComplaint(): Promise<string> {
+  const [open] = await fed.subgraphs.outreach!.ds.query("SELECT id FROM complaint WHERE case_id = $1 AND status <> 'CLOSED' ORDER BY received_at DESC, id DESC LIMIT 1", [cases.C.id]);
+  return open.id;
+}
+
 async function snapshot(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [name, s] of Object.entries(fed.subgraphs)) {
@@ -162,6 +170,8 @@ beforeAll(async () => {
   // A hardship of case C its borrower declared and the lender rejected at once: one to read, no hold left.
   hardshipId = (await asFull("borrower", `mutation($id: ID!) { declareHardship(caseId: $id, kind: JOB_LOSS) { id } }`, { id: cases.C.id })).declareHardship.id;
   await asFull("lender", `mutation($id: ID!) { decideHardship(hardshipId: $id, approve: false) { id } }`, { id: hardshipId });
+  // A complaint about case C its borrower filed: one to read (complaints hold no contact).
+  complaintId = (await asFull("borrower", `mutation($id: ID!) { fileComplaint(caseId: $id, category: CONDUCT, description: "Rude agent") { id } }`, { id: cases.C.id })).fileComplaint.id;
 });
 afterAll(async () => fed?.stop());
 
@@ -172,7 +182,7 @@ describe("scope declarations", () => {
 
   it("give each subscription a scope that also lets its subscriber resolve the events' object", () => {
     for (const d of SUBSCRIPTIONS) {
-      for (const en of d.entities) expect(declaredScopes().find((s) => s.type === "Query" && s.field === en.query)?.scope, `${d.field}.${en.field}`).toBe(d.scope);
+      for (const en of d.entities) expect(declaredScopes().find((s) => s.type === "Query" && s.field === en.query)?.scope, `${d.field}.${en.field}`).toBe(en.scope ?? d.scope);
     }
   });
 });
@@ -198,6 +208,7 @@ describe("queries with a token without a scope claim", () => {
     dispute: { query: `query($id: ID!) { dispute(id: $id) { id } }`, variables: () => ({ id: disputeId }) },
     hardship: { query: `query($id: ID!) { hardship(id: $id) { id } }`, variables: () => ({ id: hardshipId }) },
     notices: { query: `query($id: ID!) { notices(caseId: $id) { stage status } }`, variables: () => ({ id: cases.C.id }) },
+    complaint: { query: `query($id: ID!) { complaint(id: $id) { id } }`, variables: () => ({ id: complaintId }) },
   };
 
   it("has a case for every root query", async () => {
@@ -392,6 +403,22 @@ describe("mutations", () => {
         return { id: cases.C.id };
       },
     },
+    // Complaints hold no contact: filed on case C, marked complex, answered (closed) by the lender.
+    fileComplaint: {
+      role: "borrower",
+      query: `mutation($id: ID!) { fileComplaint(caseId: $id, category: CONTACT_FREQUENCY, description: "Too many calls", idempotencyKey: "scopes-complaint") { id status } }`,
+      prepare: async () => ({ id: cases.C.id }),
+    },
+    markComplaintComplex: {
+      role: "lender",
+      query: `mutation($id: ID!) { markComplaintComplex(complaintId: $id) { id complex } }`,
+      prepare: async () => ({ id: await openComplaint() }),
+    },
+    respondToComplaint: {
+      role: "lender",
+      query: `mutation($id: ID!) { respondToComplaint(complaintId: $id, response: "We have reduced the calls.", final: true) { id status } }`,
+      prepare: async () => ({ id: await openComplaint() }),
+    },
     // Last: an open dispute holds contact on case C until the next one resolves it.
     raiseDispute: { role: "borrower", query: `mutation($id: ID!) { raiseDispute(caseId: $id, reason: "Not my loan") { id status } }`, prepare: async () => ({ id: cases.C.id }) },
     resolveDispute: {
@@ -472,5 +499,6 @@ describe("mutations", () => {
     expect(await status("home_visit", visitId)).toBe("COMPLETED");
     expect(await status("home_visit", rejectedVisit)).toBe("REJECTED");
     expect(await status("home_visit", cancelledVisit)).toBe("CANCELLED");
+    expect(await fed.subgraphs.outreach!.ds.query("SELECT status, complex FROM complaint WHERE idempotency_key = 'scopes-complaint'")).toEqual([{ status: "CLOSED", complex: true }]);
   }, 180_000);
 });

@@ -4,9 +4,10 @@ import { SUBSCRIPTIONS, type EventEnvelope, type SubscriptionDeclaration } from 
 import { declarationProblems, ID_VARIABLE, planSubscription, type SubjectPlan, type SubscriptionPlan } from "./plan";
 
 const schema = buildSchema(`
-  type Query { collectionCase(id: ID!): CollectionCase placement(id: ID!): Placement complianceViolation(id: ID!): ComplianceViolation }
+  type Query { collectionCase(id: ID!): CollectionCase placement(id: ID!): Placement complianceViolation(id: ID!): ComplianceViolation complaint(id: ID!): Complaint }
   type ComplianceViolation { id: ID! rule: String }
-  type ComplianceAlert { cursor: String! kind: String! occurredAt: String! caseId: ID! rule: String violation: ComplianceViolation }
+  type Complaint { id: ID! status: String }
+  type ComplianceAlert { cursor: String! kind: String! occurredAt: String! caseId: ID! rule: String stage: String violation: ComplianceViolation complaint: Complaint }
   type CollectionCase { id: ID! status: String daysPastDue: Int borrower: Borrower }
   type Borrower { name: String phone: String }
   type Placement { id: ID! }

@@ -4,6 +4,7 @@ import { byIdLoader, groupedLoader } from "@concord/service-kit";
 import { activityFromRow, violationFromRow, type Activity, type ComplianceViolation } from "./modules/activity/activity.type";
 import { disputeFromRow, type Dispute } from "./modules/disputes/dispute.type";
 import { hardshipFromRow, type Hardship } from "./modules/hardships/hardship.type";
+import { complaintFromRow, complaintResponseFromRow, type Complaint, type ComplaintResponse } from "./modules/complaints/complaint.type";
 
 /** A page of a case's activities, latest first: up to `first + 1` rows after the keyset position. */
 export interface ActivityPageKey {
@@ -23,6 +24,10 @@ export interface Loaders {
   disputesByCase: DataLoader<string, Dispute[]>;
   hardship: DataLoader<string, Hardship | null>;
   hardshipsByCase: DataLoader<string, Hardship[]>;
+  complaint: DataLoader<string, Complaint | null>;
+  complaintsByCase: DataLoader<string, Complaint[]>;
+  /** A complaint's responses, oldest first, each with its complaint's lender, borrower and case. */
+  complaintResponses: DataLoader<string, ComplaintResponse[]>;
 }
 
 export function createLoaders(ds: DataSource): Loaders {
@@ -39,6 +44,15 @@ export function createLoaders(ds: DataSource): Loaders {
     disputesByCase: groupedLoader(ds, "SELECT * FROM dispute WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, raised_at, id", "case_id", disputeFromRow),
     hardship: byIdLoader(ds, "SELECT * FROM hardship WHERE id = ANY($1::uuid[])", hardshipFromRow),
     hardshipsByCase: groupedLoader(ds, "SELECT * FROM hardship WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, declared_at, id", "case_id", hardshipFromRow),
+    complaint: byIdLoader(ds, "SELECT * FROM complaint WHERE id = ANY($1::uuid[])", complaintFromRow),
+    complaintsByCase: groupedLoader(ds, "SELECT * FROM complaint WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, received_at, id", "case_id", complaintFromRow),
+    complaintResponses: groupedLoader(
+      ds,
+      `SELECT r.*, c.lender_id, c.borrower_id, c.case_id FROM complaint_response r JOIN complaint c ON c.id = r.complaint_id
+        WHERE r.complaint_id = ANY($1::uuid[]) ORDER BY r.complaint_id, r.responded_at, r.id`,
+      "complaint_id",
+      complaintResponseFromRow,
+    ),
     activityPage: new DataLoader(
       async (keys) => {
         // Keys of one page size and position go together: one windowed statement per group.

@@ -6,6 +6,7 @@ import { CollectionCase } from "./modules/collection-case/collection-case.stub";
 import { ContactPolicyResolver } from "./modules/policy/contact-policy.resolver";
 import { CaseDisputesResolver, DisputeResolver } from "./modules/disputes/dispute.resolver";
 import { CaseHardshipsResolver, HardshipResolver } from "./modules/hardships/hardship.resolver";
+import { CaseComplaintsResolver, ComplaintResolver } from "./modules/complaints/complaint.resolver";
 import { ContactProfileResolver } from "./modules/profile/profile.resolver";
 import { CasePreferenceResolver, ContactPreferenceResolver } from "./modules/preference/preference.resolver";
 import { auditTrail } from "./modules/audit/audit-slice";
@@ -30,6 +31,8 @@ export function buildOutreachSchema(): Promise<GraphQLSchema> {
         HardshipResolver,
         CaseHardshipsResolver,
         NoticeResolver,
+        ComplaintResolver,
+        CaseComplaintsResolver,
         ...auditTrail.resolvers,
       ],
       orphanedTypes: [CollectionCase, auditTrail.pageType],

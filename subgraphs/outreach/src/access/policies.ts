@@ -118,6 +118,30 @@ const outreachPolicies = definePolicies({
     description: "Sending a notice (sendNotice): the lender, on its own cases (every stage); an agency, on a case it holds (the reminders and the validation notice).",
     rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: NEVER },
   },
+  complaintStatus: {
+    description: "That a complaint exists and how it stands (category, status, who filed it, when received, deadlines, overdue stages, complex flag): the case's lender, the borrower it is about, an agency holding the case, auditors. Never its free text.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  complaintDetail: {
+    description: "A complaint's description and the lender's responses (free text, may hold PII): the case's lender and the borrower it is about; never an agency or an auditor.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: value("self"), auditor: NEVER },
+  },
+  caseComplaints: {
+    description: "A case's complaints: the case's lender, an agency holding the case, the borrower it is about, auditors (each complaint's fields then follow their own policies).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  complaintFiling: {
+    description: "Filing a complaint (fileComplaint): the borrower, on its own case; the lender, on its own case, recording one received in writing.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: value("anyone"), auditor: NEVER },
+  },
+  complaintHandling: {
+    description: "Responding to a complaint and marking it complex (respondToComplaint, markComplaintComplex): the lender, on its own cases.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  complaintAlert: {
+    description: "The overdue complaint a compliance alert is about: the lender, its own.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
   complianceAlerts: {
     description: "Live compliance alerts (complianceAlerts): lenders, for their own cases.",
     rules: subscriberRules("complianceAlerts"),

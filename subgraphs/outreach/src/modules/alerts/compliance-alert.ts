@@ -5,16 +5,22 @@ import { P } from "../../access/policies";
 import type { OutreachContext } from "../../context";
 import { RuleEnum } from "../activity/enums";
 import { ComplianceViolation } from "../activity/activity.type";
+import { Complaint, ComplaintStage } from "../complaints/complaint.type";
 
 export enum ComplianceAlertKind {
   VIOLATION = "VIOLATION",
+  COMPLAINT_OVERDUE = "COMPLAINT_OVERDUE",
 }
-registerEnumType(ComplianceAlertKind, { name: "ComplianceAlertKind", description: "VIOLATION: a reported contact broke a contact rule." });
+registerEnumType(ComplianceAlertKind, {
+  name: "ComplianceAlertKind",
+  description: "VIOLATION: a reported contact broke a contact rule. COMPLAINT_OVERDUE: a complaint's deadline passed with no response of that stage.",
+});
 
 /**
  * The complianceAlerts subscription's shape. The gateway serves it (see SUBSCRIPTIONS in
  * schema/src/subscriptions.ts): cursor, kind, occurredAt, caseId and rule come from the event,
- * and `violation` is resolved as `complianceViolation(id)` with the subscriber's principal.
+ * and `violation` is resolved as `complianceViolation(id)` with the subscriber's principal
+ * (`complaint`, for COMPLAINT_OVERDUE, as `complaint(id)`).
  */
 @ObjectType({ description: "A compliance alert for the lender: pushed over WebSocket by the gateway." })
 export class ComplianceAlert {
@@ -38,9 +44,17 @@ export class ComplianceAlert {
   @Field(() => RuleEnum, { nullable: true, description: "The rule broken (VIOLATION)." })
   rule: RuleName | null;
 
+  @Policy(P.public)
+  @Field(() => ComplaintStage, { nullable: true, description: "The deadline that passed (COMPLAINT_OVERDUE): the first response's or the final one's." })
+  stage: ComplaintStage | null;
+
   @Policy(P.complianceViolation)
   @Field(() => ComplianceViolation, { nullable: true, description: "The violation, as the subscriber may see it now." })
   violation: ComplianceViolation | null;
+
+  @Policy(P.complaintAlert)
+  @Field(() => Complaint, { nullable: true, description: "The overdue complaint (COMPLAINT_OVERDUE), as the subscriber may see it now." })
+  complaint: Complaint | null;
 }
 
 const AFTER = "Resume after this cursor: every alert since is replayed in order, then live ones follow (within the replay window, 24 hours by default; REPLAY_WINDOW_EXCEEDED when older).";
