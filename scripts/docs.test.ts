@@ -8,6 +8,7 @@ import {
   complaintFiledPayloadSchema,
   complaintOverduePayloadSchema,
   complaintRespondedPayloadSchema,
+  complaintMarkedComplexPayloadSchema,
   complianceViolationPayloadSchema,
   contactHoldLiftedPayloadSchema,
   contactHoldPlacedPayloadSchema,
@@ -55,6 +56,7 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   NoticeSent: noticeSentPayloadSchema,
   ComplaintFiled: complaintFiledPayloadSchema,
   ComplaintResponded: complaintRespondedPayloadSchema,
+  ComplaintMarkedComplex: complaintMarkedComplexPayloadSchema,
   ComplaintOverdue: complaintOverduePayloadSchema,
 };
 

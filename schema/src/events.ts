@@ -307,6 +307,17 @@ export const complaintRespondedPayloadSchema = z.object({
 });
 export type ComplaintRespondedPayload = z.infer<typeof complaintRespondedPayloadSchema>;
 
+/**
+ * Payload of ComplaintMarkedComplex: the lender marked a complaint complex; under CN_NIFA its
+ * final deadline moves from 15 to 30 days (elsewhere it is unchanged). Ids and the deadline only.
+ */
+export const complaintMarkedComplexPayloadSchema = z.object({
+  complaintId: uuid,
+  caseId: uuid,
+  finalResponseDueAt: instant,
+});
+export type ComplaintMarkedComplexPayload = z.infer<typeof complaintMarkedComplexPayloadSchema>;
+
 /** Payload of ComplaintOverdue: a complaint's deadline passed with no response of that stage. Ids only. */
 export const complaintOverduePayloadSchema = z.object({
   complaintId: uuid,
@@ -356,6 +367,7 @@ export const EVENT_TYPES = {
   NoticeSent: 1,
   ComplaintFiled: 1,
   ComplaintResponded: 1,
+  ComplaintMarkedComplex: 1,
   ComplaintOverdue: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;

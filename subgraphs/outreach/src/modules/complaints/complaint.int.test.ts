@@ -238,6 +238,9 @@ describe("deadlines per profile", () => {
     const marked = await call(COMPLEX, { id: c.id });
     expect(marked.data.markComplaintComplex).toEqual({ id: c.id, complex: true, firstResponseDueAt: null, finalResponseDueAt: "2026-12-25T16:00:00.000Z", respondBy: "2026-12-25T16:00:00.000Z" });
     expect((await call(COMPLEX, { id: c.id })).data.markComplaintComplex).toEqual(marked.data.markComplaintComplex);
+    // One ComplaintMarkedComplex with the new deadline: marking again emitted nothing.
+    const events = await svc.ds.query("SELECT envelope FROM outbox WHERE aggregate_id = $1 AND type = 'ComplaintMarkedComplex'", [c.id]);
+    expect(events.map((e: { envelope: string }) => JSON.parse(e.envelope).payload)).toEqual([{ complaintId: c.id, caseId, finalResponseDueAt: "2026-12-25T16:00:00.000Z" }]);
 
     // Another one, marked at its 15-day deadline: too late (and a millisecond before: in time).
     principal = borrowerPrincipal(borrowerId);

@@ -46,7 +46,7 @@ export class ComplaintResolver {
       "The case's lender marks a complaint complex. Under CN_NIFA its one deadline becomes 30 days from receipt instead of 15 (CONFLICT once the 15 days have passed); under UK_FCA and US_REG_F it only records the flag, the deadlines do not change. Marking it again returns it; a CLOSED complaint is CONFLICT.",
   })
   async markComplaintComplex(@Ctx() ctx: OutreachContext, @Arg("complaintId", () => ID) complaintId: string): Promise<Complaint> {
-    return complaintFromRow(await markComplaintComplex(ctx.ds, ctx.clock, ctx.principal, complaintId));
+    return complaintFromRow(await markComplaintComplex(ctx.ds, ctx.clock, ctx.principal, complaintId, ctx.requestId));
   }
 
   @NeedsScope("protections:read")

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { ComplaintFiledPayload, ComplaintOverduePayload, ComplaintRespondedPayload, Principal } from "@concord/schema";
+import type { ComplaintFiledPayload, ComplaintMarkedComplexPayload, ComplaintOverduePayload, ComplaintRespondedPayload, Principal } from "@concord/schema";
 import {
   appendToOutbox,
   badInput,
@@ -162,7 +162,7 @@ export async function respondToComplaint(
  * Marking it again returns it unchanged; a CLOSED one, or a CN_NIFA one whose 15-day deadline has
  * passed, is CONFLICT. Another lender's complaint is NOT_FOUND.
  */
-export async function markComplaintComplex(ds: DataSource, clock: Clock, p: Principal, complaintId: string): Promise<Record<string, any>> {
+export async function markComplaintComplex(ds: DataSource, clock: Clock, p: Principal, complaintId: string, correlationId: string | null = null): Promise<Record<string, any>> {
   const now = clock.now();
   return ds.transaction(async (tx) => {
     const found = await ownComplaint(tx, p, complaintId, "complaint handling");
@@ -175,6 +175,8 @@ export async function markComplaintComplex(ds: DataSource, clock: Clock, p: Prin
     const due = complaintDeadlines(jurisdiction, new Date(found.received_at), found.deadline_zone, true);
     const [[row]] = await tx.query("UPDATE complaint SET complex = true, final_response_due_at = $2, version = version + 1 WHERE id = $1 RETURNING *", [found.id, due.finalResponseDueAt]);
     await tx.query("UPDATE complaint_deadline SET deadline = $2 WHERE complaint_id = $1 AND stage = 'FINAL_RESPONSE'", [found.id, due.finalResponseDueAt]);
+    const payload: ComplaintMarkedComplexPayload = { complaintId: row.id, caseId: row.case_id, finalResponseDueAt: new Date(row.final_response_due_at).toISOString() };
+    await appendToOutbox(tx, [newEvent({ type: "ComplaintMarkedComplex", aggregateType: "Complaint", aggregateId: row.id, aggregateVersion: row.version, lenderId: row.lender_id, payload, correlationId }, now)]);
     return row;
   });
 }
