@@ -19,6 +19,9 @@ import {
   paymentRecordedPayloadSchema,
   placementEndedPayloadSchema,
   placementStartedPayloadSchema,
+  promiseBrokenPayloadSchema,
+  promiseKeptPayloadSchema,
+  promiseMadePayloadSchema,
   type EventType,
 } from "@concord/schema";
 
@@ -46,6 +49,9 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   DisputeResolved: disputeResolvedPayloadSchema,
   HardshipDeclared: hardshipDeclaredPayloadSchema,
   HardshipDecided: hardshipDecidedPayloadSchema,
+  PromiseMade: promiseMadePayloadSchema,
+  PromiseKept: promiseKeptPayloadSchema,
+  PromiseBroken: promiseBrokenPayloadSchema,
 };
 
 describe("docs/", () => {

@@ -4,6 +4,7 @@ import { byIdLoader, groupedLoader } from "@concord/service-kit";
 import { activityFromRow, violationFromRow, type Activity, type ComplianceViolation } from "./modules/activity/activity.type";
 import { disputeFromRow, type Dispute } from "./modules/disputes/dispute.type";
 import { hardshipFromRow, type Hardship } from "./modules/hardships/hardship.type";
+import { promiseFromRow, type PromiseToPay } from "./modules/promises/promise.type";
 
 /** A page of a case's activities, latest first: up to `first + 1` rows after the keyset position. */
 export interface ActivityPageKey {
@@ -23,6 +24,8 @@ export interface Loaders {
   disputesByCase: DataLoader<string, Dispute[]>;
   hardship: DataLoader<string, Hardship | null>;
   hardshipsByCase: DataLoader<string, Hardship[]>;
+  promiseByActivity: DataLoader<string, PromiseToPay | null>;
+  promisesByCase: DataLoader<string, PromiseToPay[]>;
 }
 
 export function createLoaders(ds: DataSource): Loaders {
@@ -39,6 +42,8 @@ export function createLoaders(ds: DataSource): Loaders {
     disputesByCase: groupedLoader(ds, "SELECT * FROM dispute WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, raised_at, id", "case_id", disputeFromRow),
     hardship: byIdLoader(ds, "SELECT * FROM hardship WHERE id = ANY($1::uuid[])", hardshipFromRow),
     hardshipsByCase: groupedLoader(ds, "SELECT * FROM hardship WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, declared_at, id", "case_id", hardshipFromRow),
+    promiseByActivity: byIdLoader(ds, "SELECT * FROM promise_to_pay WHERE activity_id = ANY($1::uuid[])", promiseFromRow, "activity_id"),
+    promisesByCase: groupedLoader(ds, "SELECT * FROM promise_to_pay WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, made_at, id", "case_id", promiseFromRow),
     activityPage: new DataLoader(
       async (keys) => {
         // Keys of one page size and position go together: one windowed statement per group.

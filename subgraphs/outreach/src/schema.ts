@@ -8,6 +8,7 @@ import { CaseDisputesResolver, DisputeResolver } from "./modules/disputes/disput
 import { CaseHardshipsResolver, HardshipResolver } from "./modules/hardships/hardship.resolver";
 import { ContactProfileResolver } from "./modules/profile/profile.resolver";
 import { CasePreferenceResolver, ContactPreferenceResolver } from "./modules/preference/preference.resolver";
+import { ActivityPromiseResolver, CasePromisesResolver, PromiseToPayResolver } from "./modules/promises/promise.resolver";
 import { auditTrail } from "./modules/audit/audit-slice";
 
 type Ref = { id: string };
@@ -28,6 +29,9 @@ export function buildOutreachSchema(): Promise<GraphQLSchema> {
         CaseDisputesResolver,
         HardshipResolver,
         CaseHardshipsResolver,
+        PromiseToPayResolver,
+        ActivityPromiseResolver,
+        CasePromisesResolver,
         ...auditTrail.resolvers,
       ],
       orphanedTypes: [CollectionCase, auditTrail.pageType],

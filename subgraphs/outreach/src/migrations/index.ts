@@ -3,6 +3,7 @@ import { ContactHolds1764500300000 } from "./1764500300000-ContactHolds";
 import { Disputes1764600000000 } from "./1764600000000-Disputes";
 import { ContactPreferences1764600100000 } from "./1764600100000-ContactPreferences";
 import { Hardships1764600200000 } from "./1764600200000-Hardships";
+import { Promises1764700100000 } from "./1764700100000-Promises";
 
 /** The outreach database's own migrations, oldest first (the kit adds its tables: KIT_MIGRATIONS). */
-export const migrations = [Outreach1764500200000, ContactHolds1764500300000, Disputes1764600000000, ContactPreferences1764600100000, Hardships1764600200000];
+export const migrations = [Outreach1764500200000, ContactHolds1764500300000, Disputes1764600000000, ContactPreferences1764600100000, Hardships1764600200000, Promises1764700100000];

@@ -6,13 +6,16 @@ import {
   badInput,
   CONTACT_PROFILES,
   DEFAULT_JURISDICTION,
+  DEFAULT_PROMISE_TERMS,
   forbidden,
   JURISDICTIONS,
   newEvent,
+  promiseTermsOf,
   tightenProfile,
   type Clock,
   type ContactParameters as EngineParameters,
   type Jurisdiction,
+  type PromiseTerms,
 } from "@concord/service-kit";
 import { ContactProfile, isoWeekdayOf, parametersOut, type ContactProfileOverrides } from "./profile.type";
 
@@ -57,6 +60,25 @@ function engineOverrides(o: ContactProfileOverrides | null | undefined): Partial
   return out;
 }
 
+/** The promise terms the overrides ask for (the rest at their defaults); out of range is BAD_USER_INPUT naming it. */
+function askedPromiseTerms(o: ContactProfileOverrides | null | undefined): PromiseTerms {
+  const r = promiseTermsOf({ promiseKeptThresholdBps: o?.promiseKeptThresholdBps ?? undefined, promiseGraceDays: o?.promiseGraceDays ?? undefined });
+  if (!r.ok) throw badInput(r.message, `overrides.${r.parameter}`);
+  return r.terms;
+}
+
+/** A lender's promise terms as its profile row holds them (the defaults without a row, or for a row from before they were kept). */
+export const promiseTermsOfRow = (row: Record<string, any> | undefined): PromiseTerms => {
+  const r = promiseTermsOf(row?.promise_terms ?? null);
+  return r.ok ? r.terms : { ...DEFAULT_PROMISE_TERMS };
+};
+
+/** A lender's promise terms, read in `db` (a transaction's, to decide with what it sees). */
+export async function readPromiseTerms(db: DataSource | EntityManager, lenderId: string): Promise<PromiseTerms> {
+  const [row] = await db.query("SELECT promise_terms FROM contact_profile WHERE lender_id = $1", [lenderId]);
+  return promiseTermsOfRow(row);
+}
+
 /** A profile row (or the default, for a lender without one) as the GraphQL type. */
 export function profileOut(lenderId: string, row: Record<string, any> | undefined): ContactProfile {
   const jurisdiction: Jurisdiction = row?.jurisdiction ?? DEFAULT_JURISDICTION;
@@ -68,6 +90,7 @@ export function profileOut(lenderId: string, row: Record<string, any> | undefine
     updatedAt: row ? new Date(row.updated_at) : null,
     parameters: parametersOut(row?.parameters ?? CONTACT_PROFILES[jurisdiction].parameters),
     profileDefaults: parametersOut(CONTACT_PROFILES[jurisdiction].parameters),
+    ...promiseTermsOfRow(row),
   });
 }
 
@@ -98,6 +121,7 @@ export async function setContactProfile(
   if ((asked.quietDaysAfterConversation ?? 0) > MAX_QUIET_DAYS) {
     throw badInput(`quietDaysAfterConversation is at most ${MAX_QUIET_DAYS} days`, "overrides.quietDaysAfterConversation");
   }
+  const promiseTerms = askedPromiseTerms(overrides);
   const result = tightenProfile(jurisdiction, asked);
   if (!result.ok) {
     const field = FIELD_OF[result.parameter];
@@ -111,15 +135,18 @@ export async function setContactProfile(
     const [row] = await tx.query("SELECT * FROM contact_profile WHERE lender_id = $1", [lenderId]);
     const parameters = result.profile.parameters;
     // jsonb keeps keys in its own order, not the one written: compare values, not their text.
-    if (row && row.jurisdiction === jurisdiction && isDeepStrictEqual(row.parameters, parameters)) return profileOut(lenderId, row);
+    if (row && row.jurisdiction === jurisdiction && isDeepStrictEqual(row.parameters, parameters) && isDeepStrictEqual(promiseTermsOfRow(row), promiseTerms)) {
+      return profileOut(lenderId, row);
+    }
     const version = row ? Number(row.version) + 1 : 1;
     const [saved] = await tx.query(
-      `INSERT INTO contact_profile (lender_id, jurisdiction, overrides, parameters, version, updated_by, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO contact_profile (lender_id, jurisdiction, overrides, parameters, version, updated_by, updated_at, promise_terms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (lender_id) DO UPDATE SET jurisdiction = EXCLUDED.jurisdiction, overrides = EXCLUDED.overrides,
-         parameters = EXCLUDED.parameters, version = EXCLUDED.version, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+         parameters = EXCLUDED.parameters, version = EXCLUDED.version, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at,
+         promise_terms = EXCLUDED.promise_terms
        RETURNING *`,
-      [lenderId, jurisdiction, JSON.stringify(asked), JSON.stringify(parameters), version, p.sub, now],
+      [lenderId, jurisdiction, JSON.stringify(asked), JSON.stringify(parameters), version, p.sub, now, JSON.stringify(promiseTerms)],
     );
     const payload: ContactProfileSetPayload = { lenderId, jurisdiction, parameters };
     await appendToOutbox(tx, [
