@@ -197,6 +197,7 @@ describe("queries with a token without a scope claim", () => {
     complianceViolation: { query: `query($id: ID!) { complianceViolation(id: $id) { id } }`, variables: () => ({ id: violationId }) },
     dispute: { query: `query($id: ID!) { dispute(id: $id) { id } }`, variables: () => ({ id: disputeId }) },
     hardship: { query: `query($id: ID!) { hardship(id: $id) { id } }`, variables: () => ({ id: hardshipId }) },
+    promiseStats: { query: `{ promiseStats(from: "2026-11-01", to: "2026-11-30") { agencyId made } }` },
   };
 
   it("has a case for every root query", async () => {
