@@ -26,7 +26,8 @@ import {
 import { openDispute } from "../disputes/dispute.service";
 import { openHardship } from "../hardships/hardship.service";
 import { HardshipKind } from "../hardships/hardship.type";
-import { checkDueDate, checkPromise, makePromise, zoneOfCase } from "../promises/promise.service";
+import { checkDueDate, zoneOfCase } from "../promises/promise-dates";
+import { checkPromise, makePromise } from "../promises/promise.service";
 import { actorOf, loadSituation } from "../policy/situation";
 
 /** The agency's placement of the case in force at `at`, by the directory, with its channels. */

@@ -1,17 +1,13 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { paymentRecordedPayloadSchema, type PromiseBrokenPayload, type PromiseKeptPayload, type PromiseMadePayload, type Principal } from "@concord/schema";
 import {
-  addDays,
   appendToOutbox,
   badInput,
   daysBetween,
   isCurrency,
   isIsoDate,
-  isKnownTimeZone,
   keepingAmount,
-  localDateOf,
   newEvent,
-  startOfLocalDay,
   uuidv7,
   type CaseEntry,
   type Clock,
@@ -20,12 +16,11 @@ import {
 } from "@concord/service-kit";
 import { liftHolds, placeHold } from "../holds/holds";
 import { readPromiseTerms } from "../profile/profile.service";
+import { endOfLocalDay, graceEndOf, zoneOfCase } from "./promise-dates";
 import type { PromiseInput } from "./promise.inputs";
 
 /** What placed a promise's hold (contact_hold.source_type). */
 const SOURCE = "promise";
-/** The latest due date a promise may have: this many local days after the contact's. */
-export const MAX_PROMISE_DAYS = 90;
 /** The longest period promiseStats reads, in days. */
 const MAX_STATS_DAYS = 366;
 
@@ -54,20 +49,6 @@ export function checkPromise(outcome: Outcome, p: PromiseInput | null | undefine
   if (!isIsoDate(p.dueDate)) throw badInput("promise.dueDate must be a date YYYY-MM-DD", "promise.dueDate");
   return { amountMinor, currency, dueDate: p.dueDate };
 }
-
-/** The borrower's zone for a case's promises: the directory's, UTC while it is unknown. */
-export const zoneOfCase = (entry: CaseEntry): string => (isKnownTimeZone(entry.timezone) ? entry.timezone : "UTC");
-
-/** Refuses a due date before the contact's local day or more than 90 local days after it. */
-export function checkDueDate(dueDate: string, occurredAt: Date, zone: string): void {
-  const day = localDateOf(occurredAt, zone);
-  const ahead = daysBetween(day, dueDate);
-  if (ahead < 0) throw badInput(`promise.dueDate may not be before the contact's local day (${day} in ${zone})`, "promise.dueDate");
-  if (ahead > MAX_PROMISE_DAYS) throw badInput(`promise.dueDate is at most ${MAX_PROMISE_DAYS} days after the contact's local day (${addDays(day, MAX_PROMISE_DAYS)})`, "promise.dueDate");
-}
-
-/** The instant the local day after `date` begins in `zone`: the end of `date`, exclusive. */
-export const endOfLocalDay = (date: string, zone: string): Date => startOfLocalDay(addDays(date, 1), zone);
 
 /** A case's promises and payments take turns (a promise made while a payment arrives sees it). */
 const lockCase = (tx: EntityManager, caseId: string) => tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 29))", [caseId]);
@@ -100,7 +81,7 @@ export async function makePromise(
   const zone = zoneOfCase(entry);
   const terms = await readPromiseTerms(tx, entry.lenderId);
   const dueEndsAt = endOfLocalDay(promise.dueDate, zone);
-  const graceEndsAt = endOfLocalDay(addDays(promise.dueDate, terms.promiseGraceDays), zone);
+  const graceEndsAt = graceEndOf(promise.dueDate, terms.promiseGraceDays, zone);
   const id = uuidv7(now.getTime());
   const [row] = await tx.query(
     `INSERT INTO promise_to_pay (id, case_id, lender_id, borrower_id, agency_id, activity_id, amount_minor, currency, due_date, made_at,
