@@ -256,10 +256,15 @@ describe("kept and broken", () => {
     const own = uuidv7();
     principal = lenderPrincipal(own);
     const SET = `mutation($o: ContactProfileOverrides) { setContactProfile(jurisdiction: UK_FCA, overrides: $o) { promiseKeptThresholdBps promiseGraceDays } }`;
+    const READ = `{ contactProfile { version promiseKeptThresholdBps promiseGraceDays } }`;
+    expect((await call(READ)).data.contactProfile).toEqual({ version: 0, promiseKeptThresholdBps: 10_000, promiseGraceDays: 3 });
     expect(codes(await call(SET, { o: { promiseKeptThresholdBps: 10_001 } }))).toEqual(["BAD_USER_INPUT"]);
     expect(codes(await call(SET, { o: { promiseGraceDays: 31 } }))).toEqual(["BAD_USER_INPUT"]);
     const set = await call(SET, { o: { promiseKeptThresholdBps: 5_000, promiseGraceDays: 0 } });
     expect(set.data.setContactProfile).toEqual({ promiseKeptThresholdBps: 5_000, promiseGraceDays: 0 });
+    // Stated again, nothing changes; the profile's version is raised by the change only.
+    expect((await call(SET, { o: { promiseKeptThresholdBps: 5_000, promiseGraceDays: 0 } })).errors).toBeUndefined();
+    expect((await call(READ)).data.contactProfile).toEqual({ version: 1, promiseKeptThresholdBps: 5_000, promiseGraceDays: 0 });
     const { caseId } = await promised({ promise: { amountMinor: 10_001, currency: "GBP", dueDate: DUE } }, { lenderId: own, as: lenderPrincipal(own) });
     // The grace ends with the due date; half of 10001 rounds up to 5001.
     expect((await promiseOf(caseId)).graceEndsAt).toBe(DUE_END.toISOString());
@@ -320,5 +325,8 @@ describe("promiseStats", () => {
     // The agency: its own row, over every lender whose cases it took promises on.
     principal = agencyPrincipal(a1!);
     expect((await call(STATS, { from: DUE, to: DUE })).data.promiseStats).toEqual([{ agencyId: a1, made: 3, kept: 1, broken: 2, pending: 0, keptRate: 1 / 3 }]);
+    // The borrower: its own promise only.
+    principal = borrowerPrincipal(kept.borrowerId);
+    expect((await call(STATS, { from: DUE, to: DUE })).data.promiseStats).toEqual([{ agencyId: a1, made: 1, kept: 1, broken: 0, pending: 0, keptRate: 1 }]);
   });
 });
