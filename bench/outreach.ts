@@ -504,6 +504,8 @@ async function main(): Promise<void> {
       contactPoint: m.point,
       ...(m.duration !== undefined ? { durationSeconds: m.duration } : {}),
       ...(m.notes ? { notes: m.notes } : {}),
+      // A promise is required with PROMISE_TO_PAY: due three days on (inside any zone's window).
+      ...(m.outcome === "PROMISE_TO_PAY" ? { promise: { amountMinor: 5000, currency: "GBP", dueDate: new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10) } } : {}),
     };
     return { agency: c.agency, input };
   };

@@ -151,6 +151,15 @@ describe("the demo contacts", () => {
         { case_id: parties.hardshipCaseId, kind: "BREATHING_SPACE" },
         { case_id: parties.disputedCaseId, kind: "DISPUTE" },
       ]);
+      // One promise to pay still pending on the conversation's case, and one broken (its grace ended 6 days back) on another.
+      const promises = await f.outreach.query("SELECT case_id, status, due_date::text AS due FROM promise_to_pay ORDER BY made_at");
+      expect(promises).toEqual([
+        { case_id: expect.any(String), status: "BROKEN", due: expect.any(String) },
+        { case_id: parties.contactCaseId, status: "PENDING", due: expect.any(String) },
+      ]);
+      expect(promises[0].case_id).not.toBe(parties.contactCaseId);
+      const broken = (await f.outreach.query("SELECT envelope FROM outbox WHERE type = 'PromiseBroken'")).map((r: { envelope: string }) => JSON.parse(r.envelope).payload);
+      expect(broken).toEqual([expect.objectContaining({ caseId: promises[0].case_id, paidMinor: "0" })]);
     } finally {
       await f.drop();
     }

@@ -25,6 +25,9 @@ import {
   paymentRecordedPayloadSchema,
   placementEndedPayloadSchema,
   placementStartedPayloadSchema,
+  promiseBrokenPayloadSchema,
+  promiseKeptPayloadSchema,
+  promiseMadePayloadSchema,
   type EventType,
 } from "@concord/schema";
 
@@ -58,6 +61,9 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   ComplaintResponded: complaintRespondedPayloadSchema,
   ComplaintMarkedComplex: complaintMarkedComplexPayloadSchema,
   ComplaintOverdue: complaintOverduePayloadSchema,
+  PromiseMade: promiseMadePayloadSchema,
+  PromiseKept: promiseKeptPayloadSchema,
+  PromiseBroken: promiseBrokenPayloadSchema,
 };
 
 describe("docs/", () => {

@@ -327,6 +327,39 @@ export const complaintOverduePayloadSchema = z.object({
 });
 export type ComplaintOverduePayload = z.infer<typeof complaintOverduePayloadSchema>;
 
+/** The states of a promise to pay: PENDING until payments keep it (KEPT) or its grace ends (BROKEN). */
+export const PROMISE_STATUSES = ["PENDING", "KEPT", "BROKEN"] as const;
+
+/** What every promise event carries: ids, the amount and the due date; never PII (no notes, no contact details). */
+const promiseFacts = {
+  promiseId: uuid,
+  caseId: uuid,
+  /** The reported activity (outcome PROMISE_TO_PAY) it came with. */
+  activityId: uuid,
+  /** The agency that took it; null for the lender's own collectors. */
+  agencyId: uuid.nullable(),
+  amountMinor: minorUnits,
+  currency: z.string().length(3),
+  /** A calendar date in the borrower's time zone. */
+  dueDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a local date, YYYY-MM-DD"),
+};
+
+/** Payload of PromiseMade: a borrower promised to pay; collection calls are held until the end of the due date. */
+export const promiseMadePayloadSchema = z.object({
+  ...promiseFacts,
+  /** Until when payments keep it: the end of the due date plus the lender's grace days, in the borrower's zone (exclusive). */
+  graceEndsAt: instant,
+});
+export type PromiseMadePayload = z.infer<typeof promiseMadePayloadSchema>;
+
+/** Payload of PromiseKept: payments in the promise's currency reached the lender's threshold; its hold is lifted. */
+export const promiseKeptPayloadSchema = z.object({ ...promiseFacts, paidMinor: minorUnits, keptAt: instant });
+export type PromiseKeptPayload = z.infer<typeof promiseKeptPayloadSchema>;
+
+/** Payload of PromiseBroken: the grace ended without payments reaching the threshold. */
+export const promiseBrokenPayloadSchema = z.object({ ...promiseFacts, paidMinor: minorUnits, brokenAt: instant });
+export type PromiseBrokenPayload = z.infer<typeof promiseBrokenPayloadSchema>;
+
 /** Payload of ComplianceViolation: a contact that was made against a contact rule. Ids and the rule, never PII. */
 export const complianceViolationPayloadSchema = z.object({
   violationId: uuid,
@@ -369,6 +402,10 @@ export const EVENT_TYPES = {
   ComplaintResponded: 1,
   ComplaintMarkedComplex: 1,
   ComplaintOverdue: 1,
+
+  PromiseMade: 1,
+  PromiseKept: 1,
+  PromiseBroken: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 

@@ -209,6 +209,7 @@ describe("queries with a token without a scope claim", () => {
     hardship: { query: `query($id: ID!) { hardship(id: $id) { id } }`, variables: () => ({ id: hardshipId }) },
     notices: { query: `query($id: ID!) { notices(caseId: $id) { stage status } }`, variables: () => ({ id: cases.C.id }) },
     complaint: { query: `query($id: ID!) { complaint(id: $id) { id } }`, variables: () => ({ id: complaintId }) },
+    promiseStats: { query: `{ promiseStats(from: "2026-11-01", to: "2026-11-30") { agencyId made } }` },
   };
 
   it("has a case for every root query", async () => {

@@ -6,6 +6,7 @@ import { migrations } from "./migrations";
 import { reportOverdueComplaints } from "./modules/complaints/complaint.service";
 import { announceEndedHardshipHolds } from "./modules/hardships/hardship.service";
 import { applyCaseBalance, CASE_BALANCE_CONSUMER } from "./modules/notices/case-balance";
+import { breakPromises, PAYMENTS_CONSUMER, paymentsHandler } from "./modules/promises/promise.service";
 
 export { buildOutreachSchema } from "./schema";
 export { buildOutreachSchema as buildSchema } from "./schema";
@@ -14,14 +15,16 @@ export { seedDemo } from "./demo/seed-demo";
 export { reportOverdueComplaints } from "./modules/complaints/complaint.service";
 export { announceEndedHardshipHolds } from "./modules/hardships/hardship.service";
 export { legalWarningGiven, type LegalWarningCheck } from "./modules/notices/notice.service";
+export { breakPromises } from "./modules/promises/promise.service";
 
 export type OutreachOptions = SubgraphOptions;
 export type OutreachService = SubgraphService<OutreachContext>;
 
 /**
  * Migrates the outreach database and serves the subgraph; with a bus, relays its outbox
- * (compliance violations, profiles, protections, notices), keeps the case directory and what
- * each case has overdue (for notices), and runs its jobs (hardship holds that ran out, overdue complaints).
+ * (compliance violations, profiles, holds, protections, notices), keeps the case directory, what
+ * each case has overdue (for notices) and promises to pay from loans' payments, and runs its
+ * jobs (hardship holds that ran out, overdue complaints, promises whose grace has ended).
  */
 export function start(opts: OutreachOptions): Promise<OutreachService> {
   return startSubgraph<OutreachContext>(
@@ -30,11 +33,15 @@ export function start(opts: OutreachOptions): Promise<OutreachService> {
       migrations,
       buildSchema: buildOutreachSchema,
       createContext,
-      consumers: () => [{ name: CASE_BALANCE_CONSUMER, handle: (event, tx) => applyCaseBalance(tx, event) }],
+      consumers: (clock) => [
+        { name: CASE_BALANCE_CONSUMER, handle: (event, tx) => applyCaseBalance(tx, event) },
+        { name: PAYMENTS_CONSUMER, handle: paymentsHandler(clock) },
+      ],
       jobs: [
         { name: "hardship-holds-ended", everyMs: 60_000, run: announceEndedHardshipHolds },
         // ComplaintOverdue once per complaint and stage, at most a minute after its deadline.
         { name: "complaint-deadlines", everyMs: 60_000, run: reportOverdueComplaints },
+        { name: "break-promises", everyMs: 60_000, run: breakPromises },
       ],
     },
     opts,

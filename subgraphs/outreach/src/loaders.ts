@@ -5,6 +5,7 @@ import { activityFromRow, violationFromRow, type Activity, type ComplianceViolat
 import { disputeFromRow, type Dispute } from "./modules/disputes/dispute.type";
 import { hardshipFromRow, type Hardship } from "./modules/hardships/hardship.type";
 import { complaintFromRow, complaintResponseFromRow, type Complaint, type ComplaintResponse } from "./modules/complaints/complaint.type";
+import { promiseFromRow, type PromiseToPay } from "./modules/promises/promise.type";
 
 /** A page of a case's activities, latest first: up to `first + 1` rows after the keyset position. */
 export interface ActivityPageKey {
@@ -28,6 +29,8 @@ export interface Loaders {
   complaintsByCase: DataLoader<string, Complaint[]>;
   /** A complaint's responses, oldest first, each with its complaint's lender, borrower and case. */
   complaintResponses: DataLoader<string, ComplaintResponse[]>;
+  promiseByActivity: DataLoader<string, PromiseToPay | null>;
+  promisesByCase: DataLoader<string, PromiseToPay[]>;
 }
 
 export function createLoaders(ds: DataSource): Loaders {
@@ -53,6 +56,8 @@ export function createLoaders(ds: DataSource): Loaders {
       "complaint_id",
       complaintResponseFromRow,
     ),
+    promiseByActivity: byIdLoader(ds, "SELECT * FROM promise_to_pay WHERE activity_id = ANY($1::uuid[])", promiseFromRow, "activity_id"),
+    promisesByCase: groupedLoader(ds, "SELECT * FROM promise_to_pay WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, made_at, id", "case_id", promiseFromRow),
     activityPage: new DataLoader(
       async (keys) => {
         // Keys of one page size and position go together: one windowed statement per group.

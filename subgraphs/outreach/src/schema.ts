@@ -9,6 +9,7 @@ import { CaseHardshipsResolver, HardshipResolver } from "./modules/hardships/har
 import { CaseComplaintsResolver, ComplaintResolver } from "./modules/complaints/complaint.resolver";
 import { ContactProfileResolver } from "./modules/profile/profile.resolver";
 import { CasePreferenceResolver, ContactPreferenceResolver } from "./modules/preference/preference.resolver";
+import { ActivityPromiseResolver, CasePromisesResolver, PromiseToPayResolver } from "./modules/promises/promise.resolver";
 import { auditTrail } from "./modules/audit/audit-slice";
 import { NoticeResolver } from "./modules/notices/notice.resolver";
 
@@ -33,6 +34,9 @@ export function buildOutreachSchema(): Promise<GraphQLSchema> {
         NoticeResolver,
         ComplaintResolver,
         CaseComplaintsResolver,
+        PromiseToPayResolver,
+        ActivityPromiseResolver,
+        CasePromisesResolver,
         ...auditTrail.resolvers,
       ],
       orphanedTypes: [CollectionCase, auditTrail.pageType],

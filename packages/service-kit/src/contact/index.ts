@@ -1,6 +1,7 @@
 export * from "./types";
 export * from "./local-time";
 export * from "./profiles";
+export * from "./promise-terms";
 export * from "./call-outcomes";
 export { zoneOf, contactsBefore } from "./situation";
 export * from "./evaluate";

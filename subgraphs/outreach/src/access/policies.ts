@@ -142,6 +142,18 @@ const outreachPolicies = definePolicies({
     description: "The overdue complaint a compliance alert is about: the lender, its own.",
     rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: NEVER },
   },
+  promiseToPay: {
+    description: "A promise to pay (amount, due date, grace end, status, what was paid, who took it; no PII): the case's lender, the borrower it is about, an agency holding the case, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  casePromises: {
+    description: "A case's promises to pay, and an activity's: the case's lender, the borrower, an agency holding the case, auditors (each promise's fields then follow promiseToPay).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  promiseStatsQuery: {
+    description: "Promise-kept rates per agency (promiseStats): a lender of its own cases (one row per agency and one for its own collectors), an agency its own row only, a borrower its own promises, auditors every lender's.",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: value("anyone"), auditor: value("anyone") },
+  },
   complianceAlerts: {
     description: "Live compliance alerts (complianceAlerts): lenders, for their own cases.",
     rules: subscriberRules("complianceAlerts"),

@@ -14,7 +14,12 @@ interface DemoContact {
   outcome: Outcome;
   durationSeconds?: number;
   notes?: string;
+  /** With PROMISE_TO_PAY: the amount promised (in the borrower's currency) and its due date, as local days before the seeding (negative: after it). */
+  promise?: { amountMinor: number; dueDaysBack: number };
 }
+
+/** The demo portfolio's currency in each of its borrowers' zones (loans' demo generator). */
+const CURRENCY_OF_ZONE: Record<string, string> = { "Europe/London": "GBP", "Asia/Shanghai": "CNY" };
 
 const at = (h: number, m = 0) => h * 60 + m;
 
@@ -40,11 +45,15 @@ const STORIES: Record<DemoStory, readonly DemoContact[]> = {
     { daysBack: 3, minute: at(10, 15), channel: "CALL", direction: "OUTBOUND", outcome: "NO_ANSWER" },
     { daysBack: 3, minute: at(10, 20), channel: "SMS", direction: "OUTBOUND", outcome: "DELIVERED", notes: "Asked the borrower to call back" },
     { daysBack: 2, minute: at(14, 0), channel: "EMAIL", direction: "OUTBOUND", outcome: "DELIVERED" },
-    { daysBack: 1, minute: at(11, 30), channel: "CALL", direction: "OUTBOUND", outcome: "PROMISE_TO_PAY", durationSeconds: 420, notes: "Promised a first payment on Friday" },
+    // A promise still PENDING: calls are held until the end of its due date.
+    { daysBack: 1, minute: at(11, 30), channel: "CALL", direction: "OUTBOUND", outcome: "PROMISE_TO_PAY", durationSeconds: 420, notes: "Promised a first payment on Friday", promise: { amountMinor: 20_000, dueDaysBack: -3 } },
   ],
   inbound: [
     { daysBack: 2, minute: at(9, 5), channel: "LETTER", direction: "OUTBOUND", outcome: "DELIVERED" },
     { daysBack: 1, minute: at(18, 40), channel: "CALL", direction: "INBOUND", outcome: "CALLBACK_REQUESTED", durationSeconds: 95, notes: "Borrower rang back; asked to be called next week" },
+    // A promise no payment kept: due 9 days back, its 3 days' grace over 6 days back, so the
+    // break-promises job (and the seeding, once it has reported) marks it BROKEN.
+    { daysBack: 12, minute: at(10, 0), channel: "CALL", direction: "OUTBOUND", outcome: "PROMISE_TO_PAY", durationSeconds: 300, notes: "Promised to clear the arrears by the end of the week", promise: { amountMinor: 15_000, dueDaysBack: 9 } },
   ],
   // The borrower disputes the debt on a call: the report opens a dispute, holding contact until the lender resolves it.
   dispute: [
@@ -94,6 +103,9 @@ export function demoReports(seed: number, slot: string, story: DemoStory, caseId
       outcome: c.outcome,
       durationSeconds: c.durationSeconds ?? null,
       notes: c.notes ?? null,
+      ...(c.promise
+        ? { promise: { amountMinor: BigInt(c.promise.amountMinor), currency: CURRENCY_OF_ZONE[zone] ?? "USD", dueDate: addDays(today, -c.promise.dueDaysBack) } }
+        : {}),
     };
   });
 }

@@ -4,6 +4,7 @@ import type { DemoParties, DemoSeedContext, Jurisdiction } from "@concord/servic
 import { reportActivity } from "../modules/activity/activity.service";
 import { decideHardship } from "../modules/hardships/hardship.service";
 import { setContactProfile } from "../modules/profile/profile.service";
+import { breakPromises } from "../modules/promises/promise.service";
 import type { ContactProfileOverrides } from "../modules/profile/profile.type";
 import { DEMO_AGENCY_STORIES, DEMO_KEY_PREFIX, demoKeysOf, demoReports, OTHER_AGENCY_CASES, type DemoStory } from "./demo-reports";
 
@@ -96,7 +97,9 @@ async function chooseProfiles(ds: DataSource, ctx: DemoSeedContext): Promise<str
  * Chinese one), then contacts reported through `reportActivity` as the agency holding each case,
  * so every rule runs as for a real report. On the demo agency's first case the 8th call attempt
  * in 7 days breaks CALL_ATTEMPTS_7_DAYS: the violation is stored and emitted as
- * ComplianceViolation, for the lender's complianceAlerts. Seeding again adds nothing; after a
+ * ComplianceViolation, for the lender's complianceAlerts. Its second case has a pending promise
+ * to pay (calls held until its due date), its third one whose grace ended, broken as the seeding
+ * ends (PromiseBroken). Seeding again adds nothing; after a
  * seeding stopped halfway it finishes the plan: keys derive from the seed and times from the
  * first seeding, so what was reported before replays.
  */
@@ -136,12 +139,15 @@ export async function seedDemo(ctx: DemoSeedContext): Promise<Partial<DemoPartie
   }
   const caseOfStory = (story: DemoStory) => slots.find((s) => s.story === story)?.caseId;
   const approved = await approveDemoHardship(ds, clock, caseOfStory("hardship"));
+  // The demo's old promise is past its grace: broken now, not at the job's next minute.
+  const brokenPromises = await breakPromises(ds, clock);
   if (profiles.length) say(`Chose the demo lenders' contact profiles: ${profiles.join(", ")}.`);
   if (reported) {
     const rules = broken.size ? `; broken and alerted to the lender: ${[...broken].join(", ")}` : "";
     say(`Reported ${reported} demo contacts on ${slots.length} placed cases${rules}.`);
   }
   if (approved) say("Opened a dispute and approved a hardship (its contact hold) from the demo contacts.");
+  if (brokenPromises) say(`Broke ${brokenPromises} demo promise(s) to pay whose grace had ended (PromiseBroken).`);
   return partiesOf(caseOfStory);
 }
 

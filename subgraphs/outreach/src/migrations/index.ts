@@ -4,6 +4,7 @@ import { Disputes1764600000000 } from "./1764600000000-Disputes";
 import { ContactPreferences1764600100000 } from "./1764600100000-ContactPreferences";
 import { Hardships1764600200000 } from "./1764600200000-Hardships";
 import { Complaints1764700000000 } from "./1764700000000-Complaints";
+import { Promises1764700100000 } from "./1764700100000-Promises";
 import { Notices1764700200000 } from "./1764700200000-Notices";
 import { HardshipVersions1764700300000 } from "./1764700300000-HardshipVersions";
 
@@ -15,6 +16,7 @@ export const migrations = [
   ContactPreferences1764600100000,
   Hardships1764600200000,
   Complaints1764700000000,
+  Promises1764700100000,
   Notices1764700200000,
   HardshipVersions1764700300000,
 ];

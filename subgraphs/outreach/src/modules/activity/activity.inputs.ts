@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int } from "type-graphql";
 import { DateTimeISOResolver } from "graphql-scalars";
 import type { Channel, Direction, Outcome, Party } from "@concord/service-kit";
+import { PromiseInput } from "../promises/promise.inputs";
 import { ChannelEnum, DirectionEnum, OutcomeEnum, PartyEnum } from "./enums";
 
 @InputType({ description: "A contact that happened, as an agency system or the lender's collectors report it." })
@@ -43,4 +44,10 @@ export class ReportActivityInput {
 
   @Field(() => Boolean, { nullable: true, description: "A notice the law requires (only a LETTER or an EMAIL): a cease request does not hold it back, every other hold and rule does. Default false." })
   required?: boolean | null;
+
+  @Field(() => PromiseInput, {
+    nullable: true,
+    description: "What the borrower promised: required with outcome PROMISE_TO_PAY (a PromiseToPay is made with the report, and collection calls are held until the end of its due date), BAD_USER_INPUT with any other outcome.",
+  })
+  promise?: PromiseInput | null;
 }

@@ -26,6 +26,8 @@ import {
 import { openDispute } from "../disputes/dispute.service";
 import { openHardship } from "../hardships/hardship.service";
 import { HardshipKind } from "../hardships/hardship.type";
+import { checkDueDate, zoneOfCase } from "../promises/promise-dates";
+import { checkPromise, makePromise } from "../promises/promise.service";
 import { actorOf, loadSituation } from "../policy/situation";
 
 /** The agency's placement of the case in force at `at`, by the directory, with its channels. */
@@ -87,6 +89,7 @@ function normalise(i: ReportActivityInput, now: Date) {
   const required = i.required === true;
   if (required && !REQUIRED_NOTICE_CHANNELS.includes(i.channel)) throw badInput("Only a LETTER or an EMAIL may be a notice the law requires", "required");
   if (!/^[a-z][a-z0-9-]*$/.test(contactPoint)) throw badInput('contactPoint is a label such as "phone" or "work-phone" (lower-case letters, digits, hyphens), never the number itself', "contactPoint");
+  const promise = checkPromise(i.outcome, i.promise);
   const content = {
     caseId: i.caseId.toLowerCase(),
     channel: i.channel,
@@ -101,9 +104,11 @@ function normalise(i: ReportActivityInput, now: Date) {
     durationSeconds: d ?? null,
     // Only when set: the hashes of reports made before notices could be marked stay as they were.
     ...(required ? { required: true } : {}),
+    // Likewise: reports without a promise hash as they did before promises were carried.
+    ...(promise ? { promise: { amountMinor: promise.amountMinor.toString(), currency: promise.currency, dueDate: promise.dueDate } } : {}),
   };
   const hash = createHash("sha256").update(JSON.stringify(content)).digest("base64url");
-  return { key, content, hash };
+  return { key, content, hash, promise };
 }
 
 async function storedUnder(tx: EntityManager, org: string, key: string) {
@@ -138,7 +143,7 @@ export async function recordActivity(tx: EntityManager, clock: Clock, p: Princip
   const org = p.role === "agency" ? p.agencyId : p.lenderId;
   if (!org || !isUuid(org)) throw forbidden("activity reports");
   if (!isUuid(i.caseId)) throw notFound("CollectionCase", i.caseId);
-  const { key, content, hash } = normalise(i, now);
+  const { key, content, hash, promise } = normalise(i, now);
   const directory = new CaseDirectory(tx, clock);
   const entry = await directory.entry(content.caseId);
   // Every report about the borrower waits for the one before it: the per-debtor counts (connected
@@ -151,6 +156,8 @@ export async function recordActivity(tx: EntityManager, clock: Clock, p: Princip
   if (p.role === "lender" && entry.lenderId !== p.lenderId) throw refusedAsNotFound("CollectionCase", i.caseId, entry.caseId);
 
   const at = new Date(content.occurredAt);
+  // The due date is a day in the borrower's zone: checked before anything is written.
+  if (promise) checkDueDate(promise.dueDate, at, zoneOfCase(entry));
   const made = { required: content.required === true, caseId: entry.caseId, occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
   // An agency reports the contacts it made while it held the case, whether or not it holds it
   // still; a contact it reports on a case it holds, made before its placement began, breaks
@@ -198,6 +205,8 @@ export async function recordActivity(tx: EntityManager, clock: Clock, p: Princip
     const opening = { declaredByRole: p.role as "lender" | "agency", declaredBy: p.sub, kind: HardshipKind.OTHER, evidenceReference: null, activityId: activity.id };
     await openHardship(tx, entry, opening, now, correlationId);
   }
+  // The borrower promised to pay: the promise, and its hold on calls, come with the report.
+  if (promise) await makePromise(tx, entry, activity, promise, now, correlationId);
   const violations: Array<Record<string, any>> = [];
   for (const b of breaches) {
     const [v] = await tx.query(

@@ -230,7 +230,7 @@ describe("contactPolicy: how often a borrower may be called", () => {
     principal = lenderPrincipal(cnLender);
     await report(caseId, "2026-11-24T01:00:00Z", { outcome: "RIGHT_PARTY_CONTACT" });
     principal = agencyPrincipal(agency);
-    await report(caseId, "2026-11-24T02:00:00Z", { outcome: "PROMISE_TO_PAY" });
+    await report(caseId, "2026-11-24T02:00:00Z", { outcome: "PROMISE_TO_PAY", promise: { amountMinor: 5000, currency: "CNY", dueDate: "2026-11-24" } });
     // An unanswered call did not connect.
     await report(caseId, "2026-11-24T03:00:00Z", { outcome: "NO_ANSWER" });
     const third = await decide(caseId, "CALL", "2026-11-24T04:00:00Z");

@@ -6,16 +6,19 @@ import {
   badInput,
   CONTACT_PROFILES,
   DEFAULT_JURISDICTION,
+  DEFAULT_PROMISE_TERMS,
   forbidden,
   JURISDICTIONS,
   newEvent,
   noticeRulesFrom,
   noticeRulesOf,
   tightenNoticeRules,
+  promiseTermsOf,
   tightenProfile,
   type Clock,
   type ContactParameters as EngineParameters,
   type Jurisdiction,
+  type PromiseTerms,
 } from "@concord/service-kit";
 import { ContactProfile, isoWeekdayOf, noticeProfileOut, parametersOut, type ContactProfileOverrides } from "./profile.type";
 
@@ -60,6 +63,25 @@ function engineOverrides(o: ContactProfileOverrides | null | undefined): Partial
   return out;
 }
 
+/** The promise terms the overrides ask for (the rest at their defaults); out of range is BAD_USER_INPUT naming it. */
+function askedPromiseTerms(o: ContactProfileOverrides | null | undefined): PromiseTerms {
+  const r = promiseTermsOf({ promiseKeptThresholdBps: o?.promiseKeptThresholdBps ?? undefined, promiseGraceDays: o?.promiseGraceDays ?? undefined });
+  if (!r.ok) throw badInput(r.message, `overrides.${r.parameter}`);
+  return r.terms;
+}
+
+/** A lender's promise terms as its profile row holds them (the defaults without a row, or for a row from before they were kept). */
+export const promiseTermsOfRow = (row: Record<string, any> | undefined): PromiseTerms => {
+  const r = promiseTermsOf(row?.promise_terms ?? null);
+  return r.ok ? r.terms : { ...DEFAULT_PROMISE_TERMS };
+};
+
+/** A lender's promise terms, read in `db` (a transaction's, to decide with what it sees). */
+export async function readPromiseTerms(db: DataSource | EntityManager, lenderId: string): Promise<PromiseTerms> {
+  const [row] = await db.query("SELECT promise_terms FROM contact_profile WHERE lender_id = $1", [lenderId]);
+  return promiseTermsOfRow(row);
+}
+
 /** A profile row (or the default, for a lender without one) as the GraphQL type. */
 export function profileOut(lenderId: string, row: Record<string, any> | undefined): ContactProfile {
   const jurisdiction: Jurisdiction = row?.jurisdiction ?? DEFAULT_JURISDICTION;
@@ -73,6 +95,7 @@ export function profileOut(lenderId: string, row: Record<string, any> | undefine
     profileDefaults: parametersOut(CONTACT_PROFILES[jurisdiction].parameters),
     notices: noticeProfileOut(noticeRulesFrom(jurisdiction, row?.notice_rules)),
     noticeDefaults: noticeProfileOut(noticeRulesOf(jurisdiction)),
+    ...promiseTermsOfRow(row),
   });
 }
 
@@ -103,6 +126,7 @@ export async function setContactProfile(
   if ((asked.quietDaysAfterConversation ?? 0) > MAX_QUIET_DAYS) {
     throw badInput(`quietDaysAfterConversation is at most ${MAX_QUIET_DAYS} days`, "overrides.quietDaysAfterConversation");
   }
+  const promiseTerms = askedPromiseTerms(overrides);
   const result = tightenProfile(jurisdiction, asked);
   if (!result.ok) {
     const field = FIELD_OF[result.parameter];
@@ -124,18 +148,21 @@ export async function setContactProfile(
     const parameters = result.profile.parameters;
     // jsonb keeps keys in its own order, not the one written: compare values, not their text.
     const noticeRules = notices.rules;
-    if (row && row.jurisdiction === jurisdiction && isDeepStrictEqual(row.parameters, parameters) && isDeepStrictEqual(noticeRulesFrom(jurisdiction, row.notice_rules), noticeRules)) {
+    if (
+      row && row.jurisdiction === jurisdiction && isDeepStrictEqual(row.parameters, parameters) &&
+      isDeepStrictEqual(noticeRulesFrom(jurisdiction, row.notice_rules), noticeRules) && isDeepStrictEqual(promiseTermsOfRow(row), promiseTerms)
+    ) {
       return profileOut(lenderId, row);
     }
     const version = row ? Number(row.version) + 1 : 1;
     const [saved] = await tx.query(
-      `INSERT INTO contact_profile (lender_id, jurisdiction, overrides, parameters, version, updated_by, updated_at, notice_rules)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO contact_profile (lender_id, jurisdiction, overrides, parameters, version, updated_by, updated_at, notice_rules, promise_terms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (lender_id) DO UPDATE SET jurisdiction = EXCLUDED.jurisdiction, overrides = EXCLUDED.overrides,
          parameters = EXCLUDED.parameters, version = EXCLUDED.version, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at,
-         notice_rules = EXCLUDED.notice_rules
+         notice_rules = EXCLUDED.notice_rules, promise_terms = EXCLUDED.promise_terms
        RETURNING *`,
-      [lenderId, jurisdiction, JSON.stringify(asked), JSON.stringify(parameters), version, p.sub, now, JSON.stringify(noticeRules)],
+      [lenderId, jurisdiction, JSON.stringify(asked), JSON.stringify(parameters), version, p.sub, now, JSON.stringify(noticeRules), JSON.stringify(promiseTerms)],
     );
     const payload: ContactProfileSetPayload = { lenderId, jurisdiction, parameters };
     await appendToOutbox(tx, [

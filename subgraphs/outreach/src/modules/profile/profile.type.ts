@@ -169,6 +169,15 @@ export class ContactProfile {
   @Policy(P.contactProfileView)
   @Field(() => NoticeProfile, { nullable: true, description: "The jurisdiction's own notice rules: the loosest the lender may set." })
   noticeDefaults: NoticeProfile;
+
+  // Promises to pay (modules/promises): the lender's terms, not contact rules.
+  @Policy(P.contactProfileView)
+  @Field(() => Int, { nullable: true, description: "Promises to pay: the share of the promised amount payments must reach to keep a promise, in basis points (default 10000, all of it)." })
+  promiseKeptThresholdBps: number;
+
+  @Policy(P.contactProfileView)
+  @Field(() => Int, { nullable: true, description: "Promises to pay: local days after the due date payments still keep a promise (default 3); it breaks at the end of the last." })
+  promiseGraceDays: number;
 }
 
 @InputType({ description: "Parameters to tighten, each at most as loose as the jurisdiction's own; those left out take the jurisdiction's value. Loosening one is BAD_USER_INPUT naming it, and nothing changes." })
@@ -205,4 +214,11 @@ export class ContactProfileOverrides {
 
   @Field(() => NoticeProfileOverrides, { nullable: true, description: "Notice rules to tighten (prerequisites, the legal warning's lead)." })
   notices?: NoticeProfileOverrides | null;
+
+  // Promises to pay: the lender's choice within range (not a tightening); left out, the default.
+  @Field(() => Int, { nullable: true, description: "1 to 10000 basis points of the promised amount. Default 10000." })
+  promiseKeptThresholdBps?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "0 to 30 days. Default 3." })
+  promiseGraceDays?: number | null;
 }
