@@ -150,6 +150,8 @@ describe("the demo contacts", () => {
       expect(holds).toEqual([
         { case_id: parties.hardshipCaseId, kind: "BREATHING_SPACE" },
         { case_id: parties.disputedCaseId, kind: "DISPUTE" },
+        // The pending promise's hold on calls; the broken one's is lifted.
+        { case_id: parties.contactCaseId, kind: "PROMISE" },
       ]);
       // One promise to pay still pending on the conversation's case, and one broken (its grace ended 6 days back) on another.
       const promises = await f.outreach.query("SELECT case_id, status, due_date::text AS due FROM promise_to_pay ORDER BY made_at");
