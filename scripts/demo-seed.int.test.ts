@@ -159,7 +159,7 @@ describe("the demo contacts", () => {
         { case_id: expect.any(String), status: "BROKEN", due: expect.any(String) },
         { case_id: parties.contactCaseId, status: "PENDING", due: expect.any(String) },
       ]);
-      expect(promises[0].case_id).not.toBe(parties.contactCaseId);
+      expect(promises[0].case_id).toBe(parties.brokenPromiseCaseId);
       const broken = (await f.outreach.query("SELECT envelope FROM outbox WHERE type = 'PromiseBroken'")).map((r: { envelope: string }) => JSON.parse(r.envelope).payload);
       expect(broken).toEqual([expect.objectContaining({ caseId: promises[0].case_id, paidMinor: "0" })]);
     } finally {

@@ -36,3 +36,4 @@ console.log("  auditor:  npm run -s token -- --role auditor");
 if (demo.flaggedCaseId) console.log(`  the demo agency's case with a compliance violation (CALL_ATTEMPTS_7_DAYS): ${demo.flaggedCaseId}`);
 if (demo.disputedCaseId) console.log(`  a case with an open dispute: ${demo.disputedCaseId}`);
 if (demo.hardshipCaseId) console.log(`  a case with an approved hardship hold: ${demo.hardshipCaseId}`);
+if (demo.brokenPromiseCaseId) console.log(`  a case with a broken promise to pay: ${demo.brokenPromiseCaseId}`);

@@ -200,7 +200,7 @@ async function banner(url: string, embedded: boolean, found: Partial<DemoParties
     `  CONCORD_TOKEN="$AGENCY_TOKEN" npm run subscribe -- 'subscription { placementsReceived { cursor caseId placement { expiresAt } } }'`,
     `  CONCORD_TOKEN="$BORROWER_TOKEN" npm run subscribe -- 'subscription { myCaseUpdates { kind case { daysPastDue amountOverdue { amountMinor currency } } } }'`,
   ];
-  if (demo.disputedCaseId && demo.hardshipCaseId) lines.push(...protectionExamples(demo.disputedCaseId, demo.hardshipCaseId, curl));
+  if (demo.disputedCaseId && demo.hardshipCaseId && demo.brokenPromiseCaseId) lines.push(...protectionExamples(demo.disputedCaseId, demo.hardshipCaseId, demo.brokenPromiseCaseId, curl));
   if (demo.flaggedCaseId && demo.contactCaseId) {
     lines.push(...contactExamples(demo.flaggedCaseId, demo.contactCaseId, curl));
     subscribe.push(`  CONCORD_TOKEN="$LENDER_TOKEN" npm run subscribe -- 'subscription($after: String) { complianceAlerts(after: $after) { cursor kind caseId rule violation { limit observed activityId } } }'`);
@@ -246,19 +246,20 @@ function contactExamples(flaggedCaseId: string, contactCaseId: string, curl: (ro
 
 /**
  * The banner's borrower-protection examples: as the lender, the demo's disputed case (its open
- * dispute) and its hardship case (the approved hold, its kind); as the demo agency
+ * dispute), its hardship case (the approved hold, its kind) and its broken promise; as the demo agency
  * holding both, the same cases as it may see them: that they are held and until when, never why,
  * and whether it may call.
  */
-function protectionExamples(disputedCaseId: string, hardshipCaseId: string, curl: (role: "lender" | "agency", query: string) => string[]): string[] {
+function protectionExamples(disputedCaseId: string, hardshipCaseId: string, brokenPromiseCaseId: string, curl: (role: "lender" | "agency", query: string) => string[]): string[] {
   const lender =
     `{ disputed: collectionCase(id: "${disputedCaseId}") { status disputes { id status raisedAt } } ` +
-    `hardship: collectionCase(id: "${hardshipCaseId}") { status hardships { id status holdUntil kind } } }`;
+    `hardship: collectionCase(id: "${hardshipCaseId}") { status hardships { id status holdUntil kind } } ` +
+    `promised: collectionCase(id: "${brokenPromiseCaseId}") { promises { status dueDate brokenAt amount { amountMinor currency } } } }`;
   const agency =
     `{ disputed: collectionCase(id: "${disputedCaseId}") { disputes { status } contactPolicy(channel: CALL) { allowed blockedBy { rule until } } } ` +
     `hardship: collectionCase(id: "${hardshipCaseId}") { hardships { status holdUntil } contactPolicy(channel: CALL) { allowed blockedBy { rule until } } } }`;
   return [
-    "Borrower protections (outreach): the lender sees a case with an open dispute and one with an approved hardship hold:",
+    "Borrower protections (outreach): the lender sees a case with an open dispute, one with an approved hardship hold and one with a broken promise to pay:",
     ...curl("lender", lender),
     "  and the agency holding them sees only that contact is held (CONTACT_HOLD), and until when:",
     ...curl("agency", agency),

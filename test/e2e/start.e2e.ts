@@ -91,6 +91,7 @@ describe("npm start", () => {
     // The demo's open dispute and approved hardship, as the lender sees them and as the agency holding them does.
     expect(answers[4].disputed.disputes).toEqual([expect.objectContaining({ status: "OPEN" })]);
     expect(answers[4].hardship.hardships).toEqual([expect.objectContaining({ status: "APPROVED", kind: "OTHER" })]);
+    expect(answers[4].promised.promises).toEqual([expect.objectContaining({ status: "BROKEN", brokenAt: expect.any(String) })]);
     for (const held of [answers[5].disputed, answers[5].hardship]) expect(held.contactPolicy).toMatchObject({ allowed: false, blockedBy: [expect.objectContaining({ rule: "CONTACT_HOLD" })] });
     // The demo's 8th call attempt in 7 days on the demo agency's case, as its lender sees it.
     const attempts = answers[8].collectionCase.activities.edges.map((e: any) => e.node);

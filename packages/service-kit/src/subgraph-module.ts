@@ -52,6 +52,8 @@ export interface DemoParties {
   disputedCaseId: string;
   /** A case the demo agency holds with an approved hardship holding contact (declared on a demo call). */
   hardshipCaseId: string;
+  /** A case the demo agency holds with a broken promise to pay (made on a demo call, never paid). */
+  brokenPromiseCaseId: string;
 }
 
 /** What `seedDemo` gets. */

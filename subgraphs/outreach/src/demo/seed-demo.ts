@@ -157,6 +157,7 @@ const partiesOf = (caseOfStory: (story: DemoStory) => string | undefined): Parti
   contactCaseId: caseOfStory("conversation"),
   disputedCaseId: caseOfStory("dispute"),
   hardshipCaseId: caseOfStory("hardship"),
+  brokenPromiseCaseId: caseOfStory("inbound"),
 });
 
 /**
