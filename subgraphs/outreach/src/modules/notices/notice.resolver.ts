@@ -34,7 +34,7 @@ export class NoticeResolver {
     const entry = isUuid(caseId) ? await ctx.directory.entry(caseId) : null;
     // Seen as its notices would be: one the caller may not see is NOT_FOUND, as an unknown case is.
     const probe = entry ? Object.assign(new Notice(), { id: entry.caseId, caseId: entry.caseId, lenderId: entry.lenderId, borrowerId: entry.borrowerId }) : null;
-    await visibleOrNotFound(ctx, P.noticeStatus, "Notice", caseId, probe, "notices");
+    await visibleOrNotFound(ctx, P.noticeStatus, "CollectionCase", caseId, probe, "notices");
     const { sent, due } = await caseNotices(ctx.ds, entry!);
     return [
       ...sent.map(noticeFromRow),
