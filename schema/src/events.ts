@@ -70,6 +70,14 @@ export const caseEventPayloadSchema = z.object({
   asOf: z.string(),
   /** The fields that changed (CaseUpdated). */
   changed: z.array(z.string()).optional(),
+  /** Unpaid installments left on the loan (overdue ones included); absent in events before it was carried. */
+  remainingInstalments: z.number().int().min(0).optional(),
+  /** Due date (YYYY-MM-DD) of the next unpaid installment falling due on or after `asOf`; null when none is left to fall due; absent in events before it was carried. */
+  nextDueDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().optional(),
+  /** The loan's annual interest rate in basis points; absent in events before it was carried. */
+  annualRateBps: z.number().int().min(0).optional(),
+  /** The lender's IANA time zone (its business calendar); absent in events before it was carried. */
+  lenderTimezone: z.string().min(1).optional(),
 });
 export type CaseEventPayload = z.infer<typeof caseEventPayloadSchema>;
 
