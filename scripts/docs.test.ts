@@ -17,9 +17,12 @@ import {
   EVENT_TYPES,
   homeVisitApprovedPayloadSchema,
   homeVisitClosedPayloadSchema,
+  offerDecidedPayloadSchema,
+  offerProposedPayloadSchema,
   paymentRecordedPayloadSchema,
   placementEndedPayloadSchema,
   placementStartedPayloadSchema,
+  planStartedPayloadSchema,
   type EventType,
 } from "@concord/schema";
 
@@ -48,6 +51,13 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   HardshipDeclared: hardshipDeclaredPayloadSchema,
   HardshipDecided: hardshipDecidedPayloadSchema,
   HardshipHoldEnded: hardshipHoldEndedPayloadSchema,
+  OfferProposed: offerProposedPayloadSchema,
+  OfferApproved: offerDecidedPayloadSchema,
+  OfferRejected: offerDecidedPayloadSchema,
+  OfferWithdrawn: offerDecidedPayloadSchema,
+  OfferExpired: offerDecidedPayloadSchema,
+  OfferAccepted: offerDecidedPayloadSchema,
+  PlanStarted: planStartedPayloadSchema,
 };
 
 describe("docs/", () => {
