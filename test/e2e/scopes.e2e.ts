@@ -32,6 +32,9 @@ let violationId: string;
 let disputeId: string;
 /** A hardship of case C, declared and rejected before the tests. */
 let hardshipId: string;
+/** An offer on case C the agency made and the borrower accepted, and the plan it became, before the tests. */
+let offerId: string;
+let planId: string;
 let refs = 0;
 
 const claimsOf = (role: Role) =>
@@ -127,6 +130,11 @@ async function operations(): Promise<Array<{ type: "Query" | "Mutation"; field: 
   return out;
 }
 
+const PROPOSE_OFFER = `mutation($i: ProposeOfferInput!) { proposeOffer(input: $i) { id status } }`;
+/** A settlement of case C: within the agency's delegated authority (500 bps) at 100 bps, beyond it at 600. */
+const offerInput = (discountBps: number) => ({ idempotencyKey: uuidv7(), caseId: cases.C.id, kind: "SETTLEMENT", discountBps, firstDueDate: "2026-12-15" });
+const proposeOnC = async (discountBps = 100) => (await asFull("agency", PROPOSE_OFFER, { i: offerInput(discountBps) })).proposeOffer.id as string;
+
 const scopeError = (r: GqlResponse) => (r.errors ?? []).map((e) => ({ code: e.extensions?.code, scope: e.extensions?.scope, message: e.message }));
 
 beforeAll(async () => {
@@ -162,6 +170,15 @@ beforeAll(async () => {
   // A hardship of case C its borrower declared and the lender rejected at once: one to read, no hold left.
   hardshipId = (await asFull("borrower", `mutation($id: ID!) { declareHardship(caseId: $id, kind: JOB_LOSS) { id } }`, { id: cases.C.id })).declareHardship.id;
   await asFull("lender", `mutation($id: ID!) { decideHardship(hardshipId: $id, approve: false) { id } }`, { id: hardshipId });
+  // An offer on case C the borrower accepted, and its plan, to read. The plan is then marked
+  // COMPLETED directly (plans are tracked from payments in a later step), so case C has no
+  // ACTIVE plan and the offer mutations below can make another.
+  const restructuring = fed.subgraphs.restructuring!.ds as DataSource;
+  await until(async () => (await restructuring.query("SELECT 1 FROM case_figures WHERE case_id = $1", [cases.C.id])).length === 1, "restructuring to know case C's figures");
+  offerId = await proposeOnC();
+  await asFull("borrower", `mutation($id: ID!) { acceptOffer(offerId: $id, version: 1) { id } }`, { id: offerId });
+  [{ id: planId }] = await restructuring.query("SELECT id FROM plan WHERE offer_id = $1", [offerId]);
+  await restructuring.query("UPDATE plan SET status = 'COMPLETED' WHERE id = $1", [planId]);
 });
 afterAll(async () => fed?.stop());
 
@@ -197,6 +214,9 @@ describe("queries with a token without a scope claim", () => {
     complianceViolation: { query: `query($id: ID!) { complianceViolation(id: $id) { id } }`, variables: () => ({ id: violationId }) },
     dispute: { query: `query($id: ID!) { dispute(id: $id) { id } }`, variables: () => ({ id: disputeId }) },
     hardship: { query: `query($id: ID!) { hardship(id: $id) { id } }`, variables: () => ({ id: hardshipId }) },
+    offer: { query: `query($id: ID!) { offer(id: $id) { id } }`, variables: () => ({ id: offerId }) },
+    myOffers: { query: `{ myOffers { id } }` },
+    plan: { query: `query($id: ID!) { plan(id: $id) { id } }`, variables: () => ({ id: planId }) },
   };
 
   it("has a case for every root query", async () => {
@@ -324,6 +344,10 @@ describe("mutations", () => {
   let placementB: string;
   let rejectedVisit: string;
   let cancelledVisit: string;
+  let approvedOffer: string;
+  let rejectedOffer: string;
+  let withdrawnOffer: string;
+  let acceptedOffer: string;
 
   /** Each mutation in the order they run: who calls it, the operation, and what to do first. */
   const MUTATIONS: Record<string, { role: Role; query: string; prepare?: () => Promise<Record<string, unknown>>; after?: () => void }> = {
@@ -381,6 +405,19 @@ describe("mutations", () => {
       role: "lender",
       query: `mutation($i: AllocateCasesInput!) { allocateCases(input: $i) { placed { caseId } } }`,
       prepare: async () => ({ i: { expiresAt: "2027-02-01T00:00:00Z", commissionBps: 1500, maxDiscountBps: 1000, maxInstalments: 12 } }),
+    },
+    proposeOffer: { role: "agency", query: PROPOSE_OFFER, prepare: async () => ({ i: offerInput(100) }) },
+    approveOffer: {
+      role: "lender",
+      query: `mutation($id: ID!) { approveOffer(offerId: $id, note: "Agreed") { id status } }`,
+      prepare: async () => ({ id: (approvedOffer = await proposeOnC(600)) }),
+    },
+    rejectOffer: { role: "borrower", query: `mutation($id: ID!) { rejectOffer(offerId: $id, reason: "Too much") { id status } }`, prepare: async () => ({ id: (rejectedOffer = await proposeOnC()) }) },
+    withdrawOffer: { role: "agency", query: `mutation($id: ID!) { withdrawOffer(offerId: $id) { id status } }`, prepare: async () => ({ id: (withdrawnOffer = await proposeOnC()) }) },
+    acceptOffer: {
+      role: "borrower",
+      query: `mutation($id: ID!, $v: Int!) { acceptOffer(offerId: $id, version: $v) { id status } }`,
+      prepare: async () => ({ id: (acceptedOffer = await proposeOnC()), v: 1 }),
     },
     // Last: an open dispute holds contact on case C until the next one resolves it.
     raiseDispute: { role: "borrower", query: `mutation($id: ID!) { raiseDispute(caseId: $id, reason: "Not my loan") { id status } }`, prepare: async () => ({ id: cases.C.id }) },
@@ -462,5 +499,10 @@ describe("mutations", () => {
     expect(await status("home_visit", visitId)).toBe("COMPLETED");
     expect(await status("home_visit", rejectedVisit)).toBe("REJECTED");
     expect(await status("home_visit", cancelledVisit)).toBe("CANCELLED");
+    const offerStatus = async (id: string) => (await fed.subgraphs.restructuring!.ds.query("SELECT status FROM offer WHERE id = $1", [id]))[0].status;
+    expect(await offerStatus(approvedOffer)).toBe("PROPOSED");
+    expect(await offerStatus(rejectedOffer)).toBe("REJECTED");
+    expect(await offerStatus(withdrawnOffer)).toBe("WITHDRAWN");
+    expect(await offerStatus(acceptedOffer)).toBe("ACCEPTED");
   }, 180_000);
 });

@@ -20,8 +20,8 @@ const restructuringPolicies = definePolicies({
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
   },
   myOffers: {
-    description: "The calling borrower's own offers (myOffers): those put to it, on every case of its own.",
-    rules: { lender: NEVER, agency: NEVER, borrower: value("anyone"), auditor: NEVER },
+    description: "The caller's own offers (myOffers): a borrower's those put to it, a lender's those on its cases, an agency's those it made on cases it holds; an auditor has none.",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: value("anyone"), auditor: value("anyone") },
   },
   offerProposing: {
     description: "Proposing an offer (proposeOffer): a lender on its own cases, an agency on a case it holds (beyond its delegated authority the offer waits for the lender's approval).",

@@ -212,6 +212,35 @@ describe("approval, rejection and withdrawal", () => {
   });
 });
 
+describe("myOffers", () => {
+  it("gives a borrower those put to it, a lender those on its cases, an agency those it made on cases it holds now, an auditor none", async () => {
+    clock.set(NOW);
+    const borrowerId = uuidv7();
+    const otherLender = uuidv7();
+    const held = await knownCase(svc, clock, { lenderId: otherLender, agencyId: agency, borrowerId });
+    const lost = await knownCase(svc, clock, { lenderId: otherLender, agencyId: agency, borrowerId, expiresAt: new Date(NOW.getTime() + 60_000) });
+    const a = await propose(agencyPrincipal(agency), settlement(held.caseId, 100));
+    const pending = await propose(agencyPrincipal(agency), settlement(held.caseId, 2000));
+    const b = await propose(lenderPrincipal(otherLender), settlement(lost.caseId, 100));
+    const c = await propose(agencyPrincipal(agency), settlement(lost.caseId, 100));
+    const mine = async (as: Principal) => {
+      principal = as;
+      const r = await call(MY_OFFERS);
+      expect(r.errors).toBeUndefined();
+      return r.data.myOffers.map((o: any) => o.id).sort();
+    };
+    expect(await mine(borrowerPrincipal(borrowerId))).toEqual([a.id, b.id, c.id].sort());
+    expect(await mine(lenderPrincipal(otherLender))).toEqual([a.id, pending.id, b.id, c.id].sort());
+    expect((await mine(agencyPrincipal(agency))).filter((id: string) => [a.id, pending.id, b.id, c.id].includes(id))).toEqual([a.id, pending.id, c.id].sort());
+    expect(await mine(auditorPrincipal())).toEqual([]);
+    // The placement of the second case ends: the agency loses its offers there at that instant.
+    clock.set(new Date(NOW.getTime() + 60_000));
+    expect((await mine(agencyPrincipal(agency))).filter((id: string) => [a.id, pending.id, b.id, c.id].includes(id))).toEqual([a.id, pending.id].sort());
+    principal = agencyPrincipal(agency);
+    expect(codes(await call(OFFER, { id: c.id }))).toEqual(["NOT_FOUND"]);
+  });
+});
+
 describe("acceptOffer", () => {
   it("refuses a stale version, then makes the plan from the schedule at the version the borrower saw, with PlanStarted", async () => {
     clock.set(NOW);

@@ -67,12 +67,17 @@ export class OfferResolver {
 
   @NeedsScope("offers:read")
   @Policy(P.myOffers, "Query")
-  @Rows({ selectedBy: "the calling borrower's own offers, those put to it (never one pending approval)" }, "Query")
-  @Query(() => [Offer], { description: "The calling borrower's offers on all its cases, newest first: those put to it, whatever they became." })
+  @Rows(P.offerView, "Query")
+  @Query(() => [Offer], {
+    description:
+      "The caller's own offers, newest first (at most 200): a borrower's those put to it on all its cases (never one pending approval), a lender's those on its cases, an agency's those it made on cases it holds now; an auditor has none.",
+  })
   async myOffers(@Ctx() ctx: RestructuringContext): Promise<Offer[]> {
-    const rows = await ctx.ds.query("SELECT * FROM offer WHERE borrower_id = $1 AND proposed_at IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 200", [
-      ctx.principal.borrowerId,
-    ]);
+    const p = ctx.principal;
+    const where =
+      p.role === "borrower" ? ["borrower_id = $1 AND proposed_at IS NOT NULL", p.borrowerId] : p.role === "lender" ? ["lender_id = $1", p.lenderId] : p.role === "agency" ? ["agency_id = $1", p.agencyId] : null;
+    if (!where || !where[1] || !isUuid(where[1])) return [];
+    const rows = await ctx.ds.query(`SELECT * FROM offer WHERE ${where[0]} ORDER BY created_at DESC, id DESC LIMIT 200`, [where[1]]);
     return rows.map(offerFromRow);
   }
 }
