@@ -18,7 +18,7 @@ const call = subgraphCaller("restructuring", () => svc.url, () => principal);
 const lender = uuidv7();
 const agency = uuidv7();
 
-const OFFER_FIELDS = `id caseId kind status version instalments discountBps expiresAt proposedByRole proposedAt decidedAt decidedByRole decisionNote
+const OFFER_FIELDS = `id caseId kind status version instalments discountBps expiresAt proposedByRole proposedAt decidedAt decidedByRole
   schedule { sequence dueDate amount { amountMinor currency } } totalPayable { amountMinor currency } totalForgiven { amountMinor currency }`;
 const PROPOSE = `mutation($input: ProposeOfferInput!) { proposeOffer(input: $input) { ${OFFER_FIELDS} } }`;
 const APPROVE = `mutation($id: ID!, $note: String) { approveOffer(offerId: $id, note: $note) { id status version proposedAt decisionNote } }`;
@@ -192,6 +192,14 @@ describe("approval, rejection and withdrawal", () => {
     expect(codes(await call(ACCEPT, { id: proposed.id, v: 2 }))).toEqual(["CONFLICT"]);
     principal = borrowerPrincipal(uuidv7());
     expect(codes(await call(REJECT, { id: proposed.id }))).toEqual(["NOT_FOUND"]);
+    // The borrower's reason is the lender's and the borrower's to read: the agency sees the rejection, never why.
+    const NOTE = `query($id: ID!) { offer(id: $id) { status decisionNote } }`;
+    principal = lenderPrincipal(lender);
+    expect((await call(NOTE, { id: proposed.id })).data.offer).toEqual({ status: "REJECTED", decisionNote: "Cannot afford it" });
+    principal = agencyPrincipal(agency);
+    const agencyView = await call(NOTE, { id: proposed.id });
+    expect(agencyView.data.offer).toEqual({ status: "REJECTED", decisionNote: null });
+    expect(codes(agencyView)).toEqual(["FORBIDDEN"]);
   });
 
   it("lets only the proposer withdraw an open offer: the agency while it holds the case, never the lender for it; a withdrawn offer cannot be accepted", async () => {

@@ -163,7 +163,7 @@ export class Offer {
   decidedByRole: string | null;
 
   @Policy(P.offerDecisionNote)
-  @Field(() => String, { nullable: true, description: "The lender's approval note or the rejection's reason (free text; never an auditor)." })
+  @Field(() => String, { nullable: true, description: "The lender's approval note or the rejection's reason (free text: the lender and the borrower only)." })
   decisionNote: string | null;
 }
 
