@@ -1,12 +1,12 @@
-import { applyToCaseDirectory, createLogger, newEvent, uuidv7, type Clock, type EventEnvelope } from "@concord/service-kit";
+import { applyToCaseDirectory, createLogger, newEvent, uuidv7, type Clock, type EventEnvelope, type QueryCounter } from "@concord/service-kit";
 import { createTestDatabase, TEST_GATEWAY_KEYS, type TestDatabase } from "@concord/test-kit";
 import { start, type RestructuringService } from "../index";
 import { caseFiguresHandler } from "../modules/figures/case-figures";
 
 /** A restructuring subgraph on a fresh database of its own, at `clock`. */
-export async function startRestructuring(label: string, clock: Clock): Promise<{ db: TestDatabase; svc: RestructuringService; stop(): Promise<void> }> {
+export async function startRestructuring(label: string, clock: Clock, counter?: QueryCounter): Promise<{ db: TestDatabase; svc: RestructuringService; stop(): Promise<void> }> {
   const db = await createTestDatabase(label);
-  const svc = await start({ databaseUrl: db.url, clock, gatewayKeys: TEST_GATEWAY_KEYS, logger: createLogger("restructuring").child({}, { level: "silent" }) });
+  const svc = await start({ databaseUrl: db.url, clock, gatewayKeys: TEST_GATEWAY_KEYS, counter, logger: createLogger("restructuring").child({}, { level: "silent" }) });
   return { db, svc, stop: async () => { await svc.stop(); await db.drop(); } };
 }
 
