@@ -41,7 +41,7 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0
 
 USER node
-EXPOSE 4000 4001 4002 4003
+EXPOSE 4000 4001 4002 4003 4004
 
 # `node --import tsx` is what `npx tsx` does, minus the npm and tsx wrapper processes, so the
 # service itself receives SIGTERM from `docker stop` and shuts down cleanly.

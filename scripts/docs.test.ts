@@ -22,12 +22,15 @@ import {
   EVENT_TYPES,
   homeVisitApprovedPayloadSchema,
   homeVisitClosedPayloadSchema,
+  offerDecidedPayloadSchema,
+  offerProposedPayloadSchema,
   paymentRecordedPayloadSchema,
   placementEndedPayloadSchema,
   placementStartedPayloadSchema,
   promiseBrokenPayloadSchema,
   promiseKeptPayloadSchema,
   promiseMadePayloadSchema,
+  planStartedPayloadSchema,
   type EventType,
 } from "@concord/schema";
 
@@ -64,6 +67,13 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   PromiseMade: promiseMadePayloadSchema,
   PromiseKept: promiseKeptPayloadSchema,
   PromiseBroken: promiseBrokenPayloadSchema,
+  OfferProposed: offerProposedPayloadSchema,
+  OfferApproved: offerDecidedPayloadSchema,
+  OfferRejected: offerDecidedPayloadSchema,
+  OfferWithdrawn: offerDecidedPayloadSchema,
+  OfferExpired: offerDecidedPayloadSchema,
+  OfferAccepted: offerDecidedPayloadSchema,
+  PlanStarted: planStartedPayloadSchema,
 };
 
 describe("docs/", () => {

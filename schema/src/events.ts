@@ -70,6 +70,14 @@ export const caseEventPayloadSchema = z.object({
   asOf: z.string(),
   /** The fields that changed (CaseUpdated). */
   changed: z.array(z.string()).optional(),
+  /** Unpaid installments left on the loan (overdue ones included); absent in events before it was carried. */
+  remainingInstalments: z.number().int().min(0).optional(),
+  /** Due date (YYYY-MM-DD) of the next unpaid installment falling due on or after `asOf`; null when none is left to fall due; absent in events before it was carried. */
+  nextDueDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().optional(),
+  /** The loan's annual interest rate in basis points; absent in events before it was carried. */
+  annualRateBps: z.number().int().min(0).optional(),
+  /** The lender's IANA time zone (its business calendar); absent in events before it was carried. */
+  lenderTimezone: z.string().min(1).optional(),
 });
 export type CaseEventPayload = z.infer<typeof caseEventPayloadSchema>;
 
@@ -377,6 +385,65 @@ export const complianceViolationPayloadSchema = z.object({
 });
 export type ComplianceViolationPayload = z.infer<typeof complianceViolationPayloadSchema>;
 
+/** The kinds of restructuring offer (restructuring subgraph). */
+export const OFFER_KINDS = ["INSTALLMENT_PLAN", "INTEREST_WAIVER", "TERM_EXTENSION", "SETTLEMENT", "PAYMENT_HOLIDAY"] as const;
+const localDateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a local date, YYYY-MM-DD");
+
+/**
+ * Payload of OfferProposed: an offer was made on a case, PROPOSED to the borrower or (an agency's
+ * beyond its delegated authority) PENDING_APPROVAL by the lender. Ids, the kind and the totals;
+ * the terms' free text, if any, never leaves restructuring.
+ */
+export const offerProposedPayloadSchema = z.object({
+  offerId: uuid,
+  caseId: uuid,
+  kind: z.enum(OFFER_KINDS),
+  status: z.enum(["PROPOSED", "PENDING_APPROVAL"]),
+  proposedByRole: z.enum(["lender", "agency"]),
+  /** The proposing agency; null for the lender's own offer. */
+  agencyId: uuid.nullable(),
+  /** How many payments the schedule asks for. */
+  instalments: z.number().int().min(1),
+  totalPayableMinor: minorUnits,
+  totalForgivenMinor: minorUnits,
+  currency: z.string().length(3),
+  expiresAt: instant,
+});
+export type OfferProposedPayload = z.infer<typeof offerProposedPayloadSchema>;
+
+/**
+ * Payload of OfferApproved, OfferRejected, OfferWithdrawn, OfferExpired and OfferAccepted: an
+ * offer's status moved. Ids, the new status and who moved it; never the note or the reason.
+ */
+export const offerDecidedPayloadSchema = z.object({
+  offerId: uuid,
+  caseId: uuid,
+  status: z.enum(["PROPOSED", "REJECTED", "WITHDRAWN", "EXPIRED", "ACCEPTED"]),
+  /** lender, agency, borrower, or system (expiry). */
+  byRole: z.enum(["lender", "agency", "borrower", "system"]),
+  /** OfferAccepted: the plan it became; null otherwise. */
+  planId: uuid.nullable(),
+});
+export type OfferDecidedPayload = z.infer<typeof offerDecidedPayloadSchema>;
+
+/** Payload of PlanStarted: the borrower accepted an offer and it became the case's ACTIVE plan. Ids and totals, never PII. */
+export const planStartedPayloadSchema = z.object({
+  planId: uuid,
+  offerId: uuid,
+  caseId: uuid,
+  /** Whose plan: lets a borrower's subscription find its own plans. */
+  borrowerId: uuid.nullable(),
+  kind: z.enum(OFFER_KINDS),
+  status: z.literal("ACTIVE"),
+  instalments: z.number().int().min(1),
+  firstDueDate: localDateString,
+  lastDueDate: localDateString,
+  totalPayableMinor: minorUnits,
+  totalForgivenMinor: minorUnits,
+  currency: z.string().length(3),
+});
+export type PlanStartedPayload = z.infer<typeof planStartedPayloadSchema>;
+
 /** The event types Concord emits, with their current payload versions. */
 export const EVENT_TYPES = {
   CaseOpened: 1,
@@ -402,10 +469,16 @@ export const EVENT_TYPES = {
   ComplaintResponded: 1,
   ComplaintMarkedComplex: 1,
   ComplaintOverdue: 1,
-
   PromiseMade: 1,
   PromiseKept: 1,
   PromiseBroken: 1,
+  OfferProposed: 1,
+  OfferApproved: 1,
+  OfferRejected: 1,
+  OfferWithdrawn: 1,
+  OfferExpired: 1,
+  OfferAccepted: 1,
+  PlanStarted: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 

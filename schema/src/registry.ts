@@ -29,12 +29,13 @@ export interface SubgraphEntry {
 
 /**
  * Every subgraph, in start order: `npm start` starts and seeds them in this order, so a
- * subgraph whose demo data builds on another's events comes after it (agencies after loans, outreach after both: its demo activities are on placed cases).
+ * subgraph whose demo data builds on another's events comes after it (agencies after loans, outreach after both: its demo activities are on placed cases; restructuring last: its offers are on placed cases).
  */
 export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: "loans", package: "@concord/loans", port: 4001, database: "loans", main: "subgraphs/loans/src/main.ts" },
   { name: "agencies", package: "@concord/agencies", port: 4002, database: "agencies", main: "subgraphs/agencies/src/main.ts" },
   { name: "outreach", package: "@concord/outreach", port: 4003, database: "outreach", main: "subgraphs/outreach/src/main.ts" },
+  { name: "restructuring", package: "@concord/restructuring", port: 4004, database: "restructuring", main: "subgraphs/restructuring/src/main.ts" },
 ];
 
 /** The registry entry of subgraph `name`; throws for a name the registry does not hold. */

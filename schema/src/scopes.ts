@@ -112,20 +112,26 @@ export const SCOPES = {
     roles: ["borrower", "lender"],
     description: "Raise a dispute, ask to cease communication, set contact preferences (the borrower; the lender records one received in writing); resolve a dispute (the lender); declare a hardship (the borrower), decide and end one (the lender); file a complaint (the borrower; the lender records one received in writing), respond to one and mark it complex (the lender).",
   },
+  "offers:read": {
+    kind: "read",
+    roles: ALL,
+    description: "Read restructuring offers (offer, myOffers, CollectionCase.offers): the borrower those proposed to it, the lender its cases', an agency those of the cases it holds, auditors.",
+  },
   "offers:write": {
     kind: "write",
-    roles: ["lender", "agency"],
-    description: "Make and withdraw settlement offers within the placement's delegated authority.",
+    // The borrower rejects an offer proposed to it with the same operation the lender rejects one pending its approval.
+    roles: ["lender", "agency", "borrower"],
+    description: "Propose and withdraw restructuring offers (a lender on its cases, an agency within its placement's delegated authority); approve or reject one pending the lender's approval (the lender); reject one proposed to the borrower (the borrower).",
   },
   "offers:accept": {
     kind: "write",
     roles: ["borrower"],
-    description: "Accept a settlement offer made to the borrower.",
+    description: "Accept a restructuring offer proposed to the borrower (acceptOffer): it becomes the case's plan.",
   },
   "plans:read": {
     kind: "read",
     roles: ALL,
-    description: "Read repayment plans.",
+    description: "Read repayment plans (plan, CollectionCase.plans): the borrower its own, the lender its cases', an agency those of the cases it holds, auditors.",
   },
   "audit:read": {
     kind: "read",

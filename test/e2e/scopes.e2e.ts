@@ -34,6 +34,9 @@ let disputeId: string;
 let hardshipId: string;
 /** A complaint about case C its borrower filed before the tests. */
 let complaintId: string;
+/** An offer on case C the agency made and the borrower accepted, and the plan it became, before the tests. */
+let offerId: string;
+let planId: string;
 let refs = 0;
 
 const claimsOf = (role: Role) =>
@@ -135,6 +138,11 @@ async function operations(): Promise<Array<{ type: "Query" | "Mutation"; field: 
   return out;
 }
 
+const PROPOSE_OFFER = `mutation($i: ProposeOfferInput!) { proposeOffer(input: $i) { id status } }`;
+/** A settlement of case C: within the agency's delegated authority (500 bps) at 100 bps, beyond it at 600. */
+const offerInput = (discountBps: number) => ({ idempotencyKey: uuidv7(), caseId: cases.C.id, kind: "SETTLEMENT", discountBps, firstDueDate: "2026-12-15" });
+const proposeOnC = async (discountBps = 100) => (await asFull("agency", PROPOSE_OFFER, { i: offerInput(discountBps) })).proposeOffer.id as string;
+
 const scopeError = (r: GqlResponse) => (r.errors ?? []).map((e) => ({ code: e.extensions?.code, scope: e.extensions?.scope, message: e.message }));
 
 beforeAll(async () => {
@@ -172,6 +180,15 @@ beforeAll(async () => {
   await asFull("lender", `mutation($id: ID!) { decideHardship(hardshipId: $id, approve: false) { id } }`, { id: hardshipId });
   // A complaint about case C its borrower filed: one to read (complaints hold no contact).
   complaintId = (await asFull("borrower", `mutation($id: ID!) { fileComplaint(caseId: $id, category: CONDUCT, description: "Rude agent") { id } }`, { id: cases.C.id })).fileComplaint.id;
+  // An offer on case C the borrower accepted, and its plan, to read. The plan is then marked
+  // COMPLETED directly (plans are tracked from payments in a later step), so case C has no
+  // ACTIVE plan and the offer mutations below can make another.
+  const restructuring = fed.subgraphs.restructuring!.ds as DataSource;
+  await until(async () => (await restructuring.query("SELECT 1 FROM case_figures WHERE case_id = $1", [cases.C.id])).length === 1, "restructuring to know case C's figures");
+  offerId = await proposeOnC();
+  await asFull("borrower", `mutation($id: ID!) { acceptOffer(offerId: $id, version: 1) { id } }`, { id: offerId });
+  [{ id: planId }] = await restructuring.query("SELECT id FROM plan WHERE offer_id = $1", [offerId]);
+  await restructuring.query("UPDATE plan SET status = 'COMPLETED' WHERE id = $1", [planId]);
 });
 afterAll(async () => fed?.stop());
 
@@ -210,6 +227,9 @@ describe("queries with a token without a scope claim", () => {
     notices: { query: `query($id: ID!) { notices(caseId: $id) { stage status } }`, variables: () => ({ id: cases.C.id }) },
     complaint: { query: `query($id: ID!) { complaint(id: $id) { id } }`, variables: () => ({ id: complaintId }) },
     promiseStats: { query: `{ promiseStats(from: "2026-11-01", to: "2026-11-30") { agencyId made } }` },
+    offer: { query: `query($id: ID!) { offer(id: $id) { id } }`, variables: () => ({ id: offerId }) },
+    myOffers: { query: `{ myOffers { id } }` },
+    plan: { query: `query($id: ID!) { plan(id: $id) { id } }`, variables: () => ({ id: planId }) },
   };
 
   it("has a case for every root query", async () => {
@@ -337,6 +357,10 @@ describe("mutations", () => {
   let placementB: string;
   let rejectedVisit: string;
   let cancelledVisit: string;
+  let approvedOffer: string;
+  let rejectedOffer: string;
+  let withdrawnOffer: string;
+  let acceptedOffer: string;
 
   /** Each mutation in the order they run: who calls it, the operation, and what to do first. */
   const MUTATIONS: Record<string, { role: Role; query: string; prepare?: () => Promise<Record<string, unknown>>; after?: () => void }> = {
@@ -420,6 +444,19 @@ describe("mutations", () => {
       query: `mutation($id: ID!) { respondToComplaint(complaintId: $id, response: "We have reduced the calls.", final: true) { id status } }`,
       prepare: async () => ({ id: await openComplaint() }),
     },
+    proposeOffer: { role: "agency", query: PROPOSE_OFFER, prepare: async () => ({ i: offerInput(100) }) },
+    approveOffer: {
+      role: "lender",
+      query: `mutation($id: ID!) { approveOffer(offerId: $id, note: "Agreed") { id status } }`,
+      prepare: async () => ({ id: (approvedOffer = await proposeOnC(600)) }),
+    },
+    rejectOffer: { role: "borrower", query: `mutation($id: ID!) { rejectOffer(offerId: $id, reason: "Too much") { id status } }`, prepare: async () => ({ id: (rejectedOffer = await proposeOnC()) }) },
+    withdrawOffer: { role: "agency", query: `mutation($id: ID!) { withdrawOffer(offerId: $id) { id status } }`, prepare: async () => ({ id: (withdrawnOffer = await proposeOnC()) }) },
+    acceptOffer: {
+      role: "borrower",
+      query: `mutation($id: ID!, $v: Int!) { acceptOffer(offerId: $id, version: $v) { id status } }`,
+      prepare: async () => ({ id: (acceptedOffer = await proposeOnC()), v: 1 }),
+    },
     // Last: an open dispute holds contact on case C until the next one resolves it.
     raiseDispute: { role: "borrower", query: `mutation($id: ID!) { raiseDispute(caseId: $id, reason: "Not my loan") { id status } }`, prepare: async () => ({ id: cases.C.id }) },
     resolveDispute: {
@@ -501,5 +538,10 @@ describe("mutations", () => {
     expect(await status("home_visit", rejectedVisit)).toBe("REJECTED");
     expect(await status("home_visit", cancelledVisit)).toBe("CANCELLED");
     expect(await fed.subgraphs.outreach!.ds.query("SELECT status, complex FROM complaint WHERE idempotency_key = 'scopes-complaint'")).toEqual([{ status: "CLOSED", complex: true }]);
+    const offerStatus = async (id: string) => (await fed.subgraphs.restructuring!.ds.query("SELECT status FROM offer WHERE id = $1", [id]))[0].status;
+    expect(await offerStatus(approvedOffer)).toBe("PROPOSED");
+    expect(await offerStatus(rejectedOffer)).toBe("REJECTED");
+    expect(await offerStatus(withdrawnOffer)).toBe("WITHDRAWN");
+    expect(await offerStatus(acceptedOffer)).toBe("ACCEPTED");
   }, 180_000);
 });

@@ -188,6 +188,16 @@ describe("refreshDelinquency", () => {
       ["CaseOpened", "Europe/London"],
       ["CaseUpdated", "Europe/London"],
     ]);
+    // And what restructuring offers need of the loan: what is left of its schedule, its rate, the lender's calendar.
+    const facts = (e: any) => {
+      const p = JSON.parse(e.envelope).payload;
+      return [p.remainingInstalments, p.nextDueDate, p.annualRateBps, p.lenderTimezone];
+    };
+    // Opened on 2026-12-02 (nothing paid, the 2026-12-01 one overdue); on 2027-01-01 the second one falls due that day.
+    expect(events.map(facts)).toEqual([
+      [4, "2027-01-01", 1200, "America/New_York"],
+      [4, "2027-01-01", 1200, "America/New_York"],
+    ]);
   });
 
   it("changes nothing when run twice for the same date", async () => {

@@ -10,7 +10,7 @@ import {
   type Clock,
   type EventEnvelope,
 } from "@concord/service-kit";
-import { assess, type Assessment, type ScheduleLine } from "./delinquency";
+import { assess, remainingSchedule, type Assessment, type RemainingSchedule, type ScheduleLine } from "./delinquency";
 
 /** Why a case changed; stored on each history row. */
 export type ChangeReason = "CASE_OPENED" | "PAYMENT" | "DELINQUENCY_REFRESH" | FollowReason;
@@ -50,6 +50,10 @@ export interface LoanRef {
   timezone: string;
   currency: string;
   status: string;
+  /** The loan's annual interest rate, carried on case events for restructuring offers. */
+  annualRateBps: number;
+  /** The lender's IANA time zone (its business calendar), carried on case events. */
+  lenderTimezone: string;
 }
 
 export type SyncOutcome = "opened" | "updated" | "resolved" | "unchanged";
@@ -107,6 +111,7 @@ export class CaseSynchroniser {
     c: { id: string; version: number },
     loan: LoanRef,
     a: Assessment,
+    rest: RemainingSchedule,
     status: CaseEventPayload["status"],
     asOf: string,
     changed?: string[],
@@ -126,6 +131,10 @@ export class CaseSynchroniser {
       currency: loan.currency,
       asOf,
       ...(changed ? { changed } : {}),
+      remainingInstalments: rest.remainingInstalments,
+      nextDueDate: rest.nextDueDate,
+      annualRateBps: loan.annualRateBps,
+      lenderTimezone: loan.lenderTimezone,
     };
     this.emit(
       newEvent(
@@ -152,7 +161,7 @@ export class CaseSynchroniser {
     reason: Exclude<ChangeReason, "CASE_OPENED">,
   ): Promise<{ outcome: SyncOutcome; caseId: string | null; assessment: Assessment }> {
     const a = assess(schedule, asOf);
-    const outcome = await this.applyAssessment(loan, a, openCase, asOf, reason);
+    const outcome = await this.applyAssessment(loan, a, remainingSchedule(schedule, asOf), openCase, asOf, reason);
     await this.syncLoanStatus(loan, a);
     return { ...outcome, assessment: a };
   }
@@ -160,6 +169,7 @@ export class CaseSynchroniser {
   private async applyAssessment(
     loan: LoanRef,
     a: Assessment,
+    rest: RemainingSchedule,
     open: Record<string, any> | null,
     asOf: string,
     reason: Exclude<ChangeReason, "CASE_OPENED">,
@@ -182,7 +192,7 @@ export class CaseSynchroniser {
       opened("daysPastDue", String(a.daysPastDue));
       opened("amountOverdue", a.amountOverdue.toString());
       // A new case is version 1 (the column's default); every change after raises it.
-      this.caseEvent("CaseOpened", { id, version: 1 }, loan, a, "OPEN", asOf);
+      this.caseEvent("CaseOpened", { id, version: 1 }, loan, a, rest, "OPEN", asOf);
       return { outcome: "opened", caseId: id };
     }
     // A request for an earlier business date than the case already reflects changes nothing.
@@ -225,8 +235,8 @@ export class CaseSynchroniser {
     );
     const c = { id: open.id as string, version: Number(updated.version) };
     const status = next.status as CaseEventPayload["status"];
-    if (resolving) this.caseEvent("CaseResolved", c, loan, a, status, asOf, fields);
-    else if (fields.length > 0) this.caseEvent("CaseUpdated", c, loan, a, status, asOf, fields);
+    if (resolving) this.caseEvent("CaseResolved", c, loan, a, rest, status, asOf, fields);
+    else if (fields.length > 0) this.caseEvent("CaseUpdated", c, loan, a, rest, status, asOf, fields);
     return { outcome: resolving ? "resolved" : "updated", caseId: open.id };
   }
 
@@ -256,7 +266,8 @@ export class CaseSynchroniser {
       amountOverdue: BigInt(open.amount_overdue_minor),
       outstandingBalance: BigInt(open.outstanding_balance_minor),
     };
-    this.caseEvent("CaseUpdated", { id: open.id, version: Number(updated.version) }, loan, a, to, asOf, ["status"]);
+    const schedule = scheduleFromRows(await this.tx.query("SELECT * FROM installment WHERE loan_id = $1 ORDER BY seq", [open.loan_id]));
+    this.caseEvent("CaseUpdated", { id: open.id, version: Number(updated.version) }, loan, a, remainingSchedule(schedule, asOf), to, asOf, ["status"]);
     return true;
   }
 
@@ -320,7 +331,7 @@ export async function refreshDelinquency(
     const date = asOf && asOf < today ? asOf : today;
     await ds.transaction(async (tx) => {
       const loans: Record<string, any>[] = await tx.query(
-        `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, b.region, b.timezone
+        `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, l.annual_rate_bps, b.region, b.timezone
            FROM loan l JOIN borrower b ON b.id = l.borrower_id
           WHERE l.lender_id = $1 AND l.status IN ('ACTIVE', 'DELINQUENT')
             AND (EXISTS (SELECT 1 FROM installment i WHERE i.loan_id = l.id AND i.due_date < $2
@@ -344,7 +355,10 @@ export async function refreshDelinquency(
       }
       const sync = new CaseSynchroniser(tx, now, correlationId, newCaseId);
       for (const l of loans) {
-        const loan: LoanRef = { id: l.id, lenderId: l.lender_id, borrowerId: l.borrower_id, region: l.region, timezone: l.timezone, currency: l.currency.trim(), status: l.status };
+        const loan: LoanRef = {
+          id: l.id, lenderId: l.lender_id, borrowerId: l.borrower_id, region: l.region, timezone: l.timezone, currency: l.currency.trim(), status: l.status,
+          annualRateBps: l.annual_rate_bps, lenderTimezone: lender.timezone,
+        };
         const { outcome } = await sync.apply(loan, scheduleFromRows(schedules.get(l.id) ?? []), openCases.get(l.id) ?? null, date, "DELINQUENCY_REFRESH");
         if (outcome === "opened") result.casesOpened++;
         else if (outcome === "updated") result.casesUpdated++;

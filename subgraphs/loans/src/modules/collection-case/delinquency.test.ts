@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocate, assess, bucketFor, type ScheduleLine } from "./delinquency";
+import { allocate, assess, bucketFor, remainingSchedule, type ScheduleLine } from "./delinquency";
 
 const line = (seq: number, dueDate: string, due: bigint, paid = 0n): ScheduleLine => ({
   id: `i${seq}`,
@@ -65,5 +65,23 @@ describe("allocate", () => {
       { id: "i2", apply: 60n },
       { id: "i3", apply: 30n },
     ]);
+  });
+});
+
+describe("remainingSchedule", () => {
+  const schedule = [line(1, "2026-01-15", 100n, 100n), line(2, "2026-02-15", 100n, 40n), line(3, "2026-03-15", 100n), line(4, "2026-04-15", 100n)];
+
+  it("counts every installment not paid in full, overdue ones included, and names the next one falling due", () => {
+    expect(remainingSchedule(schedule, "2026-03-01")).toEqual({ remainingInstalments: 3, nextDueDate: "2026-03-15" });
+  });
+
+  it("an installment due on asOf is the next one (it is past due only from the day after); the day after, the following one is", () => {
+    expect(remainingSchedule(schedule, "2026-03-15").nextDueDate).toBe("2026-03-15");
+    expect(remainingSchedule(schedule, "2026-03-16").nextDueDate).toBe("2026-04-15");
+  });
+
+  it("has no next due date once every unpaid installment is past due, and nothing left once all are paid", () => {
+    expect(remainingSchedule(schedule, "2026-04-16")).toEqual({ remainingInstalments: 3, nextDueDate: null });
+    expect(remainingSchedule([line(1, "2026-01-15", 100n, 100n)], "2026-01-01")).toEqual({ remainingInstalments: 0, nextDueDate: null });
   });
 });

@@ -79,3 +79,23 @@ export function allocate(schedule: readonly ScheduleLine[], amount: bigint): Arr
   }
   return out;
 }
+
+/** What is left of a loan's schedule on `asOf`, for offers that restructure it. */
+export interface RemainingSchedule {
+  /** Installments not yet paid in full, overdue ones included. */
+  remainingInstalments: number;
+  /** Due date of the first unpaid installment falling due on or after `asOf`; null when none is left to fall due. */
+  nextDueDate: string | null;
+}
+
+/** The installments of `schedule` still unpaid on `asOf`, and when the next one falls due. */
+export function remainingSchedule(schedule: readonly ScheduleLine[], asOf: string): RemainingSchedule {
+  let remaining = 0;
+  let next: string | null = null;
+  for (const line of schedule) {
+    if (line.amountDue - line.amountPaid <= 0n) continue;
+    remaining++;
+    if (line.dueDate >= asOf && (next === null || line.dueDate < next)) next = line.dueDate;
+  }
+  return { remainingInstalments: remaining, nextDueDate: next };
+}

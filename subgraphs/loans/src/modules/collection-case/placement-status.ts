@@ -111,7 +111,9 @@ export function placementStatusHandler(clock: Clock = systemClock) {
       reason = h.reason;
     } else return;
     const [open] = await tx.query(
-      `SELECT c.*, b.region, b.timezone AS borrower_timezone FROM collection_case c JOIN borrower b ON b.id = c.borrower_id WHERE c.id = $1 FOR UPDATE OF c`,
+      `SELECT c.*, b.region, b.timezone AS borrower_timezone, l.annual_rate_bps, le.timezone AS lender_timezone
+         FROM collection_case c JOIN borrower b ON b.id = c.borrower_id JOIN loan l ON l.id = c.loan_id JOIN lender le ON le.id = c.lender_id
+        WHERE c.id = $1 FOR UPDATE OF c`,
       [caseId],
     );
     // A case this lender's loans never had: nothing to keep.
@@ -128,6 +130,8 @@ export function placementStatusHandler(clock: Clock = systemClock) {
       currency: open.currency.trim(),
       // Read only to keep the loan's own status, which a placement never moves.
       status: "",
+      annualRateBps: open.annual_rate_bps,
+      lenderTimezone: open.lender_timezone,
     };
     const sync = new CaseSynchroniser(tx, clock.now(), event.correlationId, undefined, event.id);
     if (await sync.followPlacement(open, loan, { placed, disputed, hardship }, reason)) await sync.flush();

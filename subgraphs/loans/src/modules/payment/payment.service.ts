@@ -58,7 +58,7 @@ export async function recordPayment(
     const [loan] =
       principal.role === "lender"
         ? await tx.query(
-            `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, l.originated_on, le.timezone, b.region, b.timezone AS borrower_timezone
+            `SELECT l.id, l.lender_id, l.borrower_id, l.currency, l.status, l.originated_on, l.annual_rate_bps, le.timezone, b.region, b.timezone AS borrower_timezone
                FROM loan l JOIN lender le ON le.id = l.lender_id JOIN borrower b ON b.id = l.borrower_id
               WHERE l.id = $1 AND l.lender_id = $2 FOR UPDATE OF l`,
             [loanId, principal.lenderId],
@@ -118,7 +118,10 @@ export async function recordPayment(
     const today = localDate(now, loan.timezone);
     const asOf = openCase && openCase.as_of > today ? openCase.as_of : today;
     const { caseId } = await sync.apply(
-      { id: loan.id, lenderId: loan.lender_id, borrowerId: loan.borrower_id, region: loan.region, timezone: loan.borrower_timezone, currency, status: loan.status },
+      {
+        id: loan.id, lenderId: loan.lender_id, borrowerId: loan.borrower_id, region: loan.region, timezone: loan.borrower_timezone, currency, status: loan.status,
+        annualRateBps: loan.annual_rate_bps, lenderTimezone: loan.timezone,
+      },
       after,
       openCase ?? null,
       asOf,

@@ -1,0 +1,56 @@
+import { AUDIT_TRAIL, definePolicies, NEVER, PUBLIC, value } from "@concord/service-kit";
+
+/**
+ * The restructuring subgraph's field policies (see schema/ACCESS.md and DESIGN "Who sees what").
+ * A borrower is "self" to an offer only once it was put to it (PROPOSED, or later from there):
+ * an offer pending the lender's approval, or one the lender rejected before approving it, is
+ * not the borrower's to see (the Offer type's scope says so).
+ */
+const restructuringPolicies = definePolicies({
+  offerView: {
+    description: "An offer's kind, terms, exact schedule, totals, status, version and expiry: the case's lender, an agency holding the case, the borrower once the offer was put to it (never one pending approval), auditors (amounts, never PII).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  offerDecisionNote: {
+    description: "The lender's approval note or a rejection's reason (free text: a borrower's reason may hold health or money troubles): the case's lender and the borrower once the offer was put to it; never an agency or an auditor.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: value("self"), auditor: NEVER },
+  },
+  caseOffers: {
+    description: "A case's offers: the case's lender, an agency holding the case, the borrower it is about (those put to it only), auditors (each offer's fields then follow their own policies).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  myOffers: {
+    description: "The caller's own offers (myOffers): a borrower's those put to it, a lender's those on its cases, an agency's those it made on cases it holds; an auditor has none.",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: value("anyone"), auditor: value("anyone") },
+  },
+  offerProposing: {
+    description: "Proposing an offer (proposeOffer): a lender on its own cases, an agency on a case it holds (beyond its delegated authority the offer waits for the lender's approval).",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: NEVER },
+  },
+  offerApproving: {
+    description: "Approving an offer pending approval (approveOffer): the case's lender.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  offerRejecting: {
+    description: "Rejecting an offer (rejectOffer): the case's lender one pending its approval, the borrower one proposed to it.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: value("anyone"), auditor: NEVER },
+  },
+  offerWithdrawing: {
+    description: "Withdrawing an offer not yet accepted (withdrawOffer): whoever proposed it (the lender, or the agency while it holds the case).",
+    rules: { lender: value("anyone"), agency: value("anyone"), borrower: NEVER, auditor: NEVER },
+  },
+  offerAccepting: {
+    description: "Accepting an offer proposed to the borrower (acceptOffer): the borrower, on its own case.",
+    rules: { lender: NEVER, agency: NEVER, borrower: value("anyone"), auditor: NEVER },
+  },
+  planView: {
+    description: "A plan (the accepted offer being paid): its status, totals and instalments: the case's lender, an agency holding the case, the borrower it is about, auditors (amounts, never PII).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  casePlans: {
+    description: "A case's plans: the case's lender, an agency holding the case, the borrower it is about, auditors (each plan's fields then follow their own policies).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+});
+
+export const P = { ...restructuringPolicies, public: PUBLIC, auditTrail: AUDIT_TRAIL };

@@ -1,0 +1,4 @@
+import { Restructuring1764800000000 } from "./1764800000000-Restructuring";
+
+/** The restructuring database's own migrations, oldest first (the kit adds its tables: KIT_MIGRATIONS). */
+export const migrations = [Restructuring1764800000000];
