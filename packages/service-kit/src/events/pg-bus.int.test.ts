@@ -44,4 +44,24 @@ describe("PostgreSQL bus connections", () => {
     await bus.close();
     expect(seen.filter((s) => s === "second")).toHaveLength(1);
   });
+
+  it("runs more consumers than its pool has connections, and publishing and every consumer go on", async () => {
+    const db = await freshDatabase("busmany");
+    dbs.push(db);
+    const bus = await PgEventBus.open({ url: db.url, pollMs: 100 });
+    // The pool holds 10: a process running a dozen consumers (the test federation does) must not starve.
+    const seen = new Map<string, string[]>();
+    const subs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => {
+        const name = `many-${i}-${randomUUID().slice(0, 8)}`;
+        seen.set(name, []);
+        return bus.subscribe(name, async (d) => void seen.get(name)!.push(d.data));
+      }),
+    );
+    await bus.publish([{ id: randomUUID(), subject: "Test.A", data: "one" }]);
+    await waitFor(() => [...seen.values()].every((s) => s.includes("one")), 10_000);
+    for (const s of subs) await s.stop();
+    await bus.close();
+    expect([...seen.values()].map((s) => s.length)).toEqual(Array(12).fill(1));
+  });
 });

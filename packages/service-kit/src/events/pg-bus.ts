@@ -128,12 +128,23 @@ export class PgEventBus implements EventBus {
     const lockKey = `consumer:${name}`;
     const poll = this.opts.pollMs ?? 1000;
 
-    /** One session on one connection: take the consumer's lock, then deliver until stopped or the connection fails. */
+    /**
+     * One session on one connection: take the consumer's lock, then deliver until stopped or the
+     * connection fails. The connection is the session's own, not the pool's: a consumer holds its
+     * connection for as long as it runs, so consumers drawing on the pool would starve publishers
+     * (and each other) once a process runs as many as the pool has connections.
+     */
     const session = async () => {
-      const client = await this.pool.connect();
+      const client = new pg.Client({ connectionString: this.opts.url });
       // A dropped connection must not crash the process; the session ends and a new one starts.
       const onError = (err: Error) => this.opts.logger?.warn({ err, consumer: name }, "consumer connection lost");
       client.on("error", onError);
+      try {
+        await client.connect();
+      } catch (err) {
+        client.off("error", onError);
+        throw err;
+      }
       let offset = 0;
       let saved = 0;
       let locked = false;
@@ -190,8 +201,9 @@ export class PgEventBus implements EventBus {
             .catch(() => undefined);
         }
         if (!broken) await client.query("SELECT pg_advisory_unlock_all()").catch(() => undefined);
+        // Ending the session's connection releases its lock in any case.
+        await client.end().catch(() => undefined);
         client.off("error", onError);
-        client.release(broken ? true : undefined);
       }
     };
 
