@@ -31,6 +31,8 @@ import {
   promiseKeptPayloadSchema,
   promiseMadePayloadSchema,
   planStartedPayloadSchema,
+  planUpdatedPayloadSchema,
+  caseEscalatedToLegalPayloadSchema,
   type EventType,
 } from "@concord/schema";
 
@@ -74,6 +76,8 @@ const PAYLOADS: Record<EventType, z.ZodObject<z.ZodRawShape>> = {
   OfferExpired: offerDecidedPayloadSchema,
   OfferAccepted: offerDecidedPayloadSchema,
   PlanStarted: planStartedPayloadSchema,
+  PlanUpdated: planUpdatedPayloadSchema,
+  CaseEscalatedToLegal: caseEscalatedToLegalPayloadSchema,
 };
 
 describe("docs/", () => {

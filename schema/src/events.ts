@@ -444,6 +444,45 @@ export const planStartedPayloadSchema = z.object({
 });
 export type PlanStartedPayload = z.infer<typeof planStartedPayloadSchema>;
 
+/** The states of a plan: ACTIVE while being paid, COMPLETED once every instalment is paid, BROKEN when one stays unpaid past its grace. */
+export const PLAN_STATUSES = ["ACTIVE", "COMPLETED", "BROKEN"] as const;
+
+/**
+ * Payload of PlanUpdated: a plan changed (a payment counted, an instalment paid or missed, the
+ * plan completed or broken). Every change emits one, with the plan's next version as its
+ * aggregateVersion. Ids, figures and dates, never PII.
+ */
+export const planUpdatedPayloadSchema = z.object({
+  planId: uuid,
+  offerId: uuid,
+  caseId: uuid,
+  borrowerId: uuid.nullable(),
+  kind: z.enum(OFFER_KINDS),
+  status: z.enum(PLAN_STATUSES),
+  /** What changed: a payment counted, an instalment's grace ran out, the plan completed or broke. */
+  change: z.enum(["PAYMENT", "MISSED", "COMPLETED", "BROKEN"]),
+  paidMinor: minorUnits,
+  totalPayableMinor: minorUnits,
+  totalForgivenMinor: minorUnits,
+  currency: z.string().length(3),
+  /** The next instalment still due (null once none is: completed or broken). */
+  nextDueDate: localDateString.nullable(),
+  /** The payment that changed it (change PAYMENT, or COMPLETED by a payment); null otherwise. */
+  paymentId: uuid.nullable(),
+});
+export type PlanUpdatedPayload = z.infer<typeof planUpdatedPayloadSchema>;
+
+/**
+ * Payload of CaseEscalatedToLegal: the lender escalated a case to legal action (escalateToLegal)
+ * after every check held. The opinion's reference and the reason stay in restructuring.
+ */
+export const caseEscalatedToLegalPayloadSchema = z.object({
+  escalationId: uuid,
+  caseId: uuid,
+  escalatedAt: instant,
+});
+export type CaseEscalatedToLegalPayload = z.infer<typeof caseEscalatedToLegalPayloadSchema>;
+
 /** The event types Concord emits, with their current payload versions. */
 export const EVENT_TYPES = {
   CaseOpened: 1,
@@ -479,6 +518,8 @@ export const EVENT_TYPES = {
   OfferExpired: 1,
   OfferAccepted: 1,
   PlanStarted: 1,
+  PlanUpdated: 1,
+  CaseEscalatedToLegal: 1,
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 
