@@ -107,11 +107,11 @@ const outreachPolicies = definePolicies({
     rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
   },
   noticeStatus: {
-    description: "That a notice was sent or is due on a case (stage, status, channel, language, when, its activity): the case's lender, an agency holding the case, the borrower it is about, auditors.",
+    description: "That a notice was sent or is due on a case (stage, status, channel, when, its activity): the case's lender, an agency holding the case, the borrower it is about, auditors.",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
   },
   noticeContent: {
-    description: "A notice's rendered subject and text (amounts and dates, no PII): the case's lender, an agency holding the case, the borrower it is about; never an auditor (status only).",
+    description: "A notice's rendered subject and text (amounts and dates, no PII) and its language (the borrower's preferred one): the case's lender, an agency holding the case, the borrower it is about; never an auditor (status only).",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
   },
   noticeSending: {
@@ -143,8 +143,12 @@ const outreachPolicies = definePolicies({
     rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: NEVER },
   },
   promiseToPay: {
-    description: "A promise to pay (amount, due date, grace end, status, what was paid, who took it; no PII): the case's lender, the borrower it is about, an agency holding the case, auditors.",
+    description: "A promise to pay (due date, grace end, status, when kept or broken, who took it; no PII): the case's lender, the borrower it is about, an agency holding the case, auditors (its amount: promiseAmount).",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  promiseAmount: {
+    description: "A promise's amount and what was paid against it: the case's lender, the borrower it is about, an agency holding the case; never an auditor (DESIGN: amounts to auditors only as aggregates, as promiseStats gives).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
   },
   casePromises: {
     description: "A case's promises to pay, and an activity's: the case's lender, the borrower, an agency holding the case, auditors (each promise's fields then follow promiseToPay).",

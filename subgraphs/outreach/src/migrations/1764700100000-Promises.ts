@@ -36,7 +36,9 @@ export class Promises1764700100000 implements MigrationInterface {
         broken_at timestamptz,
         reported_at timestamptz NOT NULL,
         CHECK ((status = 'KEPT') = (kept_at IS NOT NULL)),
-        CHECK ((status = 'BROKEN') = (broken_at IS NOT NULL))
+        -- a KEPT one may carry broken_at: broken by the job, then kept by a payment received in time but heard of late
+        CHECK (status <> 'BROKEN' OR broken_at IS NOT NULL),
+        CHECK (status <> 'PENDING' OR broken_at IS NULL)
       );
       CREATE INDEX promise_case_idx ON promise_to_pay (case_id, made_at, id);
       CREATE INDEX promise_pending_idx ON promise_to_pay (grace_ends_at) WHERE status = 'PENDING';

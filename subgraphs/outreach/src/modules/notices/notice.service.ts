@@ -48,8 +48,16 @@ export const DUE_AFTER_DAYS: Record<NoticeStage, number> = { VALIDATION_NOTICE: 
  */
 export const AGENCY_STAGES: ReadonlySet<NoticeStage> = new Set(["FIRST_REMINDER", "GRACE_NOTICE", "VALIDATION_NOTICE"]);
 
-/** A case's notices take turns: one per stage, never two. */
-const lockCase = (tx: EntityManager, caseId: string) => tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 17))", [caseId]);
+/**
+ * A case's notices take turns: one per stage, never two. The borrower's report lock comes first
+ * (the one recordActivity takes, and a report that opens a hardship holds before the hardship's
+ * case lock), so a notice and a report never wait on each other in opposite orders; then the
+ * notices' own lock of the case.
+ */
+const lockCase = async (tx: EntityManager, entry: { caseId: string; borrowerId: string | null }) => {
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [entry.borrowerId ?? entry.caseId]);
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 23))", [entry.caseId]);
+};
 
 type Db = DataSource | EntityManager;
 
@@ -99,7 +107,7 @@ export async function sendNotice(
   const now = clock.now();
   return ds.transaction(async (tx) => {
     const entry = await senderCase(new CaseDirectory(tx, clock), p, caseId);
-    await lockCase(tx, entry.caseId);
+    await lockCase(tx, entry);
     const sent = await sentStages(tx, entry.caseId);
     const already = sent.find((n) => n.stage === stage);
     if (already) return already;

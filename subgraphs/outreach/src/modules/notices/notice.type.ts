@@ -54,8 +54,8 @@ export class Notice {
   @Field(() => NoticeChannelEnum, { nullable: true, description: "Null for a DUE notice." })
   channel: NoticeChannel | null;
 
-  @Policy(P.noticeStatus)
-  @Field(() => String, { nullable: true, description: "The catalogue language it is (or would be) written in: en or zh-CN." })
+  @Policy(P.noticeContent)
+  @Field(() => String, { nullable: true, description: "The catalogue language it is (or would be) written in: en or zh-CN (the borrower's preferred language where the catalogue has it, so never shown to auditors)." })
   language: string;
 
   @Policy(P.noticeStatus)

@@ -218,9 +218,28 @@ describe("kept and broken", () => {
     const events = await eventsOf(promise.id);
     expect(events.map((e: { type: string }) => e.type)).toEqual(["PromiseMade", "PromiseBroken"]);
     expect(events[1]).toMatchObject({ aggregateVersion: 2, payload: { promiseId: promise.id, paidMinor: "0", brokenAt: at.toISOString(), dueDate: DUE } });
-    // A payment after it broke changes nothing.
-    await pay(caseId, 10_000, new Date(GRACE_END.getTime() - 1));
+    // A payment received after the grace end changes nothing.
+    await pay(caseId, 10_000, GRACE_END);
     expect((await promiseOf(caseId)).status).toBe("BROKEN");
+  });
+
+  it("is KEPT after all by a payment received in time but heard of after the job broke it; PromiseKept supersedes PromiseBroken", async () => {
+    const { caseId, promise } = await promised();
+    const brokenAt = new Date(GRACE_END.getTime() + 60_000);
+    clock.set(brokenAt);
+    await breakPromises(svc.ds, clock);
+    expect((await promiseOf(caseId)).status).toBe("BROKEN");
+    // The bus was behind: the payment was received a millisecond before the grace ended.
+    const heardAt = new Date(GRACE_END.getTime() + 5 * 60_000);
+    clock.set(heardAt);
+    await pay(caseId, 10_000, new Date(GRACE_END.getTime() - 1));
+    expect(await promiseOf(caseId)).toMatchObject({ status: "KEPT", paidMinor: 10_000, keptAt: heardAt.toISOString() });
+    const events = await eventsOf(promise.id);
+    expect(events.map((e: { type: string; aggregateVersion: number }) => [e.type, e.aggregateVersion])).toEqual([
+      ["PromiseMade", 1],
+      ["PromiseBroken", 2],
+      ["PromiseKept", 3],
+    ]);
   });
 
   it("counts no payment received at the grace end itself, nor one before the promise was made", async () => {

@@ -102,10 +102,12 @@ export async function makePromise(
 }
 
 /**
- * Counts, for each PENDING promise of `rows`, the payments in its currency received from its
+ * Counts, for each open promise of `rows`, the payments in its currency received from its
  * contact until its grace end; one that reaches the threshold its terms set is KEPT now, its hold
- * lifted and PromiseKept emitted, once (the UPDATE only moves a PENDING one). Returns the rows
- * as they now stand.
+ * lifted and PromiseKept emitted, once (the UPDATE only moves a PENDING or BROKEN one). A BROKEN
+ * one is open to a payment received before its grace ended and heard of only after the job broke
+ * it (the bus was behind): receipt is what counts, so it is KEPT after all, PromiseKept (version 3)
+ * superseding its PromiseBroken. Returns the rows as they now stand.
  */
 async function settle(tx: EntityManager, rows: Array<Record<string, any>>, now: Date, correlationId: string | null): Promise<Array<Record<string, any>>> {
   const out: Array<Record<string, any>> = [];
@@ -118,7 +120,7 @@ async function settle(tx: EntityManager, rows: Array<Record<string, any>>, now: 
     const kept = BigInt(paid) >= keepingAmount(BigInt(r.amount_minor), Number(r.threshold_bps));
     const [[row]] = await tx.query(
       `UPDATE promise_to_pay SET paid_minor = $2, status = CASE WHEN $3 THEN 'KEPT' ELSE status END, kept_at = CASE WHEN $3 THEN $4::timestamptz ELSE kept_at END
-        WHERE id = $1 AND status = 'PENDING' RETURNING *`,
+        WHERE id = $1 AND status IN ('PENDING', 'BROKEN') RETURNING *`,
       [r.id, paid, kept, now],
     );
     if (!row) continue;
@@ -126,7 +128,9 @@ async function settle(tx: EntityManager, rows: Array<Record<string, any>>, now: 
     if (row.status !== "KEPT") continue;
     await liftHolds(tx, { type: SOURCE, id: row.id }, now, correlationId);
     const payload: PromiseKeptPayload = { ...facts(row), paidMinor: String(row.paid_minor), keptAt: now.toISOString() };
-    await appendToOutbox(tx, [newEvent({ type: "PromiseKept", aggregateType: "PromiseToPay", aggregateId: row.id, aggregateVersion: 2, lenderId: row.lender_id, payload, correlationId }, now)]);
+    // Made (1), then kept (2); or made, broken (2), then kept after all (3).
+    const version = row.broken_at ? 3 : 2;
+    await appendToOutbox(tx, [newEvent({ type: "PromiseKept", aggregateType: "PromiseToPay", aggregateId: row.id, aggregateVersion: version, lenderId: row.lender_id, payload, correlationId }, now)]);
   }
   return out;
 }
@@ -154,7 +158,7 @@ export function paymentsHandler(clock: Clock) {
     );
     if (!inserted) return;
     const pending = await tx.query(
-      `SELECT * FROM promise_to_pay WHERE case_id = $1 AND currency = $2 AND status = 'PENDING' AND made_at <= $3 AND $3 < grace_ends_at ORDER BY made_at, id`,
+      `SELECT * FROM promise_to_pay WHERE case_id = $1 AND currency = $2 AND status IN ('PENDING', 'BROKEN') AND made_at <= $3 AND $3 < grace_ends_at ORDER BY made_at, id`,
       [p.caseId, p.currency, p.receivedAt],
     );
     await settle(tx, pending, now, event.id);

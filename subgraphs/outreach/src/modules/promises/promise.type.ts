@@ -35,7 +35,7 @@ export class PromiseToPay {
   @Field(() => ID, { nullable: true, description: "The agency that took it; null for the lender's own collectors." })
   agencyId: string | null;
 
-  @Policy(P.promiseToPay)
+  @Policy(P.promiseAmount)
   @Field(() => Money, { nullable: true })
   amount: Money;
 
@@ -58,7 +58,7 @@ export class PromiseToPay {
   @Field(() => PromiseStatus, { nullable: true })
   status: PromiseStatus;
 
-  @Policy(P.promiseToPay)
+  @Policy(P.promiseAmount)
   @Field(() => MinorUnits, { nullable: true, description: "What the payments counted so far came to (same currency, received from madeAt until graceEndsAt)." })
   paidMinor: bigint;
 
