@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedClock, newEvent, subjectOf, uuidv7 } from "@concord/service-kit";
 import { reportOverdueComplaints } from "@concord/outreach";
 import { seedDemoPortfolio } from "@concord/loans";
-import { codes, until } from "@concord/test-kit";
+import { codes, holdJobLock, until } from "@concord/test-kit";
 import { startFederation, type Federation } from "../support/federation";
 
 /**
@@ -104,8 +104,11 @@ describe("complaints through the gateway", () => {
     expect(filed.errors).toBeUndefined();
     const { id: complaintId, firstResponseDueAt } = filed.data.fileComplaint;
     // The summary deadline passes with no response: the job reports it, and the bus carries it to the gateway.
+    // The scheduled run (every minute) is held off, so this run is the one that reports it.
+    const job = await holdJobLock(fed.subgraphs.outreach!.ds, "outreach:complaint-deadlines");
     clock.set(firstResponseDueAt);
     expect(await reportOverdueComplaints(fed.subgraphs.outreach!.ds, clock)).toBe(1);
+    await job.release();
     const [alert] = await mine.next(1, 15_000);
     expect(alert!.data.complianceAlerts).toEqual({
       kind: "COMPLAINT_OVERDUE", caseId, stage: "FIRST_RESPONSE", rule: null, violation: null,

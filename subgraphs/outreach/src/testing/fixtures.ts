@@ -23,6 +23,8 @@ export interface CaseOptions {
   borrowerId?: string;
   /** When the placement began. @default 89 days before the clock's now */
   placedAt?: Date;
+  /** The loan's currency, as the case events carry it. @default "USD" */
+  currency?: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function knownCase(svc: OutreachService, clock: Clock, o: CaseOptio
         type: "CaseOpened", aggregateType: "CollectionCase", aggregateId: caseId, aggregateVersion: 1, lenderId: o.lenderId,
         payload: {
           caseId, loanId: uuidv7(), borrowerId, region: "Springfield", timezone: o.timezone ?? "America/New_York", status: o.agencyId ? "PLACED" : "OPEN",
-          daysPastDue: 40, bucket: "DPD_31_60", amountOverdueMinor: "10000", outstandingBalanceMinor: "90000", currency: "USD", asOf: now.toISOString().slice(0, 10),
+          daysPastDue: 40, bucket: "DPD_31_60", amountOverdueMinor: "10000", outstandingBalanceMinor: "90000", currency: o.currency ?? "USD", asOf: now.toISOString().slice(0, 10),
         },
       },
       now,

@@ -157,7 +157,13 @@ export async function recordActivity(tx: EntityManager, clock: Clock, p: Princip
 
   const at = new Date(content.occurredAt);
   // The due date is a day in the borrower's zone: checked before anything is written.
-  if (promise) checkDueDate(promise.dueDate, at, zoneOfCase(entry));
+  if (promise) {
+    checkDueDate(promise.dueDate, at, zoneOfCase(entry));
+    // A promise in a currency the loan is not in could never be kept: refused while the case's currency is known.
+    const [balance] = await tx.query("SELECT currency FROM case_balance WHERE case_id = $1", [entry.caseId]);
+    const currency = balance?.currency?.trim();
+    if (currency && currency !== promise.currency) throw badInput(`The case is in ${currency}: a promise to pay it is in ${currency} too`, "promise.currency");
+  }
   const made = { required: content.required === true, caseId: entry.caseId, occurredAt: at, channel: content.channel, direction: content.direction, outcome: content.outcome, party: content.party, contactPoint: content.contactPoint };
   // An agency reports the contacts it made while it held the case, whether or not it holds it
   // still; a contact it reports on a case it holds, made before its placement began, breaks

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedClock, uuidv7 } from "@concord/service-kit";
 import type { Principal } from "@concord/schema";
-import { agencyPrincipal, auditorPrincipal, borrowerPrincipal, codes, lenderPrincipal, subgraphCaller } from "@concord/test-kit";
+import { agencyPrincipal, auditorPrincipal, borrowerPrincipal, codes, holdJobLock, lenderPrincipal, subgraphCaller } from "@concord/test-kit";
 import { reportOverdueComplaints, type OutreachService } from "../../index";
 import { knownCase, startOutreach } from "../../testing/fixtures";
 
@@ -29,8 +29,10 @@ type Outboxed = { type: string; aggregateType: string; aggregateVersion: number;
 const outbox = async (id: string): Promise<Outboxed[]> =>
   (await svc.ds.query("SELECT type, envelope FROM outbox WHERE aggregate_id = $1 ORDER BY seq", [id])).map((e: any) => ({ type: e.type as string, ...JSON.parse(e.envelope) }));
 
+let filed = 0;
+/** Files a complaint; each call's default description is its own (two identical open ones without a key are one). */
 async function file(caseId: string, o: { category?: string; description?: string; key?: string } = {}) {
-  const r = await call(FILE, { caseId, category: o.category ?? "CONDUCT", description: o.description ?? "The collector shouted at me.", key: o.key });
+  const r = await call(FILE, { caseId, category: o.category ?? "CONDUCT", description: o.description ?? `The collector shouted at me (${++filed}).`, key: o.key });
   expect(r.errors).toBeUndefined();
   return r.data.fileComplaint;
 }
@@ -45,17 +47,23 @@ async function caseUnder(jurisdiction: string, timezone: string) {
   return { ...c, lenderId };
 }
 
+let releaseJob: () => Promise<void>;
 beforeAll(async () => {
   ({ svc, stop } = await startOutreach("complaints", clock));
+  // The scheduled job stays out of the way: each test runs it itself, at the instants it sets.
+  ({ release: releaseJob } = await holdJobLock(svc.ds, "outreach:complaint-deadlines"));
 });
-afterAll(async () => stop?.());
+afterAll(async () => {
+  await releaseJob?.();
+  await stop?.();
+});
 
 describe("fileComplaint", () => {
   it("files the borrower's complaint with the US_REG_F deadlines of a lender without a profile, and emits ComplaintFiled without the description", async () => {
     const { caseId, borrowerId } = await knownCase(svc, clock, { lenderId: lender });
     clock.set(NOW);
     principal = borrowerPrincipal(borrowerId);
-    const c = await file(caseId);
+    const c = await file(caseId, { description: "The collector shouted at me." });
     expect(c).toEqual({
       id: expect.any(String),
       caseId,
@@ -98,10 +106,18 @@ describe("fileComplaint", () => {
     const [{ n }] = await svc.ds.query("SELECT count(*)::int AS n FROM complaint WHERE borrower_id = $1", [borrowerId]);
     expect(n).toBe(1);
     expect((await outbox(first.id)).map((e) => e.type)).toEqual(["ComplaintFiled"]);
-    // Without a key, or with another, each filing is a complaint of its own.
-    const second = await file(caseId, { description: "Calls every hour" });
-    const third = await file(caseId, { description: "Calls every hour", key: uuidv7() });
-    expect(new Set([first.id, second.id, third.id]).size).toBe(3);
+    // With another key, a complaint of its own.
+    const second = await file(caseId, { description: "Calls every hour", key: uuidv7() });
+    expect(second.id).not.toBe(first.id);
+    // Without a key: a resend of one still open is that one; other words, or once it is closed, a new one.
+    const third = await file(caseId, { description: "Calls every hour" });
+    expect(await file(caseId, { description: "Calls every hour" })).toEqual(third);
+    const fourth = await file(caseId, { description: "Calls every hour, still" });
+    expect(new Set([first.id, second.id, third.id, fourth.id]).size).toBe(4);
+    principal = lenderPrincipal(lender);
+    expect((await call(`mutation($id: ID!) { respondToComplaint(complaintId: $id, response: "Done", final: true) { status } }`, { id: third.id })).errors).toBeUndefined();
+    principal = borrowerPrincipal(borrowerId);
+    expect((await file(caseId, { description: "Calls every hour" })).id).not.toBe(third.id);
   });
 
   it("lets the lender record one received in writing on its own case, and is NOT_FOUND on another lender's or borrower's case, FORBIDDEN for an agency", async () => {

@@ -12,7 +12,7 @@ export class ComplaintResolver {
   @Policy(P.complaintFiling, "Mutation")
   @Mutation(() => Complaint, {
     description:
-      "The borrower files a complaint about its own case, or the case's lender records one received in writing. It is received now; the deadlines follow the lender's contact profile (UK_FCA: a summary resolution by the end of the third business day after receipt, Monday to Friday in the borrower's time zone, UTC when unknown, bank holidays not modelled, and a final response within 8 weeks; US_REG_F: a first response within 15 days, the final within 60; CN_NIFA: 15 days, 30 when marked complex). A retry with the same idempotencyKey returns the first complaint; the same key with another case, category or description is CONFLICT.",
+      "The borrower files a complaint about its own case, or the case's lender records one received in writing. It is received now; the deadlines follow the lender's contact profile (UK_FCA: a summary resolution by the end of the third business day after receipt, Monday to Friday in the borrower's time zone, UTC when unknown, bank holidays not modelled, and a final response within 8 weeks; US_REG_F: a first response within 15 days, the final within 60; CN_NIFA: 15 days, 30 when marked complex). A retry with the same idempotencyKey returns the first complaint; the same key with another case, category or description is CONFLICT. Without a key, filing again what the same filer filed on the case and is still open (same category and description) returns that complaint.",
   })
   async fileComplaint(
     @Ctx() ctx: OutreachContext,

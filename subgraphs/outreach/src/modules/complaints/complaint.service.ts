@@ -72,6 +72,16 @@ export async function fileComplaint(
         }
         return first;
       }
+    } else {
+      // Without a key, a retry is the same complaint still open: the same filer, case, category
+      // and words (a borrower's app resending after a dropped answer files once).
+      await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 19))", [`${scope}|${entry.caseId}`]);
+      const [same] = await tx.query(
+        `SELECT * FROM complaint WHERE idempotency_scope = $1 AND idempotency_key IS NULL AND case_id = $2 AND category = $3 AND description = $4 AND status <> 'CLOSED'
+          ORDER BY received_at LIMIT 1`,
+        [scope, entry.caseId, category, what],
+      );
+      if (same) return same;
     }
     const profile = await new CaseDirectory(tx, clock).lenderProfile(entry.lenderId, profileOf(DEFAULT_JURISDICTION));
     const zone = deadlineZone(entry.timezone);
@@ -130,9 +140,10 @@ export async function respondToComplaint(
   correlationId: string | null,
 ): Promise<Record<string, any>> {
   const answer = text(response, "response");
-  const now = clock.now();
   return ds.transaction(async (tx) => {
     const found = await ownComplaint(tx, p, complaintId, "complaint responses");
+    // Read once the row is ours: the deadline job may have held it, and the response is as late as its instant.
+    const now = clock.now();
     const [latest] = await tx.query("SELECT response, final FROM complaint_response WHERE complaint_id = $1 ORDER BY responded_at DESC, id DESC LIMIT 1", [found.id]);
     if (latest && latest.response === answer && latest.final === final) return found;
     if (found.status === ComplaintStatus.CLOSED) throw conflict("This complaint is closed: its final response was given");
@@ -163,13 +174,15 @@ export async function respondToComplaint(
  * passed, is CONFLICT. Another lender's complaint is NOT_FOUND.
  */
 export async function markComplaintComplex(ds: DataSource, clock: Clock, p: Principal, complaintId: string, correlationId: string | null = null): Promise<Record<string, any>> {
-  const now = clock.now();
   return ds.transaction(async (tx) => {
     const found = await ownComplaint(tx, p, complaintId, "complaint handling");
+    const now = clock.now();
     if (found.complex) return found;
     if (found.status === ComplaintStatus.CLOSED) throw conflict("This complaint is closed");
     const jurisdiction = found.jurisdiction as Jurisdiction;
-    if (jurisdiction === "CN_NIFA" && new Date(found.final_response_due_at).getTime() <= now.getTime()) {
+    // Past its deadline, or already reported overdue by the job (which held this row before us).
+    const [watched] = await tx.query("SELECT 1 FROM complaint_deadline WHERE complaint_id = $1 AND stage = 'FINAL_RESPONSE'", [found.id]);
+    if (jurisdiction === "CN_NIFA" && (new Date(found.final_response_due_at).getTime() <= now.getTime() || !watched)) {
       throw conflict("This complaint's deadline has passed: it can no longer be extended as complex");
     }
     const due = complaintDeadlines(jurisdiction, new Date(found.received_at), found.deadline_zone, true);

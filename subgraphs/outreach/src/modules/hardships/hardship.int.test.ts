@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedClock, uuidv7 } from "@concord/service-kit";
 import type { Principal } from "@concord/schema";
-import { agencyPrincipal, auditorPrincipal, borrowerPrincipal, codes, lenderPrincipal, subgraphCaller } from "@concord/test-kit";
+import { agencyPrincipal, auditorPrincipal, borrowerPrincipal, codes, holdJobLock, lenderPrincipal, subgraphCaller } from "@concord/test-kit";
 import type { OutreachService } from "../../index";
 import { knownCase, startOutreach } from "../../testing/fixtures";
 import { plusDays } from "./hardship-hold";
@@ -51,10 +51,16 @@ async function heldUntil(caseId: string, end: Date) {
   expect(await policy(caseId, end)).toMatchObject({ allowed: true, blockedBy: [] });
 }
 
+let releaseJob: () => Promise<void>;
 beforeAll(async () => {
   ({ svc, stop } = await startOutreach("hardships", clock));
+  // The scheduled job stays out of the way: each test runs it itself, at the instants it sets.
+  ({ release: releaseJob } = await holdJobLock(svc.ds, "outreach:hardship-holds-ended"));
 });
-afterAll(async () => stop?.());
+afterAll(async () => {
+  await releaseJob?.();
+  await stop?.();
+});
 
 describe("declareHardship", () => {
   it("holds every contact from the declaration for exactly 14 days while the lender decides", async () => {

@@ -225,7 +225,7 @@ describe("contactPolicy: how often a borrower may be called", () => {
   });
 
   it("under CN_NIFA allows the 3rd connected call of a day, lender and agency together, and refuses the 4th until 08:00 the next day", async () => {
-    const { caseId } = await knownCase(svc, clock, { lenderId: cnLender, agencyId: agency, timezone: "Asia/Shanghai" });
+    const { caseId } = await knownCase(svc, clock, { lenderId: cnLender, agencyId: agency, timezone: "Asia/Shanghai", currency: "CNY" });
     // Tuesday 2026-11-24 in Shanghai: 09:00 by the lender's collectors, 10:00 by the agency.
     principal = lenderPrincipal(cnLender);
     await report(caseId, "2026-11-24T01:00:00Z", { outcome: "RIGHT_PARTY_CONTACT" });

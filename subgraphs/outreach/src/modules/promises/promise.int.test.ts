@@ -52,7 +52,7 @@ const input = (caseId: string, over: Record<string, unknown> = {}) => ({
 
 /** A case of `lenderId` held by `agencyId` (a new borrower in London), the clock at NOW. */
 async function londonCase(lenderId = lender, agencyId: string | undefined = agency) {
-  const c = await knownCase(svc, clock, { lenderId, agencyId, timezone: ZONE });
+  const c = await knownCase(svc, clock, { lenderId, agencyId, timezone: ZONE, currency: "GBP" });
   clock.set(NOW);
   return c;
 }
@@ -145,7 +145,7 @@ describe("reportActivity with outcome PROMISE_TO_PAY", () => {
 
   it("takes a due date from the contact's local day to 90 days after it, in the borrower's zone, and refuses one a day outside", async () => {
     const { caseId } = await londonCase(lender, agency);
-    const ny = await knownCase(svc, clock, { lenderId: lender, agencyId: agency, timezone: "America/New_York" });
+    const ny = await knownCase(svc, clock, { lenderId: lender, agencyId: agency, timezone: "America/New_York", currency: "GBP" });
     clock.set(NOW);
     principal = agencyPrincipal(agency);
     const dated = (id: string, dueDate: string, occurredAt?: string) => call(REPORT, { input: input(id, { promise: { amountMinor: 100, currency: "GBP", dueDate }, ...(occurredAt ? { occurredAt } : {}) }) });
@@ -157,6 +157,16 @@ describe("reportActivity with outcome PROMISE_TO_PAY", () => {
     // 03:00Z on the 24th is 22:00 on the 23rd in New York: that is the contact's day there.
     expect(codes(await dated(ny.caseId, "2026-11-22", "2026-11-24T03:00:00Z"))).toEqual(["BAD_USER_INPUT"]);
     expect((await dated(ny.caseId, "2026-11-23", "2026-11-24T03:00:00Z")).errors).toBeUndefined();
+  });
+
+  it("refuses a promise in a currency the case is not in (it could never be kept), writing nothing", async () => {
+    const { caseId } = await londonCase(lender, agency);
+    clock.set(NOW);
+    principal = agencyPrincipal(agency);
+    const r = await call(REPORT, { input: input(caseId, { promise: { amountMinor: 100, currency: "EUR", dueDate: "2026-11-27" } }) });
+    expect(codes(r)).toEqual(["BAD_USER_INPUT"]);
+    expect(r.errors?.[0]?.extensions?.field).toBe("promise.currency");
+    expect((await svc.ds.query("SELECT count(*)::int AS n FROM activity WHERE case_id = $1", [caseId]))[0].n).toBe(0);
   });
 });
 
