@@ -262,6 +262,20 @@ describe("kept and broken", () => {
     expect((await promiseOf(caseId)).status).toBe("BROKEN");
   });
 
+  it("counts each payment once across a case's promises: the older promise first, what is left to the next", async () => {
+    const { caseId } = await promised();
+    // A second promise on the case, a minute after the first.
+    principal = agencyPrincipal(agency);
+    const second = await call(REPORT, { input: input(caseId, { occurredAt: NOW.toISOString() }) });
+    expect(second.errors).toBeUndefined();
+    const both = async () => (await svc.ds.query("SELECT status, paid_minor::int AS paid FROM promise_to_pay WHERE case_id = $1 ORDER BY made_at", [caseId])) as Array<{ status: string; paid: number }>;
+    await pay(caseId, 14_000, NOW);
+    // 10,000 keeps the first; the 4,000 left over counts to the second, no more.
+    expect(await both()).toEqual([{ status: "KEPT", paid: 10_000 }, { status: "PENDING", paid: 4_000 }]);
+    await pay(caseId, 6_000, new Date(NOW.getTime() + 60_000));
+    expect(await both()).toEqual([{ status: "KEPT", paid: 10_000 }, { status: "KEPT", paid: 10_000 }]);
+  });
+
   it("is not kept by a payment in another currency", async () => {
     const { caseId } = await promised();
     await pay(caseId, 50_000, NOW, { currency: "USD" });

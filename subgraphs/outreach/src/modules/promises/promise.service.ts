@@ -97,34 +97,51 @@ export async function makePromise(
   }
   const payload: PromiseMadePayload = { ...facts(row), graceEndsAt: graceEndsAt.toISOString() };
   await appendToOutbox(tx, [newEvent({ type: "PromiseMade", aggregateType: "PromiseToPay", aggregateId: id, aggregateVersion: 1, lenderId: entry.lenderId, payload, correlationId }, now)]);
-  const [settled] = await settle(tx, [row], now, correlationId);
+  const [settled] = await settle(tx, row.case_id, row.currency, new Set([row.id]), now, correlationId);
   return settled ?? row;
 }
 
 /**
- * Counts, for each open promise of `rows`, the payments in its currency received from its
- * contact until its grace end; one that reaches the threshold its terms set is KEPT now, its hold
- * lifted and PromiseKept emitted, once (the UPDATE only moves a PENDING or BROKEN one). A BROKEN
- * one is open to a payment received before its grace ended and heard of only after the job broke
- * it (the bus was behind): receipt is what counts, so it is KEPT after all, PromiseKept (version 3)
- * superseding its PromiseBroken. Returns the rows as they now stand.
+ * Settles the promises of `caseId` in `currency` against its payments, each payment counted once
+ * across them: the promises in the order they were made each take, from the payments received
+ * from their contact until their grace end, what is left of those payments up to the amount that
+ * keeps them (one payment never keeps two promises; a payment larger than a promise needs is left
+ * to the next). A PENDING or BROKEN promise that reaches its threshold is KEPT now, its hold
+ * lifted and PromiseKept emitted, once. A BROKEN one is open to a payment received before its
+ * grace ended and heard of only after the job broke it (the bus was behind): receipt is what
+ * counts, so it is KEPT after all, PromiseKept (version 3) superseding its PromiseBroken. Returns
+ * the promises of `only` (ids) as they now stand.
  */
-async function settle(tx: EntityManager, rows: Array<Record<string, any>>, now: Date, correlationId: string | null): Promise<Array<Record<string, any>>> {
+async function settle(tx: EntityManager, caseId: string, currency: string, only: ReadonlySet<string>, now: Date, correlationId: string | null): Promise<Array<Record<string, any>>> {
+  const promises: Array<Record<string, any>> = await tx.query("SELECT * FROM promise_to_pay WHERE case_id = $1 AND currency = $2 ORDER BY made_at, id", [caseId, currency]);
+  const payments: Array<{ amount_minor: string; received_at: Date }> = await tx.query(
+    "SELECT amount_minor, received_at FROM case_payment WHERE case_id = $1 AND currency = $2 ORDER BY received_at, payment_id",
+    [caseId, currency],
+  );
+  const left = payments.map((q) => BigInt(q.amount_minor));
   const out: Array<Record<string, any>> = [];
-  for (const r of rows) {
-    const [{ paid }] = await tx.query(
-      `SELECT coalesce(sum(amount_minor), 0)::text AS paid FROM case_payment
-        WHERE case_id = $1 AND currency = $2 AND received_at >= $3 AND received_at < $4`,
-      [r.case_id, r.currency, r.made_at, r.grace_ends_at],
-    );
-    const kept = BigInt(paid) >= keepingAmount(BigInt(r.amount_minor), Number(r.threshold_bps));
+  for (const r of promises) {
+    const need = keepingAmount(BigInt(r.amount_minor), Number(r.threshold_bps));
+    let got = 0n;
+    payments.forEach((q, i) => {
+      const at = new Date(q.received_at).getTime();
+      if (got >= need || left[i]! === 0n || at < new Date(r.made_at).getTime() || at >= new Date(r.grace_ends_at).getTime()) return;
+      const take = left[i]! < need - got ? left[i]! : need - got;
+      left[i]! -= take;
+      got += take;
+    });
+    if (r.status === "KEPT" || BigInt(r.paid_minor) === got && got < need) {
+      if (only.has(r.id)) out.push(r);
+      continue;
+    }
+    const kept = got >= need;
     const [[row]] = await tx.query(
       `UPDATE promise_to_pay SET paid_minor = $2, status = CASE WHEN $3 THEN 'KEPT' ELSE status END, kept_at = CASE WHEN $3 THEN $4::timestamptz ELSE kept_at END
         WHERE id = $1 AND status IN ('PENDING', 'BROKEN') RETURNING *`,
-      [r.id, paid, kept, now],
+      [r.id, got.toString(), kept, now],
     );
     if (!row) continue;
-    out.push(row);
+    if (only.has(row.id)) out.push(row);
     if (row.status !== "KEPT") continue;
     await liftHolds(tx, { type: SOURCE, id: row.id }, now, correlationId);
     const payload: PromiseKeptPayload = { ...facts(row), paidMinor: String(row.paid_minor), keptAt: now.toISOString() };
@@ -157,11 +174,7 @@ export function paymentsHandler(clock: Clock) {
       [p.paymentId, p.caseId, p.loanId, p.amountMinor, p.currency, p.receivedAt, now],
     );
     if (!inserted) return;
-    const pending = await tx.query(
-      `SELECT * FROM promise_to_pay WHERE case_id = $1 AND currency = $2 AND status IN ('PENDING', 'BROKEN') AND made_at <= $3 AND $3 < grace_ends_at ORDER BY made_at, id`,
-      [p.caseId, p.currency, p.receivedAt],
-    );
-    await settle(tx, pending, now, event.id);
+    await settle(tx, p.caseId, p.currency, new Set(), now, event.id);
   };
 }
 

@@ -59,7 +59,7 @@ export class PromiseToPay {
   status: PromiseStatus;
 
   @Policy(P.promiseAmount)
-  @Field(() => MinorUnits, { nullable: true, description: "What the payments counted so far came to (same currency, received from madeAt until graceEndsAt)." })
+  @Field(() => MinorUnits, { nullable: true, description: "What the payments counted to this promise came to (same currency, received from madeAt until graceEndsAt; each payment counted once across the case's promises, the oldest first, up to what keeps it)." })
   paidMinor: bigint;
 
   @Policy(P.promiseToPay)
