@@ -138,7 +138,6 @@ const TABLE: Record<string, Entry> = {
     skip: "opens alike for any case id and delivers nothing of a case the subscriber may not see: each event is resolved by collectionCase(id) with its rights",
   },
   "Subscription.myCaseUpdates(caseId)": { skip: "as caseUpdated: a borrower hears only of its own cases, whatever the id" },
-  "Subscription.planUpdated(planId)": { skip: "as caseUpdated: opens alike for any plan id, and each event is resolved by plan(id) with the subscriber's rights" },
 };
 
 /** `Type.field(path)` of every argument (or input field) of type ID on the root types. */
