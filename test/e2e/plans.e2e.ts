@@ -10,14 +10,14 @@ import { startFederation, type Federation } from "../support/federation";
  * graphql-ws through the gateway, hears the plan start and then, when the lender records a
  * payment in loans, the payment counted (restructuring's plan-payments consumer of
  * PaymentRecorded → PlanUpdated → the gateway). Resubscribing after a cursor resumes without
- * replaying what was already received; another borrower hears nothing.
+ * replaying what was already received; the case's lender hears it too, another borrower nothing.
  */
 
 let fed: Federation;
 const clock = new FixedClock(new Date("2026-11-25T10:00:00Z"));
 let caseId: string, borrowerId: string, lenderId: string, loanId: string, currency: string;
 let borrower: string, lender: string;
-let mine: LiveSubscription, strangers: LiveSubscription;
+let mine: LiveSubscription, strangers: LiveSubscription, lenders: LiveSubscription;
 let planId: string;
 let firstCursor: string;
 const agencyId = uuidv7();
@@ -66,11 +66,13 @@ beforeAll(async () => {
   lender = await fed.token({ role: "lender", lender_id: lenderId });
   const [other] = await fed.loans.ds.query("SELECT id FROM borrower WHERE id <> $1 LIMIT 1", [borrowerId]);
   mine = await live(`subscription { planUpdated { ${UPDATE} } }`, undefined, borrower);
+  lenders = await live(`subscription { planUpdated { ${UPDATE} } }`, undefined, lender);
   strangers = await live(`subscription { planUpdated { ${UPDATE} } }`, undefined, await fed.token({ role: "borrower", borrower_id: other.id }));
 }, 120_000);
 afterAll(async () => {
   await mine?.stop();
   await strangers?.stop();
+  await lenders?.stop();
   await fed?.stop();
 });
 
@@ -104,6 +106,11 @@ describe("planUpdated through the gateway", () => {
     });
     firstCursor = paid!.data.planUpdated.cursor;
     expect(Number(firstCursor)).toBeGreaterThan(Number(s.cursor));
+    // The case's lender follows it too.
+    // (Each resolved at its delivery: only the last is sure to show the payment.)
+    const lenderSaw = await lenders.next(2);
+    expect(lenderSaw.map((r) => [r.data.planUpdated.kind, r.data.planUpdated.plan.id])).toEqual([["STARTED", planId], ["PAYMENT", planId]]);
+    expect(lenderSaw[1]!.data.planUpdated.plan.paid.amountMinor).toBe(1000);
   });
 
   it("resumes after a cursor with nothing older replayed; another borrower heard nothing", async () => {
