@@ -77,4 +77,28 @@ describe("who an event concerns", () => {
     expect(alerts.concerns(violation, agency(A1), {}, held(A1))).toBe(false);
     expect(alerts.entities[0]!.idOf(violation)).toBe(L2);
   });
+
+  it("gives plan updates to the borrower of the plan, the case's lender and the holding agency, narrowed by planId", () => {
+    const plans = declared("planUpdated");
+    const PLAN = "00000000-0000-7000-8000-0000000000f1";
+    const updated = event({ type: "PlanUpdated", aggregateType: "Plan", aggregateId: PLAN, payload: { planId: PLAN, caseId: CASE, borrowerId: B1, change: "PAYMENT" } });
+    const started = event({ type: "PlanStarted", aggregateType: "Plan", aggregateId: PLAN, payload: { planId: PLAN, caseId: CASE, borrowerId: B1 } });
+    expect(plans.subjects).toEqual(["Plan.PlanStarted", "Plan.PlanUpdated"]);
+    expect(plans.concerns(updated, borrower(B1), {}, held(null))).toBe(true);
+    expect(plans.concerns(updated, borrower(L2), {}, held(null))).toBe(false);
+    expect(plans.concerns(updated, lender(L1), {}, held(null))).toBe(true);
+    expect(plans.concerns(updated, lender(L2), {}, held(null))).toBe(false);
+    expect(plans.concerns(updated, agency(A1), {}, held(A1))).toBe(true);
+    expect(plans.concerns(updated, agency(A2), {}, held(A1))).toBe(false);
+    expect(plans.concerns(updated, agency(A1), {}, held(null))).toBe(false);
+    expect(plans.concerns(updated, borrower(B1), { planId: PLAN.toUpperCase() }, held(null))).toBe(true);
+    expect(plans.concerns(updated, borrower(B1), { planId: CASE }, held(null))).toBe(false);
+    // A case event of the same borrower is not a plan's.
+    expect(plans.concerns(event(), borrower(B1), {}, held(null))).toBe(false);
+    expect(plans.narrowedBy!.keyOf(updated)).toBe(PLAN);
+    expect(plans.entities[0]!.idOf(updated)).toBe(PLAN);
+    expect(plans.meta.kind!(started, "1")).toBe("STARTED");
+    expect(plans.meta.kind!(updated, "2")).toBe("PAYMENT");
+    expect(plans.meta.caseId!(updated, "2")).toBe(CASE);
+  });
 });

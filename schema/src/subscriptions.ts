@@ -225,4 +225,29 @@ export const SUBSCRIPTIONS: readonly SubscriptionDeclaration[] = [
     },
     concerns: (e, p) => p.role === "lender" && !!p.lenderId && e.lenderId === p.lenderId,
   },
+  {
+    field: "planUpdated",
+    roles: ["borrower", "lender", "agency"],
+    scope: "plans:read",
+    // A plan started (the borrower accepted an offer) and every change of it (a payment counted, completed, broken).
+    subjects: ["Plan.PlanStarted", "Plan.PlanUpdated"],
+    entities: [{ field: "plan", query: "plan", idOf: (e) => e.aggregateId }],
+    meta: {
+      cursor: (_e, cursor) => cursor,
+      kind: (e) => (e.type === "PlanStarted" ? "STARTED" : str(e.payload.change)),
+      occurredAt: (e) => e.occurredAt,
+      planId: (e) => e.aggregateId,
+      caseId: (e) => caseIdOf(e),
+    },
+    narrowedBy: { arg: "planId", keyOf: (e) => e.aggregateId },
+    concerns: (e, p, args, facts) => {
+      if (e.aggregateType !== "Plan" || !caseIdOf(e)) return false;
+      const planId = args.planId as string | null | undefined;
+      if (planId && planId.toLowerCase() !== e.aggregateId) return false;
+      if (p.role === "borrower") return !!p.borrowerId && e.payload.borrowerId === p.borrowerId;
+      if (p.role === "lender") return !!p.lenderId && e.lenderId === p.lenderId;
+      return p.role === "agency" && agencyHolds(e, p, facts);
+    },
+    holders: CASE_HOLDER,
+  },
 ];

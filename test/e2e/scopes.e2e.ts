@@ -181,8 +181,8 @@ beforeAll(async () => {
   // A complaint about case C its borrower filed: one to read (complaints hold no contact).
   complaintId = (await asFull("borrower", `mutation($id: ID!) { fileComplaint(caseId: $id, category: CONDUCT, description: "Rude agent") { id } }`, { id: cases.C.id })).fileComplaint.id;
   // An offer on case C the borrower accepted, and its plan, to read. The plan is then marked
-  // COMPLETED directly (plans are tracked from payments in a later step), so case C has no
-  // ACTIVE plan and the offer mutations below can make another.
+  // COMPLETED directly (quicker than paying it off), so case C has no ACTIVE plan and the offer
+  // mutations below can make another.
   const restructuring = fed.subgraphs.restructuring!.ds as DataSource;
   await until(async () => (await restructuring.query("SELECT 1 FROM case_figures WHERE case_id = $1", [cases.C.id])).length === 1, "restructuring to know case C's figures");
   offerId = await proposeOnC();
@@ -315,6 +315,16 @@ describe("subscriptions", () => {
       role: "lender",
       query: `subscription { complianceAlerts { kind caseId violation { id } } }`,
       trigger: async () => asFull("agency", REPORT, { i: await nightCall() }),
+    },
+    planUpdated: {
+      role: "borrower",
+      query: `subscription { planUpdated { kind planId plan { id } } }`,
+      // The borrower accepts another offer on case C (PlanStarted), whose plan is then marked COMPLETED as the first was.
+      trigger: async () => {
+        const id = await proposeOnC();
+        await asFull("borrower", `mutation($id: ID!) { acceptOffer(offerId: $id, version: 1) { id } }`, { id });
+        await (fed.subgraphs.restructuring!.ds as DataSource).query("UPDATE plan SET status = 'COMPLETED' WHERE offer_id = $1", [id]);
+      },
     },
   };
   const pay = (c: (typeof cases)["A"]) =>

@@ -4,7 +4,9 @@ import { SUBSCRIPTIONS, type EventEnvelope, type SubscriptionDeclaration } from 
 import { declarationProblems, ID_VARIABLE, planSubscription, type SubjectPlan, type SubscriptionPlan } from "./plan";
 
 const schema = buildSchema(`
-  type Query { collectionCase(id: ID!): CollectionCase placement(id: ID!): Placement complianceViolation(id: ID!): ComplianceViolation complaint(id: ID!): Complaint }
+  type Query { collectionCase(id: ID!): CollectionCase placement(id: ID!): Placement complianceViolation(id: ID!): ComplianceViolation complaint(id: ID!): Complaint plan(id: ID!): Plan }
+  type Plan { id: ID! status: String }
+  type PlanUpdate { cursor: String! kind: String! occurredAt: String! planId: ID! caseId: ID! plan: Plan }
   type ComplianceViolation { id: ID! rule: String }
   type Complaint { id: ID! status: String }
   type ComplianceAlert { cursor: String! kind: String! occurredAt: String! caseId: ID! rule: String stage: String violation: ComplianceViolation complaint: Complaint }
@@ -20,6 +22,7 @@ const schema = buildSchema(`
     myCaseUpdates(caseId: ID, filter: CaseUpdateFilter, after: String): CaseUpdate!
     placementsReceived(after: String): PlacementReceived!
     complianceAlerts(after: String): ComplianceAlert!
+    planUpdated(planId: ID, after: String): PlanUpdate!
   }
 `);
 

@@ -4,13 +4,15 @@ import { byIdLoader, groupedLoader } from "@concord/service-kit";
 import { offerFromRow, type Offer } from "./modules/offers/offer.type";
 import { planFromRow, type Plan } from "./modules/plans/plan.type";
 
-/** A plan row with its instalments, in one statement (amounts as text: JSON has no 64-bit integers). */
+/** A plan row with its instalments and history, in one statement (amounts as text: JSON has no 64-bit integers). */
 const PLAN_SELECT = `SELECT p.*, COALESCE((SELECT json_agg(json_build_object('sequence', i.sequence, 'due_date', i.due_date, 'amount_minor', i.amount_minor::text,
-                              'paid_minor', i.paid_minor::text, 'status', i.status) ORDER BY i.sequence)
-                       FROM plan_instalment i WHERE i.plan_id = p.id), '[]') AS instalment_rows
+                              'paid_minor', i.paid_minor::text, 'status', i.status, 'paid_at', i.paid_at) ORDER BY i.sequence)
+                       FROM plan_instalment i WHERE i.plan_id = p.id), '[]') AS instalment_rows,
+                     COALESCE((SELECT json_agg(json_build_object('at', e.at, 'change', e.change, 'status', e.status, 'paid_minor', e.paid_minor::text) ORDER BY e.version)
+                       FROM plan_event e WHERE e.plan_id = p.id), '[]') AS history_rows
                      FROM plan p`;
 
-const plan = (r: Record<string, any>) => planFromRow(r, r.instalment_rows);
+const plan = (r: Record<string, any>) => planFromRow(r, r.instalment_rows, r.history_rows);
 
 /** Per-request batching of every entity reference and list field. */
 export interface Loaders {

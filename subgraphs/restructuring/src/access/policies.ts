@@ -1,4 +1,4 @@
-import { AUDIT_TRAIL, definePolicies, NEVER, PUBLIC, value } from "@concord/service-kit";
+import { AUDIT_TRAIL, definePolicies, NEVER, PUBLIC, subscriberRules, value } from "@concord/service-kit";
 
 /**
  * The restructuring subgraph's field policies (see schema/ACCESS.md and DESIGN "Who sees what").
@@ -50,6 +50,10 @@ const restructuringPolicies = definePolicies({
   casePlans: {
     description: "A case's plans: the case's lender, an agency holding the case, the borrower it is about, auditors (each plan's fields then follow their own policies).",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  planUpdates: {
+    description: "Live plan updates (planUpdated): the borrower its own plans, the lender its cases', the agency holding the case.",
+    rules: subscriberRules("planUpdated"),
   },
 });
 

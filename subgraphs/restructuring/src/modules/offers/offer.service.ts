@@ -42,7 +42,7 @@ const text = (v: string | null | undefined, field: string): string | null => {
 };
 
 /** A case's offers and plans take turns: two acceptances at once see each other's plan. */
-const lockCase = (tx: EntityManager, caseId: string) => tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 41))", [caseId]);
+export const lockCase = (tx: EntityManager, caseId: string) => tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 41))", [caseId]);
 
 /** The terms of each kind: any other term given is BAD_USER_INPUT, so an offer says only what it means. */
 const TERMS_OF: Record<OfferKind, ReadonlyArray<keyof OfferTerms>> = {
@@ -315,6 +315,7 @@ export async function acceptOffer(ds: DataSource, clock: Clock, p: Principal, of
        SELECT $1, s.sequence, s.due_date, s.amount_minor, 'DUE' FROM unnest($2::int[], $3::date[], $4::bigint[]) AS s(sequence, due_date, amount_minor)`,
       [planId, schedule.map((s) => s.sequence), schedule.map((s) => s.dueDate), schedule.map((s) => s.amountMinor)],
     );
+    await tx.query("INSERT INTO plan_event (plan_id, version, at, change, status, paid_minor) VALUES ($1, 1, $2, 'STARTED', 'ACTIVE', 0)", [planId, now]);
     const accepted = await decide(tx, row, "ACCEPTED", "OfferAccepted", "borrower", null, now, correlationId, planId);
     const payload: PlanStartedPayload = {
       planId,

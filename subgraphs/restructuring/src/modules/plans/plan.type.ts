@@ -8,7 +8,22 @@ export enum PlanStatus {
   COMPLETED = "COMPLETED",
   BROKEN = "BROKEN",
 }
-registerEnumType(PlanStatus, { name: "PlanStatus", description: "ACTIVE while being paid; COMPLETED when every instalment is paid; BROKEN when one stays unpaid past the grace period (tracking is the next step)." });
+registerEnumType(PlanStatus, {
+  name: "PlanStatus",
+  description: "ACTIVE while being paid; COMPLETED by the payment that fills the last instalment; BROKEN at the instant an instalment's grace (its due date plus the lender's grace days, 10 by default) ends with it unpaid.",
+});
+
+export enum PlanChange {
+  STARTED = "STARTED",
+  PAYMENT = "PAYMENT",
+  MISSED = "MISSED",
+  COMPLETED = "COMPLETED",
+  BROKEN = "BROKEN",
+}
+registerEnumType(PlanChange, {
+  name: "PlanChange",
+  description: "What changed a plan: STARTED (the offer accepted), PAYMENT (a payment of its currency counted), COMPLETED (the last instalment paid), BROKEN (an instalment's grace ran out unpaid). MISSED is reserved for an instalment missed without breaking the plan (not emitted today).",
+});
 
 export enum InstalmentStatus {
   DUE = "DUE",
@@ -39,6 +54,29 @@ export class PlanInstalment {
   @Policy(P.public)
   @Field(() => InstalmentStatus)
   status: InstalmentStatus;
+
+  @Policy(P.public)
+  @Field(() => DateTimeISOResolver, { nullable: true, description: "When the payment that filled it was received (PAID only)." })
+  paidAt: Date | null;
+}
+
+@ObjectType({ description: "One change of a plan, oldest first in Plan.history." })
+export class PlanHistoryEntry {
+  @Policy(P.public)
+  @Field(() => DateTimeISOResolver, { description: "When restructuring recorded the change." })
+  at: Date;
+
+  @Policy(P.public)
+  @Field(() => PlanChange)
+  change: PlanChange;
+
+  @Policy(P.public)
+  @Field(() => PlanStatus, { description: "The plan's status after it." })
+  status: PlanStatus;
+
+  @Policy(P.public)
+  @Field(() => Money, { description: "What the counted payments came to after it." })
+  paid: Money;
 }
 
 @Scope<Plan>("plans:read", (p) => ({ lenderId: p.lenderId, borrowerId: p.borrowerId, caseIds: async () => [p.caseId] }))
@@ -79,9 +117,30 @@ export class Plan {
   @Rows({ selectedBy: "the plan's own instalments, for a caller who may see the plan" })
   @Field(() => [PlanInstalment], { nullable: true, description: "Oldest due first." })
   instalments: PlanInstalment[];
+
+  @Policy(P.planView)
+  @Field(() => Money, { nullable: true, description: "What the payments counted against the plan came to (surplus included)." })
+  paid: Money;
+
+  @Policy(P.planView)
+  @Field(() => DateTimeISOResolver, { nullable: true, description: "When the payment that filled the last instalment was received (COMPLETED only)." })
+  completedAt: Date | null;
+
+  @Policy(P.planView)
+  @Field(() => DateTimeISOResolver, { nullable: true, description: "The instant the breaking instalment's grace ended (BROKEN only)." })
+  brokenAt: Date | null;
+
+  @Policy(P.planView)
+  @Field(() => Int, { nullable: true, description: "Raised by every change (1 when started)." })
+  version: number;
+
+  @Policy(P.planView)
+  @Rows({ selectedBy: "the plan's own changes, for a caller who may see the plan" })
+  @Field(() => [PlanHistoryEntry], { nullable: true, description: "Every change of the plan, oldest first (STARTED first)." })
+  history: PlanHistoryEntry[];
 }
 
-export const planFromRow = (r: Record<string, any>, instalments: Array<Record<string, any>>): Plan => {
+export const planFromRow = (r: Record<string, any>, instalments: Array<Record<string, any>>, history: Array<Record<string, any>> = []): Plan => {
   const currency = String(r.currency).trim();
   return Object.assign(new Plan(), {
     id: r.id,
@@ -93,6 +152,13 @@ export const planFromRow = (r: Record<string, any>, instalments: Array<Record<st
     totalPayable: Money.of(r.total_payable_minor, currency),
     totalForgiven: Money.of(r.total_forgiven_minor, currency),
     startedAt: new Date(r.started_at),
+    paid: Money.of(r.paid_minor ?? 0, currency),
+    completedAt: r.completed_at ? new Date(r.completed_at) : null,
+    brokenAt: r.broken_at ? new Date(r.broken_at) : null,
+    version: Number(r.version),
+    history: history.map((h) =>
+      Object.assign(new PlanHistoryEntry(), { at: new Date(h.at), change: h.change, status: h.status, paid: Money.of(h.paid_minor, currency) }),
+    ),
     instalments: instalments.map((i) =>
       Object.assign(new PlanInstalment(), {
         sequence: i.sequence,
@@ -100,6 +166,7 @@ export const planFromRow = (r: Record<string, any>, instalments: Array<Record<st
         amount: Money.of(i.amount_minor, currency),
         paid: Money.of(i.paid_minor, currency),
         status: i.status,
+        paidAt: i.paid_at ? new Date(i.paid_at) : null,
       }),
     ),
   });
