@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyToCaseDirectory, createLogger, FixedClock, newEvent, uuidv7, type EventEnvelope } from "@concord/service-kit";
-import { createTestDatabase, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, type TestDatabase } from "@concord/test-kit";
+import { applyToCaseDirectory, createLogger, FixedClock, newEvent, PgEventBus, uuidv7, type EventEnvelope } from "@concord/service-kit";
+import { createTestDatabase, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, until, type TestDatabase } from "@concord/test-kit";
 import { start, type AgenciesService } from "../../index";
 import { LEGAL_RECALL, legalEscalationHandler } from "./legal-escalation";
 
@@ -115,6 +115,31 @@ describe("a case escalated to legal action", () => {
       expect((await placement(p)).status).toBe("EXPIRED");
     } finally {
       clock.set("2026-12-01T10:00:00Z");
+    }
+  });
+});
+
+describe("the agencies.legal-escalation consumer on the bus", () => {
+  it("is wired into the subgraph: an escalation published on the bus recalls the placement", async () => {
+    const busDb = await createTestDatabase("legalrecallbus");
+    const bus = await PgEventBus.open({ url: busDb.url, pollMs: 100 });
+    const wiredDb = await createTestDatabase("legalrecallwired");
+    const wired = await start({ databaseUrl: wiredDb.url, clock, bus, gatewayKeys: TEST_GATEWAY_KEYS, logger: createLogger("agencies").child({}, { level: "silent" }) });
+    const saved = svc;
+    svc = wired;
+    try {
+      const [a, c] = [await agency(), await openCase()];
+      const p = await place(c, a);
+      const e = escalated(c);
+      await bus.publish([{ id: e.id, subject: "LegalEscalation.CaseEscalatedToLegal", data: JSON.stringify(e) }]);
+      await until(async () => (await placement(p)).status !== "ACTIVE", "the recall", 15_000);
+      expect((await placement(p)).status).toBe("RECALLED");
+    } finally {
+      svc = saved;
+      await wired.stop();
+      await bus.close();
+      await wiredDb.drop();
+      await busDb.drop();
     }
   });
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FixedClock, newEvent, uuidv7, type EventEnvelope } from "@concord/service-kit";
+import { createLogger, FixedClock, newEvent, PgEventBus, uuidv7, type EventEnvelope } from "@concord/service-kit";
 import type { Principal } from "@concord/schema";
-import { lenderPrincipal, subgraphCaller } from "@concord/test-kit";
-import type { OutreachService } from "../../index";
+import { createTestDatabase, lenderPrincipal, subgraphCaller, TEST_GATEWAY_KEYS, until } from "@concord/test-kit";
+import { start, type OutreachService } from "../../index";
 import { knownCase, startOutreach } from "../../testing/fixtures";
 import { ARRANGEMENT_HOLD_CHANNELS, plansHandler } from "./plan-holds";
 
@@ -139,5 +139,27 @@ describe("the ARRANGEMENT hold of a plan", () => {
     // Another case's plan is that case's alone.
     const other = await londonCase();
     expect((await policy(other.caseId, "CALL")).allowed).toBe(true);
+  });
+});
+
+describe("the outreach.plans consumer on the bus", () => {
+  it("is wired into the subgraph: a PlanStarted published on the bus places the hold", async () => {
+    const busDb = await createTestDatabase("planholdsbus");
+    const bus = await PgEventBus.open({ url: busDb.url, pollMs: 100 });
+    const wiredDb = await createTestDatabase("planholdswired");
+    const wired = await start({ databaseUrl: wiredDb.url, clock, bus, gatewayKeys: TEST_GATEWAY_KEYS, logger: createLogger("outreach").child({}, { level: "silent" }) });
+    try {
+      const p = plan(uuidv7());
+      const e = started(p);
+      await bus.publish([{ id: e.id, subject: "Plan.PlanStarted", data: JSON.stringify(e) }]);
+      const rows = () => wired.ds.query("SELECT kind, channels FROM contact_hold WHERE source_type = 'plan' AND source_id = $1", [p.planId]);
+      await until(async () => (await rows()).length > 0, "the hold", 15_000);
+      expect(await rows()).toEqual([{ kind: "ARRANGEMENT", channels: ["CALL", "VISIT"] }]);
+    } finally {
+      await wired.stop();
+      await bus.close();
+      await wiredDb.drop();
+      await busDb.drop();
+    }
   });
 });
