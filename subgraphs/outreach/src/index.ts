@@ -7,6 +7,7 @@ import { reportOverdueComplaints } from "./modules/complaints/complaint.service"
 import { announceEndedHardshipHolds } from "./modules/hardships/hardship.service";
 import { applyCaseBalance, CASE_BALANCE_CONSUMER } from "./modules/notices/case-balance";
 import { breakPromises, PAYMENTS_CONSUMER, paymentsHandler } from "./modules/promises/promise.service";
+import { PLANS_CONSUMER, plansHandler } from "./modules/plans/plan-holds";
 
 export { buildOutreachSchema } from "./schema";
 export { buildOutreachSchema as buildSchema } from "./schema";
@@ -23,7 +24,8 @@ export type OutreachService = SubgraphService<OutreachContext>;
 /**
  * Migrates the outreach database and serves the subgraph; with a bus, relays its outbox
  * (compliance violations, profiles, holds, protections, notices), keeps the case directory, what
- * each case has overdue (for notices) and promises to pay from loans' payments, and runs its
+ * each case has overdue (for notices), promises to pay from loans' payments and the ARRANGEMENT
+ * hold of each plan in good standing from restructuring's plan events, and runs its
  * jobs (hardship holds that ran out, overdue complaints, promises whose grace has ended).
  */
 export function start(opts: OutreachOptions): Promise<OutreachService> {
@@ -36,6 +38,7 @@ export function start(opts: OutreachOptions): Promise<OutreachService> {
       consumers: (clock) => [
         { name: CASE_BALANCE_CONSUMER, handle: (event, tx) => applyCaseBalance(tx, event) },
         { name: PAYMENTS_CONSUMER, handle: paymentsHandler(clock) },
+        { name: PLANS_CONSUMER, handle: plansHandler(clock) },
       ],
       jobs: [
         { name: "hardship-holds-ended", everyMs: 60_000, run: announceEndedHardshipHolds },

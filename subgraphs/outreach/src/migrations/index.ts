@@ -7,6 +7,7 @@ import { Complaints1764700000000 } from "./1764700000000-Complaints";
 import { Promises1764700100000 } from "./1764700100000-Promises";
 import { Notices1764700200000 } from "./1764700200000-Notices";
 import { HardshipVersions1764700300000 } from "./1764700300000-HardshipVersions";
+import { PlanHolds1764800000000 } from "./1764800000000-PlanHolds";
 
 /** The outreach database's own migrations, oldest first (the kit adds its tables: KIT_MIGRATIONS). */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   Promises1764700100000,
   Notices1764700200000,
   HardshipVersions1764700300000,
+  PlanHolds1764800000000,
 ];

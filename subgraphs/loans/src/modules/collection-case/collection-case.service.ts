@@ -15,7 +15,10 @@ import { assess, remainingSchedule, type Assessment, type RemainingSchedule, typ
 /** Why a case changed; stored on each history row. */
 export type ChangeReason = "CASE_OPENED" | "PAYMENT" | "DELINQUENCY_REFRESH" | FollowReason;
 
-/** Why a case's status follows its placements, disputes and hardships (see followPlacement). */
+/**
+ * Why a case's status follows its placements, disputes, hardships and plans (see
+ * followPlacement), or left them for legal action (see escalateToLegal).
+ */
 export type FollowReason =
   | "PLACEMENT_STARTED"
   | "PLACEMENT_ENDED"
@@ -23,22 +26,40 @@ export type FollowReason =
   | "DISPUTE_RESOLVED"
   | "HARDSHIP_DECLARED"
   | "HARDSHIP_DECIDED"
-  | "HARDSHIP_HOLD_ENDED";
+  | "HARDSHIP_HOLD_ENDED"
+  | "PLAN_STARTED"
+  | "PLAN_COMPLETED"
+  | "PLAN_BROKEN"
+  | "LEGAL_ESCALATION";
 
-/** What a case's protections and placements say of it now (see followPlacement). */
+/** What a case's protections, plans and placements say of it now (see followPlacement). */
 export interface FollowState {
   placed: boolean;
   disputed: boolean;
   hardship: boolean;
+  /** An ACTIVE plan (an arrangement in good standing) exists. */
+  arranged: boolean;
 }
 
 /**
- * The statuses placements, disputes and hardships move a case between: DISPUTED while a dispute
- * is open, else HARDSHIP while a hardship holds contact, else PLACED while an agency holds it,
- * else OPEN. A case in any other status (resolved, written off, and the arrangement the
- * restructuring issue adds) has moved on, and they leave its status alone.
+ * The statuses placements, disputes, hardships and plans move a case between, highest first:
+ * - DISPUTED while a dispute is open: collection of a disputed debt stops altogether until it is
+ *   answered (US_REG_F validation, UK_FCA), whatever else holds it, a plan included;
+ * - else HARDSHIP while a hardship holds contact: the borrower's circumstances come before any
+ *   plan made without them (a plan in force may no longer be affordable), and its hold is the
+ *   stricter one;
+ * - else ARRANGEMENT while an ACTIVE plan exists: the borrower is paying as agreed, so the case
+ *   is not being collected, even while an agency still holds it;
+ * - else PLACED while an agency holds it, else OPEN.
+ * A case in any other status (CEASED, LEGAL, resolved, written off) has moved on, and they
+ * leave its status alone: legal action is not undone by a placement or a protection.
  */
-export const FOLLOWS_PLACEMENT: readonly string[] = ["OPEN", "PLACED", "DISPUTED", "HARDSHIP"];
+export const FOLLOWS_PLACEMENT: readonly string[] = ["OPEN", "PLACED", "ARRANGEMENT", "DISPUTED", "HARDSHIP"];
+
+/** The status FOLLOWS_PLACEMENT's precedence gives a case in `state`. */
+export function followedStatus(state: FollowState): string {
+  return state.disputed ? "DISPUTED" : state.hardship ? "HARDSHIP" : state.arranged ? "ARRANGEMENT" : state.placed ? "PLACED" : "OPEN";
+}
 
 export interface LoanRef {
   id: string;
@@ -228,7 +249,8 @@ export class CaseSynchroniser {
     const [[updated]] = await this.tx.query(
       `UPDATE collection_case SET status = $2, days_past_due = $3, bucket = $4, amount_overdue_minor = $5,
          outstanding_balance_minor = $6, oldest_unpaid_due_date = $7, as_of = $8, updated_at = $9,
-         resolved_at = CASE WHEN $2 = 'RESOLVED' THEN $9 ELSE resolved_at END, version = version + 1
+         resolved_at = CASE WHEN $2 = 'RESOLVED' THEN $9 ELSE resolved_at END,
+         resolution_reason = CASE WHEN $2 = 'RESOLVED' THEN 'PAID' ELSE resolution_reason END, version = version + 1
        WHERE id = $1 RETURNING version`,
       [open.id, next.status, a.daysPastDue, a.bucket, next.amountOverdue, next.outstandingBalance,
         a.oldestUnpaidDueDate, asOf, this.now],
@@ -242,19 +264,55 @@ export class CaseSynchroniser {
 
   /**
    * Keeps the status of `open` (a collection_case row the caller holds locked) true to its
-   * disputes and placements: DISPUTED while a dispute is open (whatever its placements), else
-   * PLACED while an ACTIVE placement exists, else OPEN, with a history row, the case's version
-   * raised and CaseUpdated. A case that has moved on (see FOLLOWS_PLACEMENT) is left alone.
-   * Says whether it changed the case.
+   * disputes, hardships, plans and placements (see FOLLOWS_PLACEMENT for the precedence), with a
+   * history row, the case's version raised and CaseUpdated. A case that has moved on (see
+   * FOLLOWS_PLACEMENT) is left alone. Says whether it changed the case.
    */
   async followPlacement(open: Record<string, any>, loan: LoanRef, state: FollowState, reason: FollowReason): Promise<boolean> {
     const from = open.status as string;
     if (!FOLLOWS_PLACEMENT.includes(from)) return false;
-    const to = state.disputed ? "DISPUTED" : state.hardship ? "HARDSHIP" : state.placed ? "PLACED" : "OPEN";
+    const to = followedStatus(state);
     if (to === from) return false;
+    await this.moveStatus(open, loan, to, reason);
+    return true;
+  }
+
+  /**
+   * Moves `open` (locked by the caller) to LEGAL after restructuring's CaseEscalatedToLegal,
+   * from any status but a closed one or LEGAL itself; says whether it changed the case. LEGAL
+   * is not in FOLLOWS_PLACEMENT, so placements, protections and plans leave it alone afterwards.
+   */
+  async escalateToLegal(open: Record<string, any>, loan: LoanRef): Promise<boolean> {
+    if (CLOSED_CASE_STATUSES.includes(open.status) || open.status === "LEGAL") return false;
+    await this.moveStatus(open, loan, "LEGAL", "LEGAL_ESCALATION");
+    return true;
+  }
+
+  /**
+   * Resolves `open` (locked by the caller) as SETTLED: a plan of kind SETTLEMENT was completed,
+   * the agreed sum paid and `forgivenMinor` forgiven. Status RESOLVED (history reason
+   * PLAN_COMPLETED), resolvedAt now, the forgiven amount recorded, CaseResolved emitted, and the
+   * loan PAID_OFF (nothing more is owed on it, so no refresh opens a case for the forgiven
+   * remainder). The figures stay as they stood when the plan completed. A closed case is left
+   * alone; says whether it changed the case.
+   */
+  async settle(open: Record<string, any>, loan: LoanRef, forgivenMinor: string): Promise<boolean> {
+    if (CLOSED_CASE_STATUSES.includes(open.status)) return false;
+    await this.moveStatus(open, loan, "RESOLVED", "PLAN_COMPLETED", forgivenMinor);
+    await this.tx.query("UPDATE loan SET status = 'PAID_OFF' WHERE id = $1 AND status IN ('ACTIVE', 'DELINQUENT')", [open.loan_id]);
+    return true;
+  }
+
+  /** Moves the status of `open` to `to`: the row, its history and CaseUpdated (CaseResolved for a settlement). */
+  private async moveStatus(open: Record<string, any>, loan: LoanRef, to: string, reason: FollowReason, forgivenMinor?: string): Promise<void> {
+    const from = open.status as string;
+    const settling = forgivenMinor !== undefined;
     const [[updated]] = await this.tx.query(
-      "UPDATE collection_case SET status = $2, updated_at = $3, version = version + 1 WHERE id = $1 RETURNING version",
-      [open.id, to, this.now],
+      settling
+        ? `UPDATE collection_case SET status = $2, updated_at = $3, version = version + 1, resolved_at = $3,
+             resolution_reason = 'SETTLED', forgiven_minor = $4 WHERE id = $1 RETURNING version`
+        : "UPDATE collection_case SET status = $2, updated_at = $3, version = version + 1 WHERE id = $1 RETURNING version",
+      settling ? [open.id, to, this.now, forgivenMinor] : [open.id, to, this.now],
     );
     const asOf = open.as_of as string;
     this.history.push({ caseId: open.id, field: "status", from, to, reason, asOf });
@@ -267,8 +325,8 @@ export class CaseSynchroniser {
       outstandingBalance: BigInt(open.outstanding_balance_minor),
     };
     const schedule = scheduleFromRows(await this.tx.query("SELECT * FROM installment WHERE loan_id = $1 ORDER BY seq", [open.loan_id]));
-    this.caseEvent("CaseUpdated", { id: open.id, version: Number(updated.version) }, loan, a, remainingSchedule(schedule, asOf), to, asOf, ["status"]);
-    return true;
+    const status = to as CaseEventPayload["status"];
+    this.caseEvent(settling ? "CaseResolved" : "CaseUpdated", { id: open.id, version: Number(updated.version) }, loan, a, remainingSchedule(schedule, asOf), status, asOf, ["status"]);
   }
 
   private async syncLoanStatus(loan: LoanRef, a: Assessment): Promise<void> {

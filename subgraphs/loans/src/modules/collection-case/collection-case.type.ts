@@ -17,6 +17,31 @@ export enum CaseStatus {
 }
 registerEnumType(CaseStatus, { name: "CaseStatus" });
 
+export enum CaseResolutionReason {
+  PAID = "PAID",
+  SETTLED = "SETTLED",
+}
+registerEnumType(CaseResolutionReason, {
+  name: "CaseResolutionReason",
+  description: "Why a case was resolved: PAID (nothing was left overdue) or SETTLED (a settlement plan was completed; the rest forgiven).",
+});
+
+@Scope<CaseResolution>("cases:read", (r) => ({ lenderId: r.lenderId, borrowerId: r.borrowerId, caseIds: async () => [r.caseId] }))
+@ObjectType({ description: "How a resolved case was resolved." })
+export class CaseResolution {
+  caseId: string;
+  lenderId: string;
+  borrowerId: string;
+
+  @Policy(P.caseStatus)
+  @Field(() => CaseResolutionReason, { nullable: true })
+  reason: CaseResolutionReason;
+
+  @Policy(P.portfolioFigures)
+  @Field(() => Money, { nullable: true, description: "What a settlement forgave (SETTLED); null for PAID." })
+  forgiven: Money | null;
+}
+
 // Shared with the agencies subgraph (allocateCases takes one), so defined in the kit.
 export { DelinquencyBucket };
 
@@ -35,7 +60,8 @@ export class CollectionCase {
   @Policy(P.caseStatus)
   @Field(() => CaseStatus, {
     nullable: true,
-    description: "OPEN, or PLACED while an agency holds an ACTIVE placement of it (moved by the placement's events, so a lapsed placement shows PLACED until its expiry is written down); RESOLVED once nothing is overdue.",
+    description:
+      "DISPUTED while a dispute is open, else HARDSHIP while a hardship holds contact, else ARRANGEMENT while an ACTIVE plan exists, else PLACED while an agency holds an ACTIVE placement of it (moved by the placement's events, so a lapsed placement shows PLACED until its expiry is written down), else OPEN; LEGAL once escalated to legal action (nothing of those moves it after); RESOLVED once nothing is overdue or a settlement plan is completed (see resolution).",
   })
   status: CaseStatus;
 
@@ -72,6 +98,10 @@ export class CollectionCase {
   resolvedAt: Date | null;
 
   @Policy(P.caseStatus)
+  @Field(() => CaseResolution, { nullable: true, description: "How the case was resolved; null while it is not RESOLVED." })
+  resolution: CaseResolution | null;
+
+  @Policy(P.caseStatus)
   @Field(() => DateTimeISOResolver, { nullable: true })
   updatedAt: Date;
 }
@@ -100,7 +130,7 @@ export class CaseEvent {
   to: string | null;
 
   @Policy(P.historyOutline)
-  @Field(() => String, { nullable: true, description: "Why: CASE_OPENED, PAYMENT, DELINQUENCY_REFRESH, PLACEMENT_STARTED, PLACEMENT_ENDED, DISPUTE_RAISED, DISPUTE_RESOLVED, HARDSHIP_DECLARED, HARDSHIP_DECIDED, HARDSHIP_HOLD_ENDED." })
+  @Field(() => String, { nullable: true, description: "Why: CASE_OPENED, PAYMENT, DELINQUENCY_REFRESH, PLACEMENT_STARTED, PLACEMENT_ENDED, DISPUTE_RAISED, DISPUTE_RESOLVED, HARDSHIP_DECLARED, HARDSHIP_DECIDED, HARDSHIP_HOLD_ENDED, PLAN_STARTED, PLAN_COMPLETED, PLAN_BROKEN, LEGAL_ESCALATION." })
   reason: string;
 
   @Policy(P.historyOutline)
@@ -128,6 +158,17 @@ export function caseFromRow(r: Record<string, any>): CollectionCase {
     asOf: r.as_of,
     openedAt: new Date(r.opened_at),
     resolvedAt: r.resolved_at ? new Date(r.resolved_at) : null,
+    resolution:
+      r.status === "RESOLVED"
+        ? Object.assign(new CaseResolution(), {
+            caseId: r.id,
+            lenderId: r.lender_id,
+            borrowerId: r.borrower_id,
+            // Cases resolved before reasons were kept were resolved by payment.
+            reason: r.resolution_reason ?? CaseResolutionReason.PAID,
+            forgiven: r.forgiven_minor == null ? null : Money.of(r.forgiven_minor, currency),
+          })
+        : null,
     updatedAt: new Date(r.updated_at),
   });
 }

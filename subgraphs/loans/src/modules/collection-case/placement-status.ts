@@ -1,5 +1,6 @@
 import type { EntityManager } from "typeorm";
 import {
+  caseEscalatedToLegalPayloadSchema,
   disputeRaisedPayloadSchema,
   disputeResolvedPayloadSchema,
   hardshipDecidedPayloadSchema,
@@ -7,12 +8,18 @@ import {
   hardshipHoldEndedPayloadSchema,
   placementEndedPayloadSchema,
   placementStartedPayloadSchema,
+  planStartedPayloadSchema,
+  planUpdatedPayloadSchema,
   subjectOf,
 } from "@concord/schema";
 import { applyToCaseDirectory, systemClock, type Clock, type EventEnvelope } from "@concord/service-kit";
 import { CaseSynchroniser, type FollowReason, type LoanRef } from "./collection-case.service";
 
-/** Durable consumer name: a case's status follows its placements (PLACED / OPEN), disputes (DISPUTED) and hardships (HARDSHIP). */
+/**
+ * Durable consumer name: a case's status follows its placements (PLACED / OPEN), disputes
+ * (DISPUTED), hardships (HARDSHIP) and plans (ARRANGEMENT; a completed settlement resolves it),
+ * and goes to LEGAL on escalation.
+ */
 export const PLACEMENT_STATUS_CONSUMER = "loans.case-placement-status";
 
 const PLACEMENTS = {
@@ -32,6 +39,38 @@ const DISPUTED = "SELECT EXISTS (SELECT 1 FROM case_dispute WHERE case_id = $1 A
 
 /** SQL: whether a hardship holds case `$1`, as the newest of each hardship's events said. */
 const HARDSHIP = "SELECT EXISTS (SELECT 1 FROM case_hardship WHERE case_id = $1 AND holding) AS hardship";
+
+/** SQL: whether case `$1` has an ACTIVE plan, as the newest of each plan's events said. */
+const ARRANGED = "SELECT EXISTS (SELECT 1 FROM case_plan WHERE case_id = $1 AND status = 'ACTIVE') AS arranged";
+
+/** What a plan event did to `case_plan`, and what it asks of the case. */
+interface PlanOutcome {
+  caseId: string;
+  reason: FollowReason;
+  /** A SETTLEMENT plan newly COMPLETED by this event: what it forgave (else null). */
+  settledForgivenMinor: string | null;
+}
+
+/**
+ * Applies a plan event to `case_plan`: the newest version of each plan decides its status, and
+ * COMPLETED or BROKEN is final, so one delivered late or twice changes nothing (PlanStarted is
+ * version 1). A PlanUpdated still ACTIVE (a payment counted) is an ACTIVE plan too, so one that
+ * overtakes its PlanStarted already makes the case ARRANGEMENT (reason PLAN_STARTED).
+ */
+async function applyPlan(tx: EntityManager, started: boolean, event: EventEnvelope): Promise<PlanOutcome> {
+  const p = started ? { ...planStartedPayloadSchema.parse(event.payload), totalForgivenMinor: "0" } : planUpdatedPayloadSchema.parse(event.payload);
+  // TypeORM answers an INSERT ... RETURNING with the rows alone (an upsert that changed nothing: none).
+  const applied: unknown[] = await tx.query(
+    `INSERT INTO case_plan (plan_id, case_id, version, status) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (plan_id) DO UPDATE SET version = EXCLUDED.version, status = EXCLUDED.status
+       WHERE case_plan.version < EXCLUDED.version AND case_plan.status = 'ACTIVE'
+     RETURNING plan_id`,
+    [p.planId, p.caseId, event.aggregateVersion ?? 1, p.status],
+  );
+  const reason: FollowReason = p.status === "COMPLETED" ? "PLAN_COMPLETED" : p.status === "BROKEN" ? "PLAN_BROKEN" : "PLAN_STARTED";
+  const settled = applied.length > 0 && p.status === "COMPLETED" && p.kind === "SETTLEMENT";
+  return { caseId: p.caseId, reason, settledForgivenMinor: settled ? String(p.totalForgivenMinor) : null };
+}
 
 /**
  * Applies a dispute event to `case_dispute`; returns its case. A resolution is final: a raise
@@ -70,11 +109,16 @@ async function applyHardship(tx: EntityManager, h: { hardshipId: string; caseId:
 }
 
 /**
- * Keeps a case's status true to its disputes, hardships and placements, from outreach's
- * DisputeRaised, DisputeResolved, HardshipDeclared, HardshipDecided and HardshipHoldEnded and the
- * agencies subgraph's PlacementStarted and PlacementEnded: DISPUTED while a dispute is open, else
- * HARDSHIP while a hardship holds contact, else PLACED while an ACTIVE placement of it exists, else OPEN (see
- * CaseSynchroniser.followPlacement), each move with a history row and CaseUpdated. A placement
+ * Keeps a case's status true to its disputes, hardships, plans and placements, from outreach's
+ * DisputeRaised, DisputeResolved, HardshipDeclared, HardshipDecided and HardshipHoldEnded,
+ * restructuring's PlanStarted and PlanUpdated and the agencies subgraph's PlacementStarted and
+ * PlacementEnded: DISPUTED while a dispute is open, else HARDSHIP while a hardship holds contact,
+ * else ARRANGEMENT while an ACTIVE plan exists, else PLACED while an ACTIVE placement of it
+ * exists, else OPEN (see FOLLOWS_PLACEMENT for why in that order, and
+ * CaseSynchroniser.followPlacement), each move with a history row and CaseUpdated. A plan
+ * COMPLETED of kind SETTLEMENT resolves the case instead (RESOLVED, reason SETTLED, the forgiven
+ * amount recorded, CaseResolved). Restructuring's CaseEscalatedToLegal moves the case to LEGAL,
+ * which none of the others move afterwards. A placement
  * starting or ending while the case is DISPUTED leaves it DISPUTED; the resolution then finds it
  * PLACED or OPEN as its placements are.
  *
@@ -96,6 +140,7 @@ export function placementStatusHandler(clock: Clock = systemClock) {
     const subject = subjectOf(event);
     let caseId: string;
     let reason: FollowReason;
+    let settledForgivenMinor: string | null = null;
     if (subject === "Placement.PlacementStarted" || subject === "Placement.PlacementEnded") {
       const p = PLACEMENTS[subject];
       caseId = p.schema.parse(event.payload).caseId;
@@ -109,6 +154,11 @@ export function placementStatusHandler(clock: Clock = systemClock) {
       const h = HARDSHIPS[subject as keyof typeof HARDSHIPS];
       caseId = await applyHardship(tx, h.parse(event.payload), event);
       reason = h.reason;
+    } else if (subject === "Plan.PlanStarted" || subject === "Plan.PlanUpdated") {
+      ({ caseId, reason, settledForgivenMinor } = await applyPlan(tx, subject === "Plan.PlanStarted", event));
+    } else if (subject === "LegalEscalation.CaseEscalatedToLegal") {
+      caseId = caseEscalatedToLegalPayloadSchema.parse(event.payload).caseId;
+      reason = "LEGAL_ESCALATION";
     } else return;
     const [open] = await tx.query(
       `SELECT c.*, b.region, b.timezone AS borrower_timezone, l.annual_rate_bps, le.timezone AS lender_timezone
@@ -121,6 +171,7 @@ export function placementStatusHandler(clock: Clock = systemClock) {
     const [{ placed }] = await tx.query(IN_FORCE, [caseId, clock.now()]);
     const [{ disputed }] = await tx.query(DISPUTED, [caseId]);
     const [{ hardship }] = await tx.query(HARDSHIP, [caseId]);
+    const [{ arranged }] = await tx.query(ARRANGED, [caseId]);
     const loan: LoanRef = {
       id: open.loan_id,
       lenderId: open.lender_id,
@@ -134,6 +185,12 @@ export function placementStatusHandler(clock: Clock = systemClock) {
       lenderTimezone: open.lender_timezone,
     };
     const sync = new CaseSynchroniser(tx, clock.now(), event.correlationId, undefined, event.id);
-    if (await sync.followPlacement(open, loan, { placed, disputed, hardship }, reason)) await sync.flush();
+    const changed =
+      reason === "LEGAL_ESCALATION"
+        ? await sync.escalateToLegal(open, loan)
+        : settledForgivenMinor !== null
+          ? await sync.settle(open, loan, settledForgivenMinor)
+          : await sync.followPlacement(open, loan, { placed, disputed, hardship, arranged }, reason);
+    if (changed) await sync.flush();
   };
 }
