@@ -3,6 +3,7 @@ import { buildFederatedSchema } from "@concord/service-kit";
 import { CollectionCase } from "./modules/collection-case/collection-case.stub";
 import { CaseOffersResolver, OfferResolver } from "./modules/offers/offer.resolver";
 import { CasePlansResolver, PlanResolver } from "./modules/plans/plan.resolver";
+import { CaseLegalEscalationResolver, LegalEscalationResolver, RestructuringTermsResolver } from "./modules/legal/legal.resolver";
 import { auditTrail } from "./modules/audit/audit-slice";
 
 type Ref = { id: string };
@@ -11,7 +12,7 @@ type Ref = { id: string };
 export function buildRestructuringSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [OfferResolver, CaseOffersResolver, PlanResolver, CasePlansResolver, ...auditTrail.resolvers],
+      resolvers: [OfferResolver, CaseOffersResolver, PlanResolver, CasePlansResolver, RestructuringTermsResolver, LegalEscalationResolver, CaseLegalEscalationResolver, ...auditTrail.resolvers],
       orphanedTypes: [CollectionCase, auditTrail.pageType],
     },
     {

@@ -51,6 +51,38 @@ const restructuringPolicies = definePolicies({
     description: "A case's plans: the case's lender, an agency holding the case, the borrower it is about, auditors (each plan's fields then follow their own policies).",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
   },
+  restructuringTermsView: {
+    description: "A lender's restructuring terms (plan grace days, the legal step's threshold, the limitation period): the lender itself.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  restructuringTermsSetting: {
+    description: "Setting the lender's own restructuring terms (setRestructuringTerms): the lender.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  restructuringTermsReading: {
+    description: "Reading the caller's own restructuring terms (restructuringTerms): the lender.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  legalEscalating: {
+    description: "Escalating a case to legal action (escalateToLegal): the case's lender (another lender's case is NOT_FOUND).",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  caseLegalEscalation: {
+    description: "A case's escalation to legal action: the case's lender, auditors, and an agency holding the case (that it exists and when; never the opinion or the reason).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: value("anyone") },
+  },
+  legalEscalationView: {
+    description: "That a case was escalated to legal action, and when: the case's lender, an agency holding the case, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: value("anyone") },
+  },
+  legalEscalationDetail: {
+    description: "The escalation's legal opinion reference and what the checks saw (days past due, the limitation period): the case's lender and auditors.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+  },
+  legalEscalationReason: {
+    description: "The lender's reason for escalating (free text): the case's lender only.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
 });
 
 export const P = { ...restructuringPolicies, public: PUBLIC, auditTrail: AUDIT_TRAIL };
