@@ -52,15 +52,11 @@ const restructuringPolicies = definePolicies({
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
   },
   restructuringTermsView: {
-    description: "A lender's restructuring terms (plan grace days, the legal step's threshold, the limitation period): the lender itself.",
-    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+    description: "A lender's restructuring terms (plan grace days, the legal step's threshold, the limitation period): that lender, agencies holding one of its cases (restructuringTerms checks), auditors.",
+    rules: { lender: value("ownLender"), agency: value("anyone"), borrower: NEVER, auditor: value("anyone") },
   },
   restructuringTermsSetting: {
     description: "Setting the lender's own restructuring terms (setRestructuringTerms): the lender.",
-    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
-  },
-  restructuringTermsReading: {
-    description: "Reading the caller's own restructuring terms (restructuringTerms): the lender.",
     rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
   },
   legalEscalating: {

@@ -329,6 +329,19 @@ describe("restructuring terms", () => {
       principal = as;
       expect(codes(await call(SET_TERMS, { i: { planGraceDays: 5 } }))).toEqual(["FORBIDDEN"]);
     }
+    // Reading them: an auditor any lender's, an agency only a lender's one of whose cases it holds, a borrower none, another lender not these.
+    const READ = `query($l: ID) { restructuringTerms(lenderId: $l) { planGraceDays legalMinDaysPastDue } }`;
+    principal = auditorPrincipal();
+    expect((await call(READ, { l: own })).data.restructuringTerms).toEqual({ planGraceDays: 60, legalMinDaysPastDue: 30 });
+    const stranger = uuidv7();
+    principal = agencyPrincipal(stranger);
+    expect(codes(await call(READ, { l: own }))).toEqual(["FORBIDDEN"]);
+    await knownCase(svc, clock, { lenderId: own, agencyId: stranger });
+    expect((await call(READ, { l: own })).data.restructuringTerms).toEqual({ planGraceDays: 60, legalMinDaysPastDue: 30 });
+    principal = borrowerPrincipal(uuidv7());
+    expect(codes(await call(READ, { l: own }))).toEqual(["FORBIDDEN"]);
+    principal = lenderPrincipal(uuidv7());
+    expect(codes(await call(READ, { l: own }))).toEqual(["FORBIDDEN"]);
   });
 
   it("the limitation period defaults by the lender's jurisdiction (the directory's profile): UK_FCA 72, CN_NIFA 36", async () => {

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { NeedsScope, Policy } from "@concord/service-kit";
+import { badInput, forbidden, heldCasesSql, isUuid, NeedsScope, Policy } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { RestructuringContext } from "../../context";
 import { CollectionCase } from "../collection-case/collection-case.stub";
@@ -18,12 +18,31 @@ export class RestructuringTermsResolver {
     return termsFrom(await setRestructuringTerms(ctx.ds, ctx.clock, ctx.principal, input));
   }
 
-  @NeedsScope("offers:read")
-  @Policy(P.restructuringTermsReading, "Query")
-  @Query(() => RestructuringTerms, { nullable: true, description: "The calling lender's restructuring terms, its own settings over the defaults." })
-  async restructuringTerms(@Ctx() ctx: RestructuringContext): Promise<RestructuringTerms | null> {
-    const lenderId = ctx.principal.lenderId;
-    return lenderId ? termsFrom(await restructuringTermsOf(ctx.ds, lenderId)) : null;
+  @NeedsScope("compliance:read")
+  @Policy(P.public, "Query")
+  @Query(() => RestructuringTerms, {
+    nullable: true,
+    description:
+      "A lender's restructuring terms, its own settings over the defaults: a lender its own (lenderId may be left out; another lender's is FORBIDDEN), an agency those of a lender one of whose cases it holds, an auditor any lender's.",
+  })
+  async restructuringTerms(@Ctx() ctx: RestructuringContext, @Arg("lenderId", () => ID, { nullable: true }) lenderId?: string | null): Promise<RestructuringTerms> {
+    const p = ctx.principal;
+    if (p.role === "lender") {
+      if (lenderId && lenderId.toLowerCase() !== p.lenderId) throw forbidden("another lender's restructuring terms");
+      return termsFrom(await restructuringTermsOf(ctx.ds, p.lenderId!));
+    }
+    if (p.role === "borrower") throw forbidden("restructuring terms");
+    if (!lenderId || !isUuid(lenderId)) throw badInput("lenderId (a UUID) is required", "lenderId");
+    const lender = lenderId.toLowerCase();
+    if (p.role === "agency") {
+      const held = await ctx.ds.query(`SELECT 1 FROM case_directory d WHERE d.lender_id = $3 AND d.case_id IN (${heldCasesSql("$1", "$2")}) LIMIT 1`, [
+        p.agencyId,
+        ctx.clock.now(),
+        lender,
+      ]);
+      if (!held.length) throw forbidden("the restructuring terms of a lender none of whose cases your agency holds");
+    }
+    return termsFrom(await restructuringTermsOf(ctx.ds, lender));
   }
 }
 

@@ -4,7 +4,7 @@ import { Policy, Scope } from "@concord/service-kit";
 import { P } from "../../access/policies";
 import type { RestructuringTermsValue } from "./legal-terms";
 
-@Scope<RestructuringTerms>("offers:read", (t) => ({ lenderId: t.lenderId, borrowerId: null, caseIds: async () => [] }))
+@Scope<RestructuringTerms>("compliance:read", (t) => ({ lenderId: t.lenderId, borrowerId: null, caseIds: async () => [] }))
 @ObjectType({ description: "A lender's restructuring terms: its own settings over the defaults." })
 export class RestructuringTerms {
   lenderId: string;
