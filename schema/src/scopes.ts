@@ -95,7 +95,7 @@ export const SCOPES = {
   "compliance:read": {
     kind: "read",
     roles: ["lender", "agency", "auditor"],
-    description: "Ask whether a contact is allowed now and why not (contactPolicy), and read a lender's contact profile (contactProfile).",
+    description: "Ask whether a contact is allowed now and why not (contactPolicy), and read a lender's contact profile (contactProfile) and restructuring terms (restructuringTerms).",
   },
   "compliance:write": {
     kind: "write",

@@ -230,6 +230,7 @@ describe("queries with a token without a scope claim", () => {
     offer: { query: `query($id: ID!) { offer(id: $id) { id } }`, variables: () => ({ id: offerId }) },
     myOffers: { query: `{ myOffers { id } }` },
     plan: { query: `query($id: ID!) { plan(id: $id) { id } }`, variables: () => ({ id: planId }) },
+    restructuringTerms: { query: `query($id: ID) { restructuringTerms(lenderId: $id) { legalMinDaysPastDue } }`, variables: () => ({ id: lenderId }) },
   };
 
   it("has a case for every root query", async () => {
@@ -371,6 +372,7 @@ describe("mutations", () => {
   let rejectedOffer: string;
   let withdrawnOffer: string;
   let acceptedOffer: string;
+  let escalatedCase: string;
 
   /** Each mutation in the order they run: who calls it, the operation, and what to do first. */
   const MUTATIONS: Record<string, { role: Role; query: string; prepare?: () => Promise<Record<string, unknown>>; after?: () => void }> = {
@@ -467,6 +469,26 @@ describe("mutations", () => {
       query: `mutation($id: ID!, $v: Int!) { acceptOffer(offerId: $id, version: $v) { id status } }`,
       prepare: async () => ({ id: (acceptedOffer = await proposeOnC()), v: 1 }),
     },
+    setRestructuringTerms: { role: "lender", query: `mutation($i: RestructuringTermsInput!) { setRestructuringTerms(input: $i) { planGraceDays } }`, prepare: async () => ({ i: { planGraceDays: 12 } }) },
+    escalateToLegal: {
+      role: "lender",
+      query: `mutation($id: ID!) { escalateToLegal(caseId: $id, legalOpinionReference: "Opinion 1", reason: "No payment") { id caseId } }`,
+      // Not case C (an escalation moves a case to LEGAL): another case of the lender (open or placed), made
+      // ready in restructuring's read models (far past due, its legal warning's wait over).
+      prepare: async () => {
+        const restructuring = fed.subgraphs.restructuring!.ds as DataSource;
+        const [c] = await restructuring.query(
+          `SELECT f.case_id FROM case_figures f JOIN case_opening o ON o.case_id = f.case_id
+            WHERE f.lender_id = $1 AND f.status IN ('OPEN', 'PLACED') AND f.case_id <> ALL($2::uuid[])
+              AND NOT EXISTS (SELECT 1 FROM case_directory_contact_hold h WHERE h.case_id = f.case_id) ORDER BY f.case_id LIMIT 1`,
+          [lenderId, Object.values(cases).map((x) => x.id)],
+        );
+        await restructuring.query("UPDATE case_figures SET days_past_due = 400 WHERE case_id = $1", [c.case_id]);
+        await restructuring.query("INSERT INTO legal_warning_notice (notice_id, case_id, sent_at, earliest_legal_step_at) VALUES ($1, $2, $3, $3)", [uuidv7(), c.case_id, clock.now()]);
+        escalatedCase = c.case_id;
+        return { id: c.case_id };
+      },
+    },
     // Last: an open dispute holds contact on case C until the next one resolves it.
     raiseDispute: { role: "borrower", query: `mutation($id: ID!) { raiseDispute(caseId: $id, reason: "Not my loan") { id status } }`, prepare: async () => ({ id: cases.C.id }) },
     resolveDispute: {
@@ -553,5 +575,6 @@ describe("mutations", () => {
     expect(await offerStatus(rejectedOffer)).toBe("REJECTED");
     expect(await offerStatus(withdrawnOffer)).toBe("WITHDRAWN");
     expect(await offerStatus(acceptedOffer)).toBe("ACCEPTED");
+    expect(await fed.subgraphs.restructuring!.ds.query("SELECT count(*)::int AS n FROM legal_escalation WHERE case_id = $1", [escalatedCase])).toEqual([{ n: 1 }]);
   }, 180_000);
 });

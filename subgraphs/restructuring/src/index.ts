@@ -6,12 +6,14 @@ import { migrations } from "./migrations";
 import { CASE_FIGURES_CONSUMER, caseFiguresHandler } from "./modules/figures/case-figures";
 import { expireOffers } from "./modules/offers/offer.service";
 import { breakPlansPastGrace, PLAN_PAYMENTS_CONSUMER, planPaymentsHandler } from "./modules/plans/plan.service";
+import { NOTICES_CONSUMER, noticesHandler, PAYMENTS_CONSUMER, paymentsHandler } from "./modules/legal/legal-facts";
 
 export { buildRestructuringSchema } from "./schema";
 export { buildRestructuringSchema as buildSchema } from "./schema";
 export { migrations } from "./migrations";
 export { expireOffers } from "./modules/offers/offer.service";
 export { breakPlansPastGrace, planGraceDaysOf } from "./modules/plans/plan.service";
+export { restructuringTermsOf, type RestructuringTermsValue } from "./modules/legal/legal-terms";
 
 export type RestructuringOptions = SubgraphOptions;
 export type RestructuringService = SubgraphService<RestructuringContext>;
@@ -27,6 +29,8 @@ export function start(opts: RestructuringOptions): Promise<RestructuringService>
       consumers: (clock) => [
         { name: CASE_FIGURES_CONSUMER, handle: caseFiguresHandler() },
         { name: PLAN_PAYMENTS_CONSUMER, handle: planPaymentsHandler(clock) },
+        { name: NOTICES_CONSUMER, handle: noticesHandler() },
+        { name: PAYMENTS_CONSUMER, handle: paymentsHandler() },
       ],
       jobs: [
         { name: "expire-offers", everyMs: 60_000, run: expireOffers },

@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import { byIdLoader, groupedLoader } from "@concord/service-kit";
 import { offerFromRow, type Offer } from "./modules/offers/offer.type";
 import { planFromRow, type Plan } from "./modules/plans/plan.type";
+import { legalEscalationFromRow, type LegalEscalation } from "./modules/legal/legal.type";
 
 /** A plan row with its instalments and history, in one statement (amounts as text: JSON has no 64-bit integers). */
 const PLAN_SELECT = `SELECT p.*, COALESCE((SELECT json_agg(json_build_object('sequence', i.sequence, 'due_date', i.due_date, 'amount_minor', i.amount_minor::text,
@@ -20,6 +21,7 @@ export interface Loaders {
   offersByCase: DataLoader<string, Offer[]>;
   plan: DataLoader<string, Plan | null>;
   plansByCase: DataLoader<string, Plan[]>;
+  legalEscalationByCase: DataLoader<string, LegalEscalation | null>;
 }
 
 export function createLoaders(ds: DataSource): Loaders {
@@ -28,5 +30,6 @@ export function createLoaders(ds: DataSource): Loaders {
     offersByCase: groupedLoader(ds, "SELECT * FROM offer WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, created_at, id", "case_id", offerFromRow),
     plan: byIdLoader(ds, `${PLAN_SELECT} WHERE p.id = ANY($1::uuid[])`, plan),
     plansByCase: groupedLoader(ds, `${PLAN_SELECT} WHERE p.case_id = ANY($1::uuid[]) ORDER BY p.case_id, p.started_at, p.id`, "case_id", plan),
+    legalEscalationByCase: byIdLoader(ds, "SELECT * FROM legal_escalation WHERE case_id = ANY($1::uuid[])", legalEscalationFromRow, "case_id"),
   };
 }

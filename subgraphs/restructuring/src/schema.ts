@@ -4,6 +4,7 @@ import { CollectionCase } from "./modules/collection-case/collection-case.stub";
 import { CaseOffersResolver, OfferResolver } from "./modules/offers/offer.resolver";
 import { CasePlansResolver, PlanResolver } from "./modules/plans/plan.resolver";
 import { PlanUpdateResolver } from "./modules/plans/plan-update";
+import { CaseLegalEscalationResolver, LegalEscalationResolver, RestructuringTermsResolver } from "./modules/legal/legal.resolver";
 import { auditTrail } from "./modules/audit/audit-slice";
 
 type Ref = { id: string };
@@ -12,7 +13,17 @@ type Ref = { id: string };
 export function buildRestructuringSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [OfferResolver, CaseOffersResolver, PlanResolver, CasePlansResolver, PlanUpdateResolver, ...auditTrail.resolvers],
+      resolvers: [
+        OfferResolver,
+        CaseOffersResolver,
+        PlanResolver,
+        CasePlansResolver,
+        PlanUpdateResolver,
+        RestructuringTermsResolver,
+        LegalEscalationResolver,
+        CaseLegalEscalationResolver,
+        ...auditTrail.resolvers,
+      ],
       orphanedTypes: [CollectionCase, auditTrail.pageType],
     },
     {

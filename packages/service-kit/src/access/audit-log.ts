@@ -13,7 +13,8 @@ import type { RequestAudit } from "./audit-sink";
  * any record breaks the chain from there on. Records carry ids, never PII.
  */
 
-export type AuditAction = "FORBIDDEN" | "PII_REVEAL";
+/** LEGAL_ESCALATION: a lender escalated a case to legal action (restructuring's escalateToLegal; its database allows the action). */
+export type AuditAction = "FORBIDDEN" | "PII_REVEAL" | "LEGAL_ESCALATION";
 
 export interface AuditEntry {
   action: AuditAction;

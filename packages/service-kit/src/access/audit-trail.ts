@@ -65,7 +65,7 @@ export class AuditTrailEntry {
   occurredAt: Date;
 
   @Policy(AUDIT_TRAIL, "AuditEntry")
-  @Field(() => String, { nullable: true, description: "FORBIDDEN or PII_REVEAL." })
+  @Field(() => String, { nullable: true, description: "FORBIDDEN, PII_REVEAL, or LEGAL_ESCALATION (restructuring: a case escalated to legal action)." })
   action: string;
 
   @Policy(AUDIT_TRAIL, "AuditEntry")

@@ -55,6 +55,34 @@ const restructuringPolicies = definePolicies({
     description: "Live plan updates (planUpdated): the borrower its own plans, the lender its cases', the agency holding the case.",
     rules: subscriberRules("planUpdated"),
   },
+  restructuringTermsView: {
+    description: "A lender's restructuring terms (plan grace days, the legal step's threshold, the limitation period): that lender, agencies holding one of its cases (restructuringTerms checks), auditors.",
+    rules: { lender: value("ownLender"), agency: value("anyone"), borrower: NEVER, auditor: value("anyone") },
+  },
+  restructuringTermsSetting: {
+    description: "Setting the lender's own restructuring terms (setRestructuringTerms): the lender.",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  legalEscalating: {
+    description: "Escalating a case to legal action (escalateToLegal): the case's lender (another lender's case is NOT_FOUND).",
+    rules: { lender: value("anyone"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
+  caseLegalEscalation: {
+    description: "A case's escalation to legal action: the case's lender, auditors, and an agency holding the case (that it exists and when; never the opinion or the reason).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: value("anyone") },
+  },
+  legalEscalationView: {
+    description: "That a case was escalated to legal action, and when: the case's lender, an agency holding the case, auditors.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: value("anyone") },
+  },
+  legalEscalationDetail: {
+    description: "The escalation's legal opinion reference and what the checks saw (days past due, the limitation period): the case's lender and auditors.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: value("anyone") },
+  },
+  legalEscalationReason: {
+    description: "The lender's reason for escalating (free text): the case's lender only.",
+    rules: { lender: value("ownLender"), agency: NEVER, borrower: NEVER, auditor: NEVER },
+  },
 });
 
 export const P = { ...restructuringPolicies, public: PUBLIC, auditTrail: AUDIT_TRAIL };

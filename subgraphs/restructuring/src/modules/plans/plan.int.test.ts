@@ -24,10 +24,10 @@ const PLAN = `query($id: ID!) { plan(id: $id) { id status version paid { amountM
   instalments { sequence dueDate paid { amountMinor } status paidAt } history { at change status paid { amountMinor } } } }`;
 
 /** A case of `lender` with an ACTIVE plan of three monthly instalments of 30000 USD (due 2026-12-15, 2027-01-15, 2027-02-15), started at NOW. */
-async function activePlan(): Promise<{ caseId: string; borrowerId: string; planId: string; offerId: string }> {
+async function activePlan(lenderId = lender): Promise<{ caseId: string; borrowerId: string; planId: string; offerId: string }> {
   clock.set(NOW);
-  const { caseId, borrowerId } = await knownCase(svc, clock, { lenderId: lender, lenderTimezone: ZONE });
-  principal = lenderPrincipal(lender);
+  const { caseId, borrowerId } = await knownCase(svc, clock, { lenderId, lenderTimezone: ZONE });
+  principal = lenderPrincipal(lenderId);
   const proposed = await call(PROPOSE, { input: { idempotencyKey: uuidv7(), caseId, kind: "INSTALLMENT_PLAN", instalments: 3, frequency: "MONTHLY", firstDueDate: "2026-12-15" } });
   expect(proposed.errors).toBeUndefined();
   principal = borrowerPrincipal(borrowerId);
@@ -158,6 +158,21 @@ describe("plan-grace", () => {
     await payment(c, "90000", clock.now());
     expect(await updates(c.planId)).toHaveLength(2);
     expect((await view(c.borrowerId, c.planId)).status).toBe("BROKEN");
+  });
+
+  it("gives the instalments the grace days the lender set (setRestructuringTerms), not the default", async () => {
+    const strict = uuidv7();
+    principal = lenderPrincipal(strict);
+    const set = await call(`mutation { setRestructuringTerms(input: { planGraceDays: 2 }) { planGraceDays } }`);
+    expect(set.errors).toBeUndefined();
+    const c = await activePlan(strict);
+    const end = graceEndOf("2026-12-15", 2, ZONE);
+    clock.set(new Date(end.getTime() - 1));
+    await breakPlansPastGrace(svc.ds, clock);
+    expect((await view(c.borrowerId, c.planId)).status).toBe("ACTIVE");
+    clock.set(end);
+    await breakPlansPastGrace(svc.ds, clock);
+    expect(await view(c.borrowerId, c.planId)).toMatchObject({ status: "BROKEN", brokenAt: end.toISOString() });
   });
 
   it("leaves a plan whose instalment was paid in full on its last grace day", async () => {

@@ -11,11 +11,12 @@ export const PLAN_PAYMENTS_CONSUMER = "restructuring.plan-payments";
 const FALLBACK_ZONE = "UTC";
 
 /**
- * The grace days a lender's plan instalments have past their due dates. One place to ask: today
- * every lender has DEFAULT_GRACE_DAYS (the lender's terms table supplies its own later).
+ * The grace days a lender's plan instalments have past their due dates: its restructuring terms'
+ * `planGraceDays` (setRestructuringTerms), DEFAULT_GRACE_DAYS while it set none.
  */
-export async function planGraceDaysOf(_tx: EntityManager, _lenderId: string): Promise<number> {
-  return DEFAULT_GRACE_DAYS;
+export async function planGraceDaysOf(tx: EntityManager, lenderId: string): Promise<number> {
+  const [row] = await tx.query("SELECT plan_grace_days FROM lender_terms WHERE lender_id = $1", [lenderId]);
+  return row?.plan_grace_days ?? DEFAULT_GRACE_DAYS;
 }
 
 export type PlanChange = PlanUpdatedPayload["change"];
