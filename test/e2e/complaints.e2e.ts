@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FixedClock, newEvent, subjectOf, uuidv7 } from "@concord/service-kit";
+import { FixedClock, uuidv7 } from "@concord/service-kit";
 import { reportOverdueComplaints } from "@concord/outreach";
 import { seedDemoPortfolio } from "@concord/loans";
 import { codes, holdJobLock, until } from "@concord/test-kit";
 import { startFederation, type Federation } from "../support/federation";
+import { announcePlacement } from "../support/placements";
 
 /**
  * A complaint through the whole federation, with the real roles: the borrower files it through
@@ -28,15 +29,7 @@ beforeAll(async () => {
   );
   ({ id: caseId, lender_id: lenderId, borrower_id: borrowerId } = c);
   agencyId = uuidv7();
-  const placementId = uuidv7();
-  const e = newEvent(
-    {
-      type: "PlacementStarted", aggregateType: "Placement", aggregateId: placementId, aggregateVersion: 1, lenderId,
-      payload: { placementId, caseId, agencyId, placedAt: clock.now().toISOString(), expiresAt: "2027-01-01T00:00:00Z", maxDiscountBps: 500, maxInstalments: 6 },
-    },
-    clock.now(),
-  );
-  await fed.bus.publish([{ id: e.id, subject: subjectOf(e), data: JSON.stringify(e) }]);
+  await announcePlacement(fed, clock, { caseId, lenderId, agencyId });
   await until(
     async () => (await fed.subgraphs.outreach!.ds.query("SELECT 1 FROM case_directory_placement WHERE case_id = $1 AND agency_id = $2", [caseId, agencyId])).length === 1,
     "outreach's directory to know the placement",

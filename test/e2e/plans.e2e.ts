@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FixedClock, newEvent, subjectOf, uuidv7 } from "@concord/service-kit";
+import { FixedClock, uuidv7 } from "@concord/service-kit";
 import { seedDemoPortfolio } from "@concord/loans";
 import { until, type LiveSubscription } from "@concord/test-kit";
 import { startFederation, type Federation } from "../support/federation";
+import { announcePlacement } from "../support/placements";
 
 /**
  * A plan followed live through the whole federation: the agency holding a case proposes an
@@ -50,15 +51,7 @@ beforeAll(async () => {
   );
   ({ id: caseId, lender_id: lenderId, borrower_id: borrowerId, loan_id: loanId } = c);
   currency = String(c.currency).trim();
-  const placementId = uuidv7();
-  const e = newEvent(
-    {
-      type: "PlacementStarted", aggregateType: "Placement", aggregateId: placementId, aggregateVersion: 1, lenderId,
-      payload: { placementId, caseId, agencyId, placedAt: clock.now().toISOString(), expiresAt: "2027-01-01T00:00:00Z", maxDiscountBps: 500, maxInstalments: 6 },
-    },
-    clock.now(),
-  );
-  await fed.bus.publish([{ id: e.id, subject: subjectOf(e), data: JSON.stringify(e) }]);
+  const placementId = await announcePlacement(fed, clock, { caseId, lenderId, agencyId });
   const restructuring = fed.subgraphs.restructuring!.ds;
   await until(async () => (await restructuring.query("SELECT 1 FROM case_directory_placement WHERE placement_id = $1", [placementId])).length === 1, "restructuring's directory to know the placement");
   await until(async () => (await restructuring.query("SELECT 1 FROM case_figures WHERE case_id = $1", [caseId])).length === 1, "restructuring to know the case's figures");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isObjectType } from "graphql";
 import type { DataSource } from "typeorm";
-import { asSubgraphModule, declaredScopes, FixedClock, localHour, uuidv7 } from "@concord/service-kit";
+import { appendToOutbox, asSubgraphModule, declaredScopes, FixedClock, localHour, newEvent, uuidv7 } from "@concord/service-kit";
 import { seedDemoPortfolio } from "@concord/loans";
 import { seedDemoAgencies } from "@concord/agencies";
 import { readScopes, roleScopes, SUBGRAPHS, SUBSCRIPTIONS, type Role, type ScopeName } from "@concord/schema";
@@ -143,6 +143,37 @@ const PROPOSE_OFFER = `mutation($i: ProposeOfferInput!) { proposeOffer(input: $i
 const offerInput = (discountBps: number) => ({ idempotencyKey: uuidv7(), caseId: cases.C.id, kind: "SETTLEMENT", discountBps, firstDueDate: "2026-12-15" });
 const proposeOnC = async (discountBps = 100) => (await asFull("agency", PROPOSE_OFFER, { i: offerInput(discountBps) })).proposeOffer.id as string;
 
+/**
+ * Ends a plan of case C as BROKEN directly (quicker than letting its grace run out), and tells the
+ * other subgraphs as restructuring would (PlanUpdated through its outbox), so loans and outreach
+ * end the arrangement and lift its contact hold, without resolving the case as a completed
+ * settlement would; waits until loans' directory has the hold lifted.
+ */
+async function breakPlan(where: { id: string } | { offerId: string }) {
+  const ds = fed.subgraphs.restructuring!.ds as DataSource;
+  const holds = async () =>
+    (await fed.loans.ds.query(
+      "SELECT count(*) FILTER (WHERE lifted_at IS NULL)::int AS held, count(*) FILTER (WHERE lifted_at IS NOT NULL)::int AS lifted FROM case_directory_contact_hold WHERE case_id = $1 AND kind = 'ARRANGEMENT'",
+      [cases.C.id],
+    ))[0] as { held: number; lifted: number };
+  const before = (await holds()).lifted;
+  const [[row]] = await ds.query(
+    `UPDATE plan SET status = 'BROKEN', broken_at = $2, version = version + 1 WHERE ${"id" in where ? "id" : "offer_id"} = $1 RETURNING *`,
+    ["id" in where ? where.id : where.offerId, clock.now()],
+  );
+  const [offer] = await ds.query("SELECT kind FROM offer WHERE id = $1", [row.offer_id]);
+  const payload = {
+    planId: row.id, offerId: row.offer_id, caseId: row.case_id, borrowerId: row.borrower_id ?? null, kind: offer.kind, status: "BROKEN", change: "BROKEN",
+    paidMinor: "0", totalPayableMinor: String(row.total_payable_minor), totalForgivenMinor: String(row.total_forgiven_minor), currency: String(row.currency).trim(), nextDueDate: null, paymentId: null,
+  };
+  await ds.transaction((tx) => appendToOutbox(tx, [newEvent({ type: "PlanUpdated", aggregateType: "Plan", aggregateId: row.id, aggregateVersion: row.version, lenderId: row.lender_id, payload }, clock.now())]));
+  // The plan's hold placed (PlanStarted) and then lifted (this PlanUpdated), as loans' directory hears it: one more lifted, none held.
+  await until(async () => {
+    const h = await holds();
+    return h.held === 0 && h.lifted === before + 1;
+  }, "loans' directory to lift the arrangement's hold");
+}
+
 const scopeError = (r: GqlResponse) => (r.errors ?? []).map((e) => ({ code: e.extensions?.code, scope: e.extensions?.scope, message: e.message }));
 
 beforeAll(async () => {
@@ -180,15 +211,14 @@ beforeAll(async () => {
   await asFull("lender", `mutation($id: ID!) { decideHardship(hardshipId: $id, approve: false) { id } }`, { id: hardshipId });
   // A complaint about case C its borrower filed: one to read (complaints hold no contact).
   complaintId = (await asFull("borrower", `mutation($id: ID!) { fileComplaint(caseId: $id, category: CONDUCT, description: "Rude agent") { id } }`, { id: cases.C.id })).fileComplaint.id;
-  // An offer on case C the borrower accepted, and its plan, to read. The plan is then marked
-  // COMPLETED directly (quicker than paying it off), so case C has no ACTIVE plan and the offer
-  // mutations below can make another.
+  // An offer on case C the borrower accepted, and its plan, to read. The plan is then ended
+  // (breakPlan), so case C has no ACTIVE plan nor its hold, and the offer mutations below can make another.
   const restructuring = fed.subgraphs.restructuring!.ds as DataSource;
   await until(async () => (await restructuring.query("SELECT 1 FROM case_figures WHERE case_id = $1", [cases.C.id])).length === 1, "restructuring to know case C's figures");
   offerId = await proposeOnC();
   await asFull("borrower", `mutation($id: ID!) { acceptOffer(offerId: $id, version: 1) { id } }`, { id: offerId });
   [{ id: planId }] = await restructuring.query("SELECT id FROM plan WHERE offer_id = $1", [offerId]);
-  await restructuring.query("UPDATE plan SET status = 'COMPLETED' WHERE id = $1", [planId]);
+  await breakPlan({ id: planId });
 });
 afterAll(async () => fed?.stop());
 
@@ -320,11 +350,11 @@ describe("subscriptions", () => {
     planUpdated: {
       role: "borrower",
       query: `subscription { planUpdated { kind planId plan { id } } }`,
-      // The borrower accepts another offer on case C (PlanStarted), whose plan is then marked COMPLETED as the first was.
+      // The borrower accepts another offer on case C (PlanStarted), whose plan is then ended as the first was.
       trigger: async () => {
         const id = await proposeOnC();
         await asFull("borrower", `mutation($id: ID!) { acceptOffer(offerId: $id, version: 1) { id } }`, { id });
-        await (fed.subgraphs.restructuring!.ds as DataSource).query("UPDATE plan SET status = 'COMPLETED' WHERE offer_id = $1", [id]);
+        await breakPlan({ offerId: id });
       },
     },
   };
