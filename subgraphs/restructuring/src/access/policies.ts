@@ -8,8 +8,12 @@ import { AUDIT_TRAIL, definePolicies, NEVER, PUBLIC, subscriberRules, value } fr
  */
 const restructuringPolicies = definePolicies({
   offerView: {
-    description: "An offer's kind, terms, exact schedule, totals, status, version and expiry: the case's lender, an agency holding the case, the borrower once the offer was put to it (never one pending approval), auditors (amounts, never PII).",
+    description: "An offer's kind, terms, status, version and expiry (its amounts: offerAmounts): the case's lender, an agency holding the case, the borrower once the offer was put to it (never one pending approval), auditors (amounts, never PII).",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  offerAmounts: {
+    description: "An offer's amounts (its schedule, total payable, total forgiven, the interest waived): the case's lender, an agency holding the case, the borrower once the offer was put to it; never an auditor (DESIGN: amounts to auditors only in aggregate).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
   },
   offerDecisionNote: {
     description: "The lender's approval note or a rejection's reason (free text: a borrower's reason may hold health or money troubles): the case's lender and the borrower once the offer was put to it; never an agency or an auditor.",
@@ -44,8 +48,12 @@ const restructuringPolicies = definePolicies({
     rules: { lender: NEVER, agency: NEVER, borrower: value("anyone"), auditor: NEVER },
   },
   planView: {
-    description: "A plan (the accepted offer being paid): its status, totals and instalments: the case's lender, an agency holding the case, the borrower it is about, auditors (amounts, never PII).",
+    description: "A plan (the accepted offer being paid): its status and dates: the case's lender, an agency holding the case, the borrower it is about, auditors (its amounts: planAmounts).",
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: value("anyone") },
+  },
+  planAmounts: {
+    description: "A plan's amounts (its instalments, totals, what was paid, and its history of them): the case's lender, an agency holding the case, the borrower it is about; never an auditor (DESIGN: amounts to auditors only in aggregate).",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
   },
   casePlans: {
     description: "A case's plans: the case's lender, an agency holding the case, the borrower it is about, auditors (each plan's fields then follow their own policies).",

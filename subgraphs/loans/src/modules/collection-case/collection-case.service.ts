@@ -289,7 +289,7 @@ export class CaseSynchroniser {
   }
 
   /**
-   * Resolves `open` (locked by the caller) as SETTLED: a plan of kind SETTLEMENT was completed,
+   * Resolves `open` (locked by the caller) as SETTLED: a plan that forgave something (a SETTLEMENT, an INTEREST_WAIVER) was completed,
    * the agreed sum paid and `forgivenMinor` forgiven. Status RESOLVED (history reason
    * PLAN_COMPLETED), resolvedAt now, the forgiven amount recorded, CaseResolved emitted, and the
    * loan PAID_OFF (nothing more is owed on it, so no refresh opens a case for the forgiven

@@ -47,7 +47,7 @@ const ARRANGED = "SELECT EXISTS (SELECT 1 FROM case_plan WHERE case_id = $1 AND 
 interface PlanOutcome {
   caseId: string;
   reason: FollowReason;
-  /** A SETTLEMENT plan newly COMPLETED by this event: what it forgave (else null). */
+  /** A plan that forgave something (a SETTLEMENT's discount, an INTEREST_WAIVER's waiver) newly COMPLETED by this event: what it forgave (else null). */
   settledForgivenMinor: string | null;
 }
 
@@ -68,7 +68,9 @@ async function applyPlan(tx: EntityManager, started: boolean, event: EventEnvelo
     [p.planId, p.caseId, event.aggregateVersion ?? 1, p.status],
   );
   const reason: FollowReason = p.status === "COMPLETED" ? "PLAN_COMPLETED" : p.status === "BROKEN" ? "PLAN_BROKEN" : "PLAN_STARTED";
-  const settled = applied.length > 0 && p.status === "COMPLETED" && p.kind === "SETTLEMENT";
+  // The agreed sum paid and the rest forgiven: nothing more is owed, whatever the kind (a
+  // completed plan that forgave nothing leaves the case to its payments, as any other does).
+  const settled = applied.length > 0 && p.status === "COMPLETED" && BigInt(p.totalForgivenMinor) > 0n;
   return { caseId: p.caseId, reason, settledForgivenMinor: settled ? String(p.totalForgivenMinor) : null };
 }
 

@@ -31,7 +31,7 @@ beforeEach(() => {
 const deliver = (...events: EventEnvelope[]) =>
   events.reduce((p, e) => p.then(() => svc.ds.transaction((tx) => placementStatusHandler(clock)(e, tx))), Promise.resolve());
 
-type Kind = "INSTALLMENT_PLAN" | "SETTLEMENT";
+type Kind = "INSTALLMENT_PLAN" | "SETTLEMENT" | "INTEREST_WAIVER";
 const plan = (caseId: string, kind: Kind = "INSTALLMENT_PLAN", forgiven = "0") => ({ planId: uuidv7(), offerId: uuidv7(), caseId, kind, forgiven });
 type Plan = ReturnType<typeof plan>;
 const planStarted = (p: Plan) =>
@@ -242,7 +242,7 @@ describe("a completed settlement", () => {
     expect((await svc.ds.query("SELECT count(*)::int AS n FROM collection_case WHERE loan_id = $1", [loanId]))[0].n).toBe(1);
   });
 
-  it("does not resolve on a broken settlement or a completed plan of another kind, and a settlement's late start changes nothing", async () => {
+  it("does not resolve on a broken settlement or a completed plan that forgave nothing, resolves a completed interest waiver, and a settlement's late start changes nothing", async () => {
     const { caseId } = await openCase();
     const s = plan(caseId, "SETTLEMENT", "500");
     await deliver(planStarted(s), planUpdated(s, 3, "BROKEN"));
@@ -251,6 +251,12 @@ describe("a completed settlement", () => {
     await deliver(planStarted(i), planUpdated(i, 4, "COMPLETED"));
     expect(await caseRow(caseId)).toMatchObject({ status: "OPEN", resolution_reason: null });
     expect((await caseEvents(caseId)).filter((e: EventEnvelope) => e.type === "CaseResolved")).toEqual([]);
+
+    // A completed interest waiver forgave its waiver: settled too, or collection would resume on what the lender gave up.
+    const waived = await openCase();
+    const w = plan(waived.caseId, "INTEREST_WAIVER", "250");
+    await deliver(planStarted(w), planUpdated(w, 2, "COMPLETED"));
+    expect(await caseRow(waived.caseId)).toMatchObject({ status: "RESOLVED", resolution_reason: "SETTLED", forgiven_minor: "250" });
 
     const late = await openCase();
     const l = plan(late.caseId, "SETTLEMENT", "700");

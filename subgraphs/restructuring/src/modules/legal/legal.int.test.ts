@@ -194,7 +194,17 @@ describe("escalateToLegal: each rule at its boundary, nothing written on refusal
     expect([codes(r), rule(r)]).toEqual([["BAD_USER_INPUT"], "NO_ACTIVE_PLAN"]);
     expect(await written(c.caseId)).toEqual(NOTHING);
     await svc.ds.query("UPDATE plan SET status = 'BROKEN' WHERE case_id = $1", [c.caseId]);
+    // An offer still open when it escalates is withdrawn with it, and nothing is accepted afterwards.
+    principal = lenderPrincipal(lender);
+    const open = await call(`mutation($i: ProposeOfferInput!) { proposeOffer(input: $i) { id version } }`, {
+      i: { idempotencyKey: uuidv7(), caseId: c.caseId, kind: "INSTALLMENT_PLAN", instalments: 2, frequency: "MONTHLY", firstDueDate: "2026-12-15" },
+    });
+    expect(open.errors).toBeUndefined();
     expect((await escalate(lenderPrincipal(lender), c.caseId)).errors).toBeUndefined();
+    expect((await svc.ds.query("SELECT status FROM offer WHERE id = $1", [open.data.proposeOffer.id]))[0].status).toBe("WITHDRAWN");
+    principal = borrowerPrincipal(c.borrowerId);
+    const late = await call(`mutation($id: ID!, $v: Int!) { acceptOffer(offerId: $id, version: $v) { status } }`, { id: open.data.proposeOffer.id, v: 2 });
+    expect(codes(late)).toEqual(["CONFLICT"]);
   });
 
   it("TIME_BARRED: from the last payment, refused at the period's end exactly, allowed 1 ms before it (US_REG_F default 36 months)", async () => {

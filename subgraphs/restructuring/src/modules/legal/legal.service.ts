@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from "typeorm";
+import type { DataSource } from "typeorm";
 import { CLOSED_CASE_STATUSES, ERROR_CODES, type CaseEscalatedToLegalPayload, type Principal } from "@concord/schema";
 import {
   appendAudit,
@@ -17,6 +17,7 @@ import {
   uuidv7,
   type Clock,
 } from "@concord/service-kit";
+import { lockCase, withdrawOpenOffers } from "../offers/offer.service";
 import { restructuringTermsOf } from "./legal-terms";
 
 /** The rules escalateToLegal checks, in this order; a refusal names the first that fails (extensions.rule). */
@@ -48,8 +49,6 @@ function required(v: string | null | undefined, max: number, field: string): str
   return t;
 }
 
-/** Serialises escalations of one case (the same key family as offers' case lock, another class). */
-const lockCase = (tx: EntityManager, caseId: string) => tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 43))", [caseId]);
 
 /**
  * The lender escalates its own case to legal action, once every rule holds now, in the order of
@@ -136,6 +135,8 @@ export async function escalateToLegal(
     await appendToOutbox(tx, [
       newEvent({ type: "CaseEscalatedToLegal", aggregateType: "LegalEscalation", aggregateId: id, aggregateVersion: 1, lenderId: entry.lenderId, payload, correlationId }, now),
     ]);
+    // Negotiation is over: the case's open offers are withdrawn (none may be accepted after this).
+    await withdrawOpenOffers(tx, entry.caseId, now, correlationId);
     await appendAudit(
       tx,
       p,

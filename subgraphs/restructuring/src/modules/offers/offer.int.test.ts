@@ -157,6 +157,10 @@ describe("approval, rejection and withdrawal", () => {
     expect((await caseView(agencyPrincipal(agency), caseId)).offers).toEqual([{ id: pending.id, status: "PENDING_APPROVAL" }]);
     principal = auditorPrincipal();
     expect((await call(OFFER, { id: pending.id })).data.offer).toEqual({ id: pending.id, status: "PENDING_APPROVAL", version: 1 });
+    // Never its amounts (DESIGN: amounts to auditors only in aggregate).
+    const amounts = await call(`query($id: ID!) { offer(id: $id) { id totalPayable { amountMinor } totalForgiven { amountMinor } schedule { sequence } } }`, { id: pending.id });
+    expect(amounts.data.offer).toEqual({ id: pending.id, totalPayable: null, totalForgiven: null, schedule: null });
+    expect(new Set(codes(amounts))).toEqual(new Set(["FORBIDDEN"]));
     // Only the case's lender approves: the agency may not, another lender finds nothing.
     principal = agencyPrincipal(agency);
     expect(codes(await call(APPROVE, { id: pending.id }))).toEqual(["FORBIDDEN"]);
@@ -310,8 +314,11 @@ describe("acceptOffer", () => {
     expect(results.map(codes).sort()).toEqual([[], ["CONFLICT"]]);
     const plans = await svc.ds.query("SELECT offer_id, status FROM plan WHERE case_id = $1", [caseId]);
     expect(plans).toHaveLength(1);
+    // The other offer is withdrawn with the acceptance: it can never start a second plan on old terms.
     const loser = plans[0].offer_id === a.id ? b.id : a.id;
-    expect((await svc.ds.query("SELECT status, version FROM offer WHERE id = $1", [loser]))[0]).toEqual({ status: "PROPOSED", version: 1 });
+    expect((await svc.ds.query("SELECT status, version, decided_by_role FROM offer WHERE id = $1", [loser]))[0]).toEqual({ status: "WITHDRAWN", version: 2, decided_by_role: "system" });
+    const withdrawn = await svc.ds.query("SELECT type FROM outbox WHERE aggregate_id = $1 ORDER BY seq", [loser]);
+    expect(withdrawn.map((e: { type: string }) => e.type)).toEqual(["OfferProposed", "OfferWithdrawn"]);
   });
 });
 

@@ -139,6 +139,8 @@ export async function proposeOffer(ds: DataSource, clock: Clock, p: Principal, i
     if (CLOSED_CASE_STATUSES.includes(entry.status)) throw conflict(`The case is ${entry.status}: there is nothing left to restructure`);
     const [active] = await tx.query("SELECT id FROM plan WHERE case_id = $1 AND status = 'ACTIVE'", [entry.caseId]);
     if (active) throw conflict("The case already has an ACTIVE plan");
+    const [escalated] = await tx.query("SELECT 1 FROM legal_escalation WHERE case_id = $1", [entry.caseId]);
+    if (escalated) throw conflict("The case was escalated to legal action: negotiation on it is over");
     const known = await caseFigures(tx, entry.caseId);
     if (!known) throw conflict("The case's figures have not reached restructuring yet; retry shortly");
     // The lender's business date; before an event carried its time zone, the date its figures are for.
@@ -301,6 +303,9 @@ export async function acceptOffer(ds: DataSource, clock: Clock, p: Principal, of
     if (entry && CLOSED_CASE_STATUSES.includes(entry.status)) throw conflict(`The case is ${entry.status}: there is nothing left to pay`);
     const [active] = await tx.query("SELECT id FROM plan WHERE case_id = $1 AND status = 'ACTIVE'", [row.case_id]);
     if (active) throw conflict("The case already has an ACTIVE plan");
+    // Escalated to legal action (the escalation takes this same case lock): no plan starts after it.
+    const [escalated] = await tx.query("SELECT 1 FROM legal_escalation WHERE case_id = $1", [row.case_id]);
+    if (escalated) throw conflict("The case was escalated to legal action: no offer on it can be accepted");
     const planId = uuidv7(now.getTime());
     const [plan] = await tx.query(
       `INSERT INTO plan (id, offer_id, case_id, lender_id, borrower_id, status, total_payable_minor, total_forgiven_minor, currency, started_at)
@@ -317,6 +322,8 @@ export async function acceptOffer(ds: DataSource, clock: Clock, p: Principal, of
     );
     await tx.query("INSERT INTO plan_event (plan_id, version, at, change, status, paid_minor) VALUES ($1, 1, $2, 'STARTED', 'ACTIVE', 0)", [planId, now]);
     const accepted = await decide(tx, row, "ACCEPTED", "OfferAccepted", "borrower", null, now, correlationId, planId);
+    // The case's other open offers go with it: none can start a second plan on old terms once this one ends.
+    await withdrawOpenOffers(tx, row.case_id, now, correlationId);
     const payload: PlanStartedPayload = {
       planId,
       offerId: row.id,
@@ -334,6 +341,20 @@ export async function acceptOffer(ds: DataSource, clock: Clock, p: Principal, of
     await appendToOutbox(tx, [newEvent({ type: "PlanStarted", aggregateType: "Plan", aggregateId: planId, aggregateVersion: 1, lenderId: row.lender_id, payload, correlationId }, now)]);
     return { offer: accepted, planId };
   });
+}
+
+/**
+ * Withdraws every open offer (DRAFT, PENDING_APPROVAL, PROPOSED) of the case, by the system, each
+ * with OfferWithdrawn: when one was accepted, or the case went to legal action. The caller holds
+ * the case lock.
+ */
+export async function withdrawOpenOffers(tx: EntityManager, caseId: string, now: Date, correlationId: string | null): Promise<number> {
+  const open: Array<Record<string, any>> = await tx.query(
+    "SELECT * FROM offer WHERE case_id = $1 AND status IN ('DRAFT', 'PENDING_APPROVAL', 'PROPOSED') ORDER BY id FOR UPDATE",
+    [caseId],
+  );
+  for (const row of open) await decide(tx, row, "WITHDRAWN", "OfferWithdrawn", "system", null, now, correlationId);
+  return open.length;
 }
 
 /**

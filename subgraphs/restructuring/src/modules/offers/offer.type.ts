@@ -93,7 +93,7 @@ export class Offer {
   @Field(() => LocalDate, { nullable: true })
   firstDueDate: string | null;
 
-  @Policy(P.offerView)
+  @Policy(P.offerAmounts)
   @Field(() => Money, { nullable: true, description: "INTEREST_WAIVER: the interest waived, as an amount." })
   waivedInterest: Money | null;
 
@@ -117,16 +117,16 @@ export class Offer {
   @Field(() => Boolean, { nullable: true, description: "PAYMENT_HOLIDAY: whether interest accrues during the holiday (default false)." })
   interestAccrues: boolean | null;
 
-  @Policy(P.offerView)
+  @Policy(P.offerAmounts)
   @Rows({ selectedBy: "the offer's own schedule, for a caller who may see the offer" })
   @Field(() => [ScheduledPayment], { nullable: true, description: "Every payment the offer asks for, in order; they sum to totalPayable exactly." })
   schedule: ScheduledPayment[];
 
-  @Policy(P.offerView)
+  @Policy(P.offerAmounts)
   @Field(() => Money, { nullable: true, description: "What the borrower pays under the offer." })
   totalPayable: Money;
 
-  @Policy(P.offerView)
+  @Policy(P.offerAmounts)
   @Field(() => Money, { nullable: true, description: "What the lender gives up (a discount or a waiver)." })
   totalForgiven: Money;
 

@@ -131,9 +131,16 @@ describe("scheduleOffer", () => {
         expect((err as { extensions?: { field?: string } }).extensions?.field).toBe("waivedInterestBps");
         continue;
       }
-      expect(sum(amounts(o))).toBe(o.totalPayableMinor);
-      if (kind === "PAYMENT_HOLIDAY") expect(o.totalPayableMinor).toBeGreaterThanOrEqual(outstanding);
-      else expect(o.totalPayableMinor + o.totalForgivenMinor).toBe(outstanding);
+      // Each kind's total, worked out here on its own: the schedule must sum to it exactly.
+      const expected =
+        kind === "PAYMENT_HOLIDAY"
+          ? outstanding + (terms.interestAccrues ? (outstanding * BigInt(f.annualRateBps) * BigInt(terms.months!)) / 120_000n : 0n)
+          : kind === "INTEREST_WAIVER" || kind === "SETTLEMENT"
+            ? outstanding - (outstanding * BigInt(kind === "SETTLEMENT" ? terms.discountBps! : terms.waivedInterestBps!)) / 10_000n
+            : outstanding;
+      expect(sum(amounts(o))).toBe(expected);
+      expect(o.totalPayableMinor).toBe(expected);
+      expect(o.totalForgivenMinor).toBe(kind === "PAYMENT_HOLIDAY" ? 0n : outstanding - expected);
       expect(o.totalForgivenMinor).toBeGreaterThanOrEqual(0n);
       expect(dates(o)[0]! >= TODAY).toBe(true);
     }
@@ -160,6 +167,10 @@ describe("scheduleOffer", () => {
     expect(amounts(o)).toEqual(Array(12).fill(10_000n));
     expect(o.totalForgivenMinor).toBe(0n);
     expect(fieldOf(() => scheduleOffer({ kind: "TERM_EXTENSION", extraMonths: 6 }, figures({ remainingInstalments: 0, nextDueDate: null }), TODAY))).toMatchObject({ field: "kind" });
+    // A matured loan (every installment left overdue): extended from the firstDueDate given, and asks for one otherwise.
+    const matured = figures({ remainingInstalments: 3, nextDueDate: null });
+    expect(fieldOf(() => scheduleOffer({ kind: "TERM_EXTENSION", extraMonths: 3 }, matured, TODAY))).toMatchObject({ field: "firstDueDate" });
+    expect(dates(scheduleOffer({ kind: "TERM_EXTENSION", extraMonths: 3, firstDueDate: "2026-12-20" }, matured, TODAY))).toHaveLength(6);
   });
 
   it("SETTLEMENT: the discount off the balance, rounded down, forgiven; one sum by default or at most the instalments", () => {

@@ -132,8 +132,10 @@ const firstDueDateOf = (terms: OfferTerms, today: string): string => {
  * installment is not due again in the past).
  */
 const remainingOf = (terms: OfferTerms, figures: CaseFigures, today: string, kind: string): { count: number; anchor: string; skip: number } => {
-  if (figures.remainingInstalments < 1 || !figures.nextDueDate) throw badInput(`A ${kind} needs installments left on the loan's schedule, and this loan has none`, "kind");
+  if (figures.remainingInstalments < 1) throw badInput(`A ${kind} needs installments left on the loan's schedule, and this loan has none`, "kind");
   if (terms.firstDueDate != null) return { count: figures.remainingInstalments, anchor: firstDueDateOf(terms, today), skip: 0 };
+  // Every installment left is overdue (a matured loan): there is no day of the month to resume on.
+  if (!figures.nextDueDate) throw badInput(`Every installment left on this loan is overdue: give the ${kind} a firstDueDate`, "firstDueDate");
   let skip = 0;
   while (addMonths(figures.nextDueDate, skip) < today) skip++;
   return { count: figures.remainingInstalments, anchor: figures.nextDueDate, skip };

@@ -101,11 +101,11 @@ export class Plan {
   @Field(() => PlanStatus, { nullable: true })
   status: PlanStatus;
 
-  @Policy(P.planView)
+  @Policy(P.planAmounts)
   @Field(() => Money, { nullable: true })
   totalPayable: Money;
 
-  @Policy(P.planView)
+  @Policy(P.planAmounts)
   @Field(() => Money, { nullable: true })
   totalForgiven: Money;
 
@@ -113,12 +113,12 @@ export class Plan {
   @Field(() => DateTimeISOResolver, { nullable: true, description: "When the borrower accepted the offer." })
   startedAt: Date;
 
-  @Policy(P.planView)
+  @Policy(P.planAmounts)
   @Rows({ selectedBy: "the plan's own instalments, for a caller who may see the plan" })
   @Field(() => [PlanInstalment], { nullable: true, description: "Oldest due first." })
   instalments: PlanInstalment[];
 
-  @Policy(P.planView)
+  @Policy(P.planAmounts)
   @Field(() => Money, { nullable: true, description: "What the payments counted against the plan came to (surplus included)." })
   paid: Money;
 
@@ -134,7 +134,7 @@ export class Plan {
   @Field(() => Int, { nullable: true, description: "Raised by every change (1 when started)." })
   version: number;
 
-  @Policy(P.planView)
+  @Policy(P.planAmounts)
   @Rows({ selectedBy: "the plan's own changes, for a caller who may see the plan" })
   @Field(() => [PlanHistoryEntry], { nullable: true, description: "Every change of the plan, oldest first (STARTED first)." })
   history: PlanHistoryEntry[];
