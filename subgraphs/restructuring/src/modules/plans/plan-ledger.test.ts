@@ -55,6 +55,15 @@ describe("planState", () => {
     expect(statuses(s)).toEqual(["PAID", "MISSED", "DUE"]);
   });
 
+  it("counts a payment loans dated a few minutes ahead (clock skew) as received now, and none further ahead", () => {
+    const at = new Date("2027-03-30T10:00:00Z");
+    const ahead = (ms: number) => new Date(at.getTime() + ms).toISOString();
+    const all = [pay(10_000n, "2027-01-20T10:00:00Z"), pay(10_000n, "2027-02-20T10:00:00Z"), pay(10_001n, ahead(5 * 60_000))];
+    expect(planState(instalments, all, terms, at)).toMatchObject({ status: "COMPLETED", completedAt: at, paidMinor: 30_001n });
+    const tooFar = [...all.slice(0, 2), pay(10_001n, ahead(5 * 60_000 + 1))];
+    expect(planState(instalments, tooFar, terms, at)).toMatchObject({ status: "ACTIVE", paidMinor: 20_000n });
+  });
+
   it("counts only payments in the plan's currency, received since it started", () => {
     const s = planState(instalments, [pay(10_000n, "2027-01-05T09:00:00Z"), pay(10_000n, "2027-01-20T09:00:00Z", "EUR")], terms, new Date("2027-01-25T00:00:00Z"));
     expect(s.paidMinor).toBe(0n);

@@ -12,6 +12,9 @@ import { addDays, zonedInstant } from "@concord/service-kit";
 export type InstalmentStatus = "DUE" | "PARTIALLY_PAID" | "PAID" | "MISSED";
 export type PlanStatus = "ACTIVE" | "COMPLETED" | "BROKEN";
 
+/** How far ahead of now loans accepts a payment's receivedAt (its clock skew allowance). */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
 /** The grace an instalment has past its due date when the lender does not say (issue 16). */
 export const DEFAULT_GRACE_DAYS = 10;
 
@@ -71,8 +74,10 @@ export function planState(instalments: readonly PlanInstalment[], payments: read
     .sort((a, b) => (a.dueDate === b.dueDate ? a.sequence - b.sequence : a.dueDate < b.dueDate ? -1 : 1))
     .map((i) => ({ ...i, paidMinor: 0n, status: "DUE", paidAt: null, graceEndsAt: graceEndOf(i.dueDate, terms.graceDays, terms.zone) }));
   const state: PlanState = { status: "ACTIVE", instalments: rows, paidMinor: 0n, surplusMinor: 0n, completedAt: null, brokenAt: null, brokenBy: null, counted: [] };
+  // A payment loans dated a little ahead of `at` (it accepts up to FUTURE_TOLERANCE_MS) counts as received at `at`.
   const inPlay = payments
-    .filter((p) => p.currency === terms.currency && p.amountMinor > 0n && p.receivedAt >= terms.startedAt && p.receivedAt <= at)
+    .filter((p) => p.currency === terms.currency && p.amountMinor > 0n && p.receivedAt >= terms.startedAt && p.receivedAt.getTime() <= at.getTime() + FUTURE_TOLERANCE_MS)
+    .map((p) => (p.receivedAt > at ? { ...p, receivedAt: at } : p))
     .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.paymentId < b.paymentId ? -1 : 1));
 
   const settleZeroes = (when: Date) => {
