@@ -81,7 +81,8 @@ describe("offers through the gateway", () => {
     // The lender sees both offers and the plan; PlanStarted is on its way to the bus.
     const lender = await fed.token({ role: "lender", lender_id: lenderId });
     const lenders = (await fed.query(CASE, { id: caseId }, lender)).data.collectionCase;
-    expect(lenders.offers.map((o: any) => o.status).sort()).toEqual(["ACCEPTED", "PENDING_APPROVAL"]);
+    // The acceptance withdrew the case's other open offer (the one waiting for approval): no second plan on old terms.
+    expect(lenders.offers.map((o: any) => o.status).sort()).toEqual(["ACCEPTED", "WITHDRAWN"]);
     const [started] = await fed.subgraphs.restructuring!.ds.query("SELECT type FROM outbox WHERE type = 'PlanStarted' AND envelope::jsonb->'payload'->>'caseId' = $1", [caseId]);
     expect(started).toEqual({ type: "PlanStarted" });
   });

@@ -601,7 +601,10 @@ describe("mutations", () => {
     expect(await status("home_visit", cancelledVisit)).toBe("CANCELLED");
     expect(await fed.subgraphs.outreach!.ds.query("SELECT status, complex FROM complaint WHERE idempotency_key = 'scopes-complaint'")).toEqual([{ status: "CLOSED", complex: true }]);
     const offerStatus = async (id: string) => (await fed.subgraphs.restructuring!.ds.query("SELECT status FROM offer WHERE id = $1", [id]))[0].status;
-    expect(await offerStatus(approvedOffer)).toBe("PROPOSED");
+    // Approved (PROPOSED), then withdrawn by the system when acceptOffer accepted another offer of case C.
+    const approvedEvents = await fed.subgraphs.restructuring!.ds.query("SELECT type FROM outbox WHERE aggregate_id = $1 ORDER BY seq", [approvedOffer]);
+    expect(approvedEvents.map((e: { type: string }) => e.type)).toEqual(["OfferProposed", "OfferApproved", "OfferWithdrawn"]);
+    expect(await offerStatus(approvedOffer)).toBe("WITHDRAWN");
     expect(await offerStatus(rejectedOffer)).toBe("REJECTED");
     expect(await offerStatus(withdrawnOffer)).toBe("WITHDRAWN");
     expect(await offerStatus(acceptedOffer)).toBe("ACCEPTED");
