@@ -16,8 +16,12 @@ const restructuringPolicies = definePolicies({
     rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: value("self"), auditor: NEVER },
   },
   offerDecisionNote: {
-    description: "The lender's approval note or a rejection's reason (free text: a borrower's reason may hold health or money troubles): the case's lender and the borrower once the offer was put to it; never an agency or an auditor.",
+    description: "A rejection's reason (free text: a borrower's reason may hold health or money troubles): the case's lender and the borrower once the offer was put to it; never an agency or an auditor.",
     rules: { lender: value("ownLender"), agency: NEVER, borrower: value("self"), auditor: NEVER },
+  },
+  offerApprovalNote: {
+    description: "The lender's note approving an offer beyond the agency's delegated authority (free text): the case's lender and an agency holding the case; never the borrower or an auditor.",
+    rules: { lender: value("ownLender"), agency: value("activePlacement"), borrower: NEVER, auditor: NEVER },
   },
   caseOffers: {
     description: "A case's offers: the case's lender, an agency holding the case, the borrower it is about (those put to it only), auditors (each offer's fields then follow their own policies).",

@@ -59,8 +59,10 @@ export class Restructuring1764800000000 implements MigrationInterface {
         proposed_at timestamptz,
         decided_at timestamptz,
         decided_by_role text,
-        -- the lender's approval note, or the rejection's reason (free text: never in an event)
+        -- a rejection's reason (free text: never in an event)
         decision_note text,
+        -- the lender's note approving an offer beyond the agency's authority: never the borrower's to read
+        approval_note text,
         UNIQUE (proposer_org, idempotency_key)
       );
       CREATE INDEX offer_case_idx ON offer (case_id, created_at, id);

@@ -21,7 +21,7 @@ const agency = uuidv7();
 const OFFER_FIELDS = `id caseId kind status version instalments discountBps expiresAt proposedByRole proposedAt decidedAt decidedByRole
   schedule { sequence dueDate amount { amountMinor currency } } totalPayable { amountMinor currency } totalForgiven { amountMinor currency }`;
 const PROPOSE = `mutation($input: ProposeOfferInput!) { proposeOffer(input: $input) { ${OFFER_FIELDS} } }`;
-const APPROVE = `mutation($id: ID!, $note: String) { approveOffer(offerId: $id, note: $note) { id status version proposedAt decisionNote } }`;
+const APPROVE = `mutation($id: ID!, $note: String) { approveOffer(offerId: $id, note: $note) { id status version proposedAt approvalNote decisionNote } }`;
 const REJECT = `mutation($id: ID!, $reason: String) { rejectOffer(offerId: $id, reason: $reason) { id status version decidedByRole } }`;
 const WITHDRAW = `mutation($id: ID!) { withdrawOffer(offerId: $id) { id status version decidedByRole } }`;
 const ACCEPT = `mutation($id: ID!, $v: Int!) { acceptOffer(offerId: $id, version: $v) { id status version decidedByRole } }`;
@@ -171,11 +171,18 @@ describe("approval, rejection and withdrawal", () => {
     clock.set(at);
     principal = lenderPrincipal(lender);
     const approved = await call(APPROVE, { id: pending.id, note: "Fine by us" });
-    expect(approved.data.approveOffer).toEqual({ id: pending.id, status: "PROPOSED", version: 2, proposedAt: at.toISOString(), decisionNote: "Fine by us" });
+    expect(approved.data.approveOffer).toEqual({ id: pending.id, status: "PROPOSED", version: 2, proposedAt: at.toISOString(), approvalNote: "Fine by us", decisionNote: null });
     expect(codes(await call(APPROVE, { id: pending.id }))).toEqual(["CONFLICT"]);
     principal = asBorrower;
     expect((await call(MY_OFFERS)).data.myOffers).toEqual([{ id: pending.id, status: "PROPOSED" }]);
     expect((await call(OFFER, { id: pending.id })).data.offer).toEqual({ id: pending.id, status: "PROPOSED", version: 2 });
+    // The approval speaks of the agency's authority: the agency reads it, the borrower never.
+    const NOTES = `query($id: ID!) { offer(id: $id) { id approvalNote } }`;
+    const borrowerNotes = await call(NOTES, { id: pending.id });
+    expect(borrowerNotes.data.offer).toEqual({ id: pending.id, approvalNote: null });
+    expect(codes(borrowerNotes)).toEqual(["FORBIDDEN"]);
+    principal = agencyPrincipal(agency);
+    expect((await call(NOTES, { id: pending.id })).data.offer).toEqual({ id: pending.id, approvalNote: "Fine by us" });
     expect((await outbox(pending.id)).map((e: any) => [e.type, JSON.parse(e.envelope).aggregateVersion])).toEqual([["OfferProposed", 1], ["OfferApproved", 2]]);
     // The note is free text: it never leaves in an event.
     expect((await outbox(pending.id)).map((e: any) => e.envelope).join()).not.toContain("Fine by us");

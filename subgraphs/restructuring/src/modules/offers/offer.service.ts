@@ -225,9 +225,12 @@ async function decide(
 ): Promise<Record<string, any>> {
   const [[updated]] = await tx.query(
     `UPDATE offer SET status = $2, version = version + 1, decided_at = $3, decided_by_role = $4,
-       decision_note = COALESCE($5, decision_note), proposed_at = CASE WHEN $2 = 'PROPOSED' THEN $3 ELSE proposed_at END
+       decision_note = CASE WHEN $6 THEN decision_note ELSE COALESCE($5, decision_note) END,
+       approval_note = CASE WHEN $6 THEN COALESCE($5, approval_note) ELSE approval_note END,
+       proposed_at = CASE WHEN $2 = 'PROPOSED' THEN $3 ELSE proposed_at END
      WHERE id = $1 RETURNING *`,
-    [row.id, to, now, by, note],
+    // An approval's note speaks of the agency's authority: kept apart from what the borrower may read.
+    [row.id, to, now, by, note, type === "OfferApproved"],
   );
   const payload: OfferDecidedPayload = { offerId: row.id, caseId: row.case_id, status: to, byRole: by, planId };
   await appendToOutbox(tx, [

@@ -163,8 +163,12 @@ export class Offer {
   decidedByRole: string | null;
 
   @Policy(P.offerDecisionNote)
-  @Field(() => String, { nullable: true, description: "The lender's approval note or the rejection's reason (free text: the lender and the borrower only)." })
+  @Field(() => String, { nullable: true, description: "The rejection's reason (free text: the lender and the borrower only)." })
   decisionNote: string | null;
+
+  @Policy(P.offerApprovalNote)
+  @Field(() => String, { nullable: true, description: "The lender's note approving an offer beyond the agency's delegated authority: the lender and the agency holding the case; never the borrower (DESIGN: the agency's authority is not the borrower's to see)." })
+  approvalNote: string | null;
 }
 
 const money = (v: unknown, currency: string): Money | null => (v === null || v === undefined ? null : Money.of(String(v), currency));
@@ -203,5 +207,6 @@ export const offerFromRow = (r: Record<string, any>): Offer => {
     decidedAt: r.decided_at ? new Date(r.decided_at) : null,
     decidedByRole: r.decided_by_role ?? null,
     decisionNote: r.decision_note ?? null,
+    approvalNote: r.approval_note ?? null,
   });
 };
